@@ -1,0 +1,141 @@
+package workshop
+
+import (
+	"cmp"
+	"slices"
+	"strconv"
+)
+
+// Map is the journey map as it stands: every item derived from the inputs,
+// numbered in journey order.
+type Map struct {
+	Goals       []Goal
+	Personas    []Persona
+	Touchpoints []Touchpoint
+	Scope       ScopeSummary
+	Resources   []Resource
+	Tests       []TestResult
+	Changes     []Change
+}
+
+// ScopeSummary is what the scope step decided: the map type (the latest
+// keyword given) and every other note.
+type ScopeSummary struct {
+	MapType string   `json:"map_type"`
+	Notes   []string `json:"notes"`
+}
+
+// Map derives the journey map from the workshop's inputs and scores. Inputs
+// were checked when they were stored, so every line parses; a line that no
+// longer does (after a parser change) is skipped rather than failing the map.
+func (w *Workshop) Map() *Map {
+	m := &Map{Scope: ScopeSummary{Notes: []string{}}}
+	ins := slices.Clone(w.Inputs)
+	SortInputs(ins)
+	for _, in := range ins {
+		items, _ := ParseReply(in.Step, in.Text)
+		for i, it := range items {
+			switch it := it.(type) {
+			case *Goal:
+				it.ID = "G" + strconv.Itoa(len(m.Goals)+1)
+				it.Author = in.Author
+				m.Goals = append(m.Goals, *it)
+			case *Persona:
+				it.Author = in.Author
+				m.Personas = append(m.Personas, *it)
+			case *Touchpoint:
+				it.ID = "T" + strconv.Itoa(len(m.Touchpoints)+1)
+				it.Key = in.ID + "#" + strconv.Itoa(i)
+				it.Author = in.Author
+				it.Scores = map[string]int{in.Author: it.Emotion}
+				m.Touchpoints = append(m.Touchpoints, *it)
+			case *ScopeNote:
+				if it.MapType != "" {
+					m.Scope.MapType = it.MapType
+				} else {
+					m.Scope.Notes = append(m.Scope.Notes, it.Note)
+				}
+			case *Resource:
+				it.Author = in.Author
+				m.Resources = append(m.Resources, *it)
+			case *TestResult:
+				it.Author = in.Author
+				m.Tests = append(m.Tests, *it)
+			case *Change:
+				it.Author = in.Author
+				m.Changes = append(m.Changes, *it)
+			}
+		}
+	}
+	byKey := make(map[string]*Touchpoint, len(m.Touchpoints))
+	for i := range m.Touchpoints {
+		byKey[m.Touchpoints[i].Key] = &m.Touchpoints[i]
+	}
+	scores := slices.Clone(w.Scores)
+	slices.SortStableFunc(scores, func(a, b Score) int { return a.At.Compare(b.At) })
+	for _, s := range scores {
+		if s.Round != w.Round {
+			continue
+		}
+		if t := byKey[s.Touchpoint]; t != nil {
+			t.Scores[s.User] = s.Value
+		}
+	}
+	return m
+}
+
+// Goal returns the goal with id ("G2"), if there is one.
+func (m *Map) Goal(id string) (Goal, bool) {
+	for _, g := range m.Goals {
+		if g.ID == id {
+			return g, true
+		}
+	}
+	return Goal{}, false
+}
+
+// Touchpoint returns touchpoint number n (T<n>), if there is one.
+func (m *Map) Touchpoint(n int) (*Touchpoint, bool) {
+	if n < 1 || n > len(m.Touchpoints) {
+		return nil, false
+	}
+	return &m.Touchpoints[n-1], true
+}
+
+// Journey returns the touchpoints in journey order: by phase, then in the
+// order they were given.
+func (m *Map) Journey() []Touchpoint {
+	out := slices.Clone(m.Touchpoints)
+	slices.SortStableFunc(out, func(a, b Touchpoint) int { return cmp.Compare(a.Phase.Order(), b.Phase.Order()) })
+	return out
+}
+
+// MapType returns the chosen map type, current-state when none was chosen.
+func (m *Map) MapType() string {
+	return cmp.Or(m.Scope.MapType, MapCurrentState)
+}
+
+// Count returns how many items step holds.
+func (m *Map) Count(step Step) int {
+	switch step {
+	case Goals:
+		return len(m.Goals)
+	case Personas:
+		return len(m.Personas)
+	case Touchpoints:
+		return len(m.Touchpoints)
+	case Scope:
+		n := len(m.Scope.Notes)
+		if m.Scope.MapType != "" {
+			n++
+		}
+		return n
+	case Resources:
+		return len(m.Resources)
+	case Test:
+		return len(m.Tests)
+	case Iterate:
+		return len(m.Changes)
+	}
+	return 0
+}

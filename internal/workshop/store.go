@@ -1,0 +1,72 @@
+package workshop
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Domain errors. The engine maps each to a sentence for the user in one
+// place; adapters log the wrapped chain.
+var (
+	ErrNotFound       = errors.New("not found")
+	ErrNotFacilitator = errors.New("only the facilitator can do that")
+	ErrClosed         = errors.New("workshop is closed")
+	ErrConflict       = errors.New("workshop changed concurrently")
+)
+
+// ThreadRef says which workshop step a Slack thread belongs to.
+type ThreadRef struct {
+	Workshop string `json:"workshop"`
+	Step     Step   `json:"step"`
+	Round    int    `json:"round,omitempty"`
+}
+
+// Store keeps workshops. Every implementation passes the contract suite in
+// internal/storetest.
+//
+// Writes that a chat platform may deliver twice are idempotent: inputs are
+// keyed by their ID (the message ts), scores by touchpoint, user and round,
+// and claims by key. Inputs and scores are written one record each, so two
+// people replying at the same instant never overwrite each other.
+type Store interface {
+	// NewID reserves the next workshop id: W1, W2, ...
+	NewID(ctx context.Context) (string, error)
+	// Create stores a new workshop and indexes it by channel.
+	Create(ctx context.Context, m *Meta) error
+	// Load returns the workshop with all its inputs and scores.
+	Load(ctx context.Context, id string) (*Workshop, error)
+	// LoadMeta returns the workshop without its inputs and scores.
+	LoadMeta(ctx context.Context, id string) (*Meta, error)
+	// UpdateMeta applies fn to the stored meta and saves the result, bumping
+	// Rev, unless the meta changed meanwhile, in which case it reloads and
+	// applies fn again. When fn returns an error nothing is saved and that
+	// error is returned.
+	UpdateMeta(ctx context.Context, id string, fn func(*Meta) error) (*Meta, error)
+	// PutInput stores in under in.ID. It reports false, and changes nothing,
+	// when the same ID is stored with the same or a newer Version, or was
+	// deleted.
+	PutInput(ctx context.Context, workshop string, in Input) (bool, error)
+	// DeleteInput removes an input and remembers the deletion, so a late
+	// retry of the original reply cannot bring it back. It reports whether
+	// an input was removed.
+	DeleteInput(ctx context.Context, workshop, inputID string) (bool, error)
+	// PutScore stores one participant's score for a touchpoint, replacing
+	// their earlier score in the same round.
+	PutScore(ctx context.Context, workshop string, s Score) error
+	// BindThread records that replies in the thread (channel, ts) belong to
+	// ref.
+	BindThread(ctx context.Context, channel, ts string, ref ThreadRef) error
+	// Thread returns what BindThread recorded, or ErrNotFound.
+	Thread(ctx context.Context, channel, ts string) (ThreadRef, error)
+	// List returns the workshops of channel (every workshop when channel is
+	// ""), newest first.
+	List(ctx context.Context, channel string) ([]Summary, error)
+	// Claim sets key for ttl if nobody holds it and reports whether this
+	// caller got it. Deduplication of events and of reminders rests on it.
+	Claim(ctx context.Context, key string, ttl time.Duration) (bool, error)
+	// Ping reports whether the store answers.
+	Ping(ctx context.Context) error
+	// Close releases the store.
+	Close() error
+}

@@ -1,0 +1,173 @@
+package workshop
+
+import (
+	"cmp"
+	"slices"
+	"time"
+)
+
+// Languages the bot speaks.
+const (
+	LangEN = "en"
+	LangFR = "fr"
+)
+
+// ValidLang reports whether the bot can speak lang.
+func ValidLang(lang string) bool { return lang == LangEN || lang == LangFR }
+
+// Meta is everything about a workshop except its collected inputs and
+// scores: the part only the facilitator changes, stored as one record and
+// updated with compare-and-set (see Store.UpdateMeta).
+type Meta struct {
+	ID          string `json:"id"`
+	Title       string `json:"title"`
+	Lang        string `json:"lang"`
+	Facilitator string `json:"facilitator"`
+	// FacilitatorTZ is the facilitator's IANA time zone, when known.
+	FacilitatorTZ string    `json:"facilitator_tz,omitempty"`
+	Channel       string    `json:"channel"`
+	Step          Step      `json:"current_step"`
+	CreatedAt     time.Time `json:"created_at"`
+	ClosedAt      time.Time `json:"closed_at,omitzero"`
+	// HeaderTS is the timestamp of the workshop's header message, kept up to
+	// date as the workshop moves.
+	HeaderTS string `json:"header_ts,omitempty"`
+	// Messages records every step message posted, so a reply in any of their
+	// threads (even an old one) lands in the right step.
+	Messages []StepMessage `json:"messages,omitempty"`
+	// Round counts review rounds; 0 is the first workshop.
+	Round  int    `json:"round,omitempty"`
+	Review Review `json:"review"`
+	// Rev is bumped by every meta update; stores use it for compare-and-set.
+	Rev int64 `json:"rev"`
+}
+
+// StepMessage is one top-level step message whose thread collects input.
+type StepMessage struct {
+	Step  Step      `json:"step"`
+	TS    string    `json:"ts"`
+	Round int       `json:"round,omitempty"`
+	At    time.Time `json:"at"`
+}
+
+// Closed reports whether the workshop has been closed.
+func (m *Meta) Closed() bool { return !m.ClosedAt.IsZero() }
+
+// StepTS returns the timestamp of the latest message posted for step, or ""
+// when none has been posted yet.
+func (m *Meta) StepTS(step Step) string {
+	for i := len(m.Messages) - 1; i >= 0; i-- {
+		if m.Messages[i].Step == step {
+			return m.Messages[i].TS
+		}
+	}
+	return ""
+}
+
+// IsFacilitator reports whether user steers this workshop.
+func (m *Meta) IsFacilitator(user string) bool { return user != "" && user == m.Facilitator }
+
+// Input is one reply collected in a step's thread (or one form submission),
+// kept verbatim. Items are derived from inputs, never stored apart from them,
+// so an edit or a deletion of the reply is all it takes to change the map.
+type Input struct {
+	// ID is the idempotency key: the Slack message ts for a thread reply,
+	// "form:<view id>" for a form. Writing the same ID twice stores one input.
+	ID     string `json:"id"`
+	Step   Step   `json:"step"`
+	Author string `json:"author"`
+	Text   string `json:"text"`
+	// TS orders inputs in the journey (Slack-style "seconds.micros").
+	TS string `json:"ts"`
+	// Version is the edit timestamp; a write older than the stored version is
+	// ignored, so a late retry of an old edit cannot undo a newer one.
+	Version string `json:"version,omitempty"`
+	Source  string `json:"source,omitempty"`
+	Round   int    `json:"round,omitempty"`
+}
+
+// Input sources.
+const (
+	SourceThread  = "thread"
+	SourceForm    = "form"
+	SourceConsole = "console"
+)
+
+// Score is one participant's emotion for one touchpoint.
+type Score struct {
+	// Touchpoint is the touchpoint's stable key (see Touchpoint.Key).
+	Touchpoint string    `json:"touchpoint"`
+	User       string    `json:"user"`
+	Value      int       `json:"value"`
+	Round      int       `json:"round,omitempty"`
+	At         time.Time `json:"at"`
+}
+
+// Workshop is a workshop as loaded from the store: its meta plus everything
+// collected so far.
+type Workshop struct {
+	Meta
+	Inputs []Input
+	Scores []Score
+}
+
+// SortInputs orders inputs by timestamp, then by ID, which is journey order.
+func SortInputs(in []Input) {
+	slices.SortStableFunc(in, func(a, b Input) int {
+		if c := cmp.Compare(len(a.TS), len(b.TS)); c != 0 && a.TS != "" && b.TS != "" {
+			// Slack timestamps have a fixed width; a shorter one is older.
+			return c
+		}
+		return cmp.Or(cmp.Compare(a.TS, b.TS), cmp.Compare(a.ID, b.ID))
+	})
+}
+
+// InputsOf returns the inputs of one step, in journey order.
+func (w *Workshop) InputsOf(step Step) []Input {
+	var out []Input
+	for _, in := range w.Inputs {
+		if in.Step == step {
+			out = append(out, in)
+		}
+	}
+	SortInputs(out)
+	return out
+}
+
+// Contributors returns the distinct authors of inputs and scores, in order of
+// first contribution.
+func (w *Workshop) Contributors() []string {
+	ins := slices.Clone(w.Inputs)
+	SortInputs(ins)
+	var out []string
+	seen := map[string]bool{}
+	add := func(u string) {
+		if u != "" && !seen[u] {
+			seen[u] = true
+			out = append(out, u)
+		}
+	}
+	for _, in := range ins {
+		add(in.Author)
+	}
+	for _, s := range w.Scores {
+		add(s.User)
+	}
+	return out
+}
+
+// Summary is a short description of a workshop, for listings.
+type Summary struct {
+	ID      string `json:"id"`
+	Title   string `json:"title"`
+	Channel string `json:"channel"`
+	Step    Step   `json:"current_step"`
+	Closed  bool   `json:"closed"`
+	// CreatedAt orders listings; not part of the list JSON of SPEC.
+	CreatedAt time.Time `json:"-"`
+}
+
+// SummaryOf describes m for a listing.
+func SummaryOf(m *Meta) Summary {
+	return Summary{ID: m.ID, Title: m.Title, Channel: m.Channel, Step: m.Step, Closed: m.Closed(), CreatedAt: m.CreatedAt}
+}
