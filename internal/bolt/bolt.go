@@ -1,0 +1,415 @@
+// Package bolt keeps workshops in a local bbolt file: the store of a single
+// journeybot process that needs nothing else installed. Every method is one
+// bbolt transaction, so each is atomic and, once it returns, on disk.
+//
+// Buckets:
+//
+//	meta          workshop id -> Meta as JSON; its sequence numbers new ids
+//	inputs        workshop id -> bucket of input id -> Input as JSON
+//	versions      workshop id -> bucket of input id -> "v" + Version, or "~" once deleted
+//	scores        workshop id -> bucket of "touchpoint|user|round" -> Score as JSON
+//	threads       "channel ts" -> ThreadRef as JSON
+//	claims        key -> expiry in unix nanoseconds, 8 bytes big-endian; 0 never expires
+//	claim-expiry  expiry (8 bytes) + key -> nothing, so Claim purges expired claims oldest first
+package bolt
+
+import (
+	"cmp"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"time"
+
+	"go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/journeybot/journeybot/internal/workshop"
+)
+
+var (
+	bucketMeta        = []byte("meta")
+	bucketInputs      = []byte("inputs")
+	bucketVersions    = []byte("versions")
+	bucketScores      = []byte("scores")
+	bucketThreads     = []byte("threads")
+	bucketClaims      = []byte("claims")
+	bucketClaimExpiry = []byte("claim-expiry")
+)
+
+// tombstone marks a deleted input in the versions bucket; stored versions
+// start with "v", so it cannot be mistaken for one.
+const tombstone = "~"
+
+// maxPurge bounds how many expired claims one Claim deletes, so a backlog
+// after a long downtime is cleared over several calls, not in one long write.
+const maxPurge = 1000
+
+// Store is a workshop.Store in a bbolt file. It is safe for concurrent use
+// within one process; the file lock keeps other processes out.
+type Store struct {
+	db *bbolt.DB
+	// Now tells the time claims expire against. It defaults to time.Now;
+	// tests replace it, before using the store, to expire claims without
+	// sleeping.
+	Now func() time.Time
+}
+
+var _ workshop.Store = (*Store)(nil)
+
+// Open opens the state file at path, creating it and its directory if
+// needed. A second process opening the same file gives up after a second
+// with an error saying so, rather than waiting forever for the lock.
+func Open(path string) (*Store, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("create state directory: %w", err)
+	}
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: time.Second})
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, fmt.Errorf("state file %s is in use by another journeybot process: %w", path, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open state file %s: %w", path, err)
+	}
+	err = db.Update(func(tx *bbolt.Tx) error {
+		for _, name := range [][]byte{bucketMeta, bucketInputs, bucketVersions, bucketScores, bucketThreads, bucketClaims, bucketClaimExpiry} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open state file %s: %w", path, err)
+	}
+	return &Store{db: db, Now: time.Now}, nil
+}
+
+// getJSON decodes the value under key into v, or reports
+// workshop.ErrNotFound.
+func getJSON(b *bbolt.Bucket, key string, v any) error {
+	data := b.Get([]byte(key))
+	if data == nil {
+		return workshop.ErrNotFound
+	}
+	return json.Unmarshal(data, v)
+}
+
+func putJSON(b *bbolt.Bucket, key string, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return b.Put([]byte(key), data)
+}
+
+// workshopBucket returns the workshop's bucket inside the top-level bucket
+// name, creating it, after checking the workshop exists so that no write
+// creates data for a workshop nobody created.
+func workshopBucket(tx *bbolt.Tx, name []byte, ws string) (*bbolt.Bucket, error) {
+	if tx.Bucket(bucketMeta).Get([]byte(ws)) == nil {
+		return nil, workshop.ErrNotFound
+	}
+	return tx.Bucket(name).CreateBucketIfNotExists([]byte(ws))
+}
+
+// NewID reserves the next workshop id from the meta bucket's sequence.
+func (s *Store) NewID(ctx context.Context) (string, error) {
+	var n uint64
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		var err error
+		n, err = tx.Bucket(bucketMeta).NextSequence()
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("new workshop id: %w", err)
+	}
+	return "W" + strconv.FormatUint(n, 10), nil
+}
+
+// Create stores m, refusing an id already in use. List scans the meta
+// bucket, which is small enough for one process's workshops, so there is
+// no separate channel index to keep in step.
+func (s *Store) Create(ctx context.Context, m *workshop.Meta) error {
+	if m.ID == "" {
+		return errors.New("create workshop: empty id")
+	}
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketMeta)
+		if b.Get([]byte(m.ID)) != nil {
+			return errors.New("id already in use")
+		}
+		return putJSON(b, m.ID, m)
+	})
+	if err != nil {
+		return fmt.Errorf("create workshop %s: %w", m.ID, err)
+	}
+	return nil
+}
+
+// Load reads meta, inputs and scores in one read transaction, a consistent
+// snapshot. Inputs come in journey order.
+func (s *Store) Load(ctx context.Context, id string) (*workshop.Workshop, error) {
+	w := new(workshop.Workshop)
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		if err := getJSON(tx.Bucket(bucketMeta), id, &w.Meta); err != nil {
+			return err
+		}
+		if b := tx.Bucket(bucketInputs).Bucket([]byte(id)); b != nil {
+			err := b.ForEach(func(k, v []byte) error {
+				var in workshop.Input
+				if err := json.Unmarshal(v, &in); err != nil {
+					return fmt.Errorf("input %s: %w", k, err)
+				}
+				w.Inputs = append(w.Inputs, in)
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		if b := tx.Bucket(bucketScores).Bucket([]byte(id)); b != nil {
+			return b.ForEach(func(k, v []byte) error {
+				var sc workshop.Score
+				if err := json.Unmarshal(v, &sc); err != nil {
+					return fmt.Errorf("score %s: %w", k, err)
+				}
+				w.Scores = append(w.Scores, sc)
+				return nil
+			})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load workshop %s: %w", id, err)
+	}
+	workshop.SortInputs(w.Inputs)
+	return w, nil
+}
+
+// LoadMeta reads the meta alone.
+func (s *Store) LoadMeta(ctx context.Context, id string) (*workshop.Meta, error) {
+	m := new(workshop.Meta)
+	err := s.db.View(func(tx *bbolt.Tx) error { return getJSON(tx.Bucket(bucketMeta), id, m) })
+	if err != nil {
+		return nil, fmt.Errorf("load workshop %s: %w", id, err)
+	}
+	return m, nil
+}
+
+// UpdateMeta applies fn inside the write transaction, which bbolt runs one
+// at a time, so fn runs once and never conflicts. fn must not call the
+// store: bbolt may deadlock when a goroutine holding the write transaction
+// opens another one.
+func (s *Store) UpdateMeta(ctx context.Context, id string, fn func(*workshop.Meta) error) (*workshop.Meta, error) {
+	m := new(workshop.Meta)
+	var fnErr error
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketMeta)
+		if err := getJSON(b, id, m); err != nil {
+			return err
+		}
+		if fnErr = fn(m); fnErr != nil {
+			return fnErr
+		}
+		m.Rev++
+		return putJSON(b, id, m)
+	})
+	if fnErr != nil {
+		return nil, fnErr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("update workshop %s: %w", id, err)
+	}
+	return m, nil
+}
+
+// PutInput stores in unless the stored version is the same, newer or a
+// tombstone; the check and the write share one transaction.
+func (s *Store) PutInput(ctx context.Context, ws string, in workshop.Input) (bool, error) {
+	var stored bool
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		vers, err := workshopBucket(tx, bucketVersions, ws)
+		if err != nil {
+			return err
+		}
+		if cur := vers.Get([]byte(in.ID)); cur != nil && (string(cur) == tombstone || !older(string(cur[1:]), in.Version)) {
+			return nil
+		}
+		ins, err := workshopBucket(tx, bucketInputs, ws)
+		if err != nil {
+			return err
+		}
+		if err := putJSON(ins, in.ID, in); err != nil {
+			return err
+		}
+		stored = true
+		return vers.Put([]byte(in.ID), []byte("v"+in.Version))
+	})
+	if err != nil {
+		return false, fmt.Errorf("put input %s in workshop %s: %w", in.ID, ws, err)
+	}
+	return stored, nil
+}
+
+// older reports whether version a predates b, in the order of
+// workshop.SortInputs: Slack timestamps have a fixed width, so a shorter one
+// is older.
+func older(a, b string) bool {
+	if len(a) != len(b) && a != "" && b != "" {
+		return len(a) < len(b)
+	}
+	return a < b
+}
+
+// DeleteInput removes the input and leaves a tombstone. The tombstone is
+// written even when the input is unknown, because a deletion can overtake
+// the reply it deletes.
+func (s *Store) DeleteInput(ctx context.Context, ws, inputID string) (bool, error) {
+	var removed bool
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		ins, err := workshopBucket(tx, bucketInputs, ws)
+		if err != nil {
+			return err
+		}
+		if removed = ins.Get([]byte(inputID)) != nil; removed {
+			if err := ins.Delete([]byte(inputID)); err != nil {
+				return err
+			}
+		}
+		vers, err := workshopBucket(tx, bucketVersions, ws)
+		if err != nil {
+			return err
+		}
+		return vers.Put([]byte(inputID), []byte(tombstone))
+	})
+	if err != nil {
+		return false, fmt.Errorf("delete input %s in workshop %s: %w", inputID, ws, err)
+	}
+	return removed, nil
+}
+
+// PutScore stores sc under its touchpoint, user and round, replacing the
+// participant's earlier score for the same round.
+func (s *Store) PutScore(ctx context.Context, ws string, sc workshop.Score) error {
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		b, err := workshopBucket(tx, bucketScores, ws)
+		if err != nil {
+			return err
+		}
+		return putJSON(b, sc.Touchpoint+"|"+sc.User+"|"+strconv.Itoa(sc.Round), sc)
+	})
+	if err != nil {
+		return fmt.Errorf("put score in workshop %s: %w", ws, err)
+	}
+	return nil
+}
+
+// BindThread records ref for the thread, replacing any earlier binding.
+func (s *Store) BindThread(ctx context.Context, channel, ts string, ref workshop.ThreadRef) error {
+	err := s.db.Update(func(tx *bbolt.Tx) error { return putJSON(tx.Bucket(bucketThreads), channel+" "+ts, ref) })
+	if err != nil {
+		return fmt.Errorf("bind thread %s/%s: %w", channel, ts, err)
+	}
+	return nil
+}
+
+// Thread returns what BindThread recorded.
+func (s *Store) Thread(ctx context.Context, channel, ts string) (workshop.ThreadRef, error) {
+	var ref workshop.ThreadRef
+	err := s.db.View(func(tx *bbolt.Tx) error { return getJSON(tx.Bucket(bucketThreads), channel+" "+ts, &ref) })
+	if err != nil {
+		return workshop.ThreadRef{}, fmt.Errorf("thread %s/%s: %w", channel, ts, err)
+	}
+	return ref, nil
+}
+
+// List scans every meta, newest first.
+func (s *Store) List(ctx context.Context, channel string) ([]workshop.Summary, error) {
+	var out []workshop.Summary
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketMeta).ForEach(func(k, v []byte) error {
+			var m workshop.Meta
+			if err := json.Unmarshal(v, &m); err != nil {
+				return fmt.Errorf("%s: %w", k, err)
+			}
+			if channel == "" || m.Channel == channel {
+				out = append(out, workshop.SummaryOf(&m))
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list workshops: %w", err)
+	}
+	// Newest first; on a tie the later id (longer, then greater) first, so
+	// W10 comes before W9.
+	slices.SortFunc(out, func(a, b workshop.Summary) int {
+		return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), cmp.Compare(len(b.ID), len(a.ID)), cmp.Compare(b.ID, a.ID))
+	})
+	return out, nil
+}
+
+// Claim takes key until s.Now passes the expiry, or for good when ttl is
+// zero or less. Each call first purges claims that have expired, so the file
+// does not grow with every event ever seen.
+func (s *Store) Claim(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	now := s.Now()
+	var got bool
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		claims, index := tx.Bucket(bucketClaims), tx.Bucket(bucketClaimExpiry)
+		var expired [][]byte
+		c := index.Cursor()
+		for k, _ := c.First(); k != nil && len(expired) < maxPurge && !time.Unix(0, int64(binary.BigEndian.Uint64(k))).After(now); k, _ = c.Next() {
+			expired = append(expired, slices.Clone(k))
+		}
+		for _, k := range expired {
+			if err := index.Delete(k); err != nil {
+				return err
+			}
+			// The claim may have been taken again since, with a later expiry.
+			if cur := claims.Get(k[8:]); cur != nil && string(cur) == string(k[:8]) {
+				if err := claims.Delete(k[8:]); err != nil {
+					return err
+				}
+			}
+		}
+
+		if cur := claims.Get([]byte(key)); cur != nil {
+			exp := binary.BigEndian.Uint64(cur)
+			if exp == 0 || time.Unix(0, int64(exp)).After(now) {
+				return nil
+			}
+		}
+		var exp [8]byte
+		if ttl > 0 {
+			binary.BigEndian.PutUint64(exp[:], uint64(now.Add(ttl).UnixNano()))
+			if err := index.Put(append(exp[:], key...), nil); err != nil {
+				return err
+			}
+		}
+		got = true
+		return claims.Put([]byte(key), exp[:])
+	})
+	if err != nil {
+		return false, fmt.Errorf("claim %s: %w", key, err)
+	}
+	return got, nil
+}
+
+// Ping reports whether the file is still open.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.View(func(*bbolt.Tx) error { return nil }); err != nil {
+		return fmt.Errorf("ping state file: %w", err)
+	}
+	return nil
+}
+
+// Close closes the file and releases its lock.
+func (s *Store) Close() error { return s.db.Close() }

@@ -1,0 +1,474 @@
+// Package redis keeps workshops in Redis, so several journeybot processes, or
+// one that restarts elsewhere, share one state. It works against a single
+// server, Sentinel and Cluster.
+//
+// Key layout, with p the prefix:
+//
+//	p:seq                   counter behind NewID (INCR)
+//	p:workshops             sorted set of every workshop id, scored by creation (unix ms)
+//	p:chan:{C123}           sorted set of the workshop ids of one channel
+//	p:{W12}:meta            Meta as JSON
+//	p:{W12}:inputs          hash input id -> Input as JSON
+//	p:{W12}:ver             hash input id -> stored Version, or "~" once deleted
+//	p:{W12}:scores          hash "touchpoint|user|round" -> Score as JSON
+//	p:thread:{C123}:<ts>    ThreadRef as JSON
+//	p:claim:<key>           claim marker, expiring with SET NX PX
+//
+// Every key of a workshop carries the workshop id as its hash tag, so in a
+// Cluster they share a slot and the scripts and transactions that touch
+// several of them stay legal.
+package redis
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/journeybot/journeybot/internal/workshop"
+)
+
+// DefaultPrefix starts every key when no prefix is given.
+const DefaultPrefix = "journeybot"
+
+// maxUpdateAttempts bounds UpdateMeta's compare-and-set retries. Each failed
+// attempt means another update succeeded, so only a storm of writers to one
+// workshop reaches it.
+const maxUpdateAttempts = 100
+
+// tombstone marks a deleted input in the versions hash. The scripts test for
+// it before comparing versions, so it wins over any edit timestamp.
+const tombstone = "~"
+
+// Store is a workshop.Store backed by Redis. It is safe for concurrent use
+// by any number of goroutines and processes.
+type Store struct {
+	c      goredis.UniversalClient
+	prefix string
+	owned  bool // Close closes c: Open made it
+}
+
+var _ workshop.Store = (*Store)(nil)
+
+// New returns a store using client, with every key under prefix
+// (DefaultPrefix when empty), so several bots or test runs can share one
+// server. The caller keeps ownership of client: Close leaves it open. New
+// panics when prefix contains a brace, which would break the hash tags.
+func New(client goredis.UniversalClient, prefix string) *Store {
+	if strings.ContainsAny(prefix, "{}") {
+		panic(fmt.Sprintf("redis: key prefix %q must not contain braces", prefix))
+	}
+	return &Store{c: client, prefix: cmp.Or(prefix, DefaultPrefix)}
+}
+
+// Options says how to reach Redis. Set URL, or Addrs, not both.
+type Options struct {
+	// URL names one server, as redis://[user:password@]host:port/db or
+	// rediss:// for TLS; typically the REDIS_URL environment variable.
+	URL string
+	// Addrs lists host:port addresses: one server, the seed nodes of a
+	// Cluster when there are several, or the Sentinels when MasterName is set.
+	Addrs []string
+	// MasterName is the Sentinel master to follow for failover.
+	MasterName string
+	// Prefix starts every key; DefaultPrefix when empty.
+	Prefix string
+}
+
+// Open connects to Redis as opts says and checks that it answers, so a
+// misconfigured deployment fails at startup rather than on the first event.
+// Close closes the connection.
+func Open(ctx context.Context, opts Options) (*Store, error) {
+	if strings.ContainsAny(opts.Prefix, "{}") {
+		return nil, fmt.Errorf("redis key prefix %q must not contain braces", opts.Prefix)
+	}
+	c, err := newClient(opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Ping(ctx).Err(); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("connect to redis: %w", err)
+	}
+	s := New(c, opts.Prefix)
+	s.owned = true
+	return s, nil
+}
+
+// newClient builds a client without touching the network: go-redis dials
+// lazily.
+func newClient(o Options) (goredis.UniversalClient, error) {
+	switch {
+	case o.URL != "" && (len(o.Addrs) > 0 || o.MasterName != ""):
+		return nil, errors.New("redis options: set either a URL or addresses, not both")
+	case o.URL != "":
+		opt, err := goredis.ParseURL(o.URL)
+		if err != nil {
+			// A url.Error repeats the URL, password included.
+			if uerr := (*url.Error)(nil); errors.As(err, &uerr) {
+				err = uerr.Err
+			}
+			return nil, fmt.Errorf("parse redis url: %w", err)
+		}
+		return goredis.NewClient(opt), nil
+	case len(o.Addrs) > 0:
+		return goredis.NewUniversalClient(&goredis.UniversalOptions{Addrs: o.Addrs, MasterName: o.MasterName}), nil
+	default:
+		return nil, errors.New("redis options: no URL or addresses")
+	}
+}
+
+// wkey names one of a workshop's keys; the braces make id the hash tag.
+func (s *Store) wkey(id, kind string) string { return s.prefix + ":{" + id + "}:" + kind }
+
+func (s *Store) indexKey() string              { return s.prefix + ":workshops" }
+func (s *Store) chanKey(channel string) string { return s.prefix + ":chan:{" + channel + "}" }
+func (s *Store) threadKey(channel, ts string) string {
+	return s.prefix + ":thread:{" + channel + "}:" + ts
+}
+
+// workshopKeys are the keys the scripts receive, in the order they use.
+func (s *Store) workshopKeys(id, data string) []string {
+	if data == "inputs" {
+		return []string{s.wkey(id, "meta"), s.wkey(id, "inputs"), s.wkey(id, "ver")}
+	}
+	return []string{s.wkey(id, "meta"), s.wkey(id, data)}
+}
+
+// olderLua is the Lua twin of workshop.SortInputs' timestamp order, byte by
+// byte: Lua's own string comparison follows the server's locale.
+const olderLua = `
+local function older(a, b)
+  if #a ~= #b and a ~= '' and b ~= '' then return #a < #b end
+  for i = 1, math.min(#a, #b) do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then return x < y end
+  end
+  return #a < #b
+end
+`
+
+// The scripts return -1 when the workshop does not exist, so no write
+// creates the keys of a workshop nobody created.
+var (
+	// KEYS meta, inputs, ver; ARGV input id, version, input JSON.
+	putInputScript = goredis.NewScript(olderLua + `
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+local cur = redis.call('HGET', KEYS[3], ARGV[1])
+if cur and (cur == '` + tombstone + `' or not older(cur, ARGV[2])) then return 0 end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
+return 1
+`)
+	// KEYS meta, inputs, ver; ARGV input id.
+	deleteInputScript = goredis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+redis.call('HSET', KEYS[3], ARGV[1], '` + tombstone + `')
+return redis.call('HDEL', KEYS[2], ARGV[1])
+`)
+	// KEYS meta, scores; ARGV score field, score JSON.
+	putScoreScript = goredis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+return 1
+`)
+)
+
+// NewID reserves the next workshop id from a shared counter.
+func (s *Store) NewID(ctx context.Context) (string, error) {
+	n, err := s.c.Incr(ctx, s.prefix+":seq").Result()
+	if err != nil {
+		return "", fmt.Errorf("new workshop id: %w", err)
+	}
+	return "W" + strconv.FormatInt(n, 10), nil
+}
+
+// Create stores m, refusing an id already in use, then indexes it. The
+// indexes live in other slots, so they are written after the meta in a
+// plain pipeline; a crash in between leaves a workshop that works but is not
+// listed.
+func (s *Store) Create(ctx context.Context, m *workshop.Meta) error {
+	if m.ID == "" {
+		return errors.New("create workshop: empty id")
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("create workshop %s: %w", m.ID, err)
+	}
+	ok, err := s.c.SetNX(ctx, s.wkey(m.ID, "meta"), b, 0).Result()
+	if err != nil {
+		return fmt.Errorf("create workshop %s: %w", m.ID, err)
+	}
+	if !ok {
+		return fmt.Errorf("create workshop %s: id already in use", m.ID)
+	}
+	z := goredis.Z{Score: float64(m.CreatedAt.UnixMilli()), Member: m.ID}
+	_, err = s.c.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		p.ZAdd(ctx, s.indexKey(), z)
+		if m.Channel != "" {
+			p.ZAdd(ctx, s.chanKey(m.Channel), z)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("index workshop %s: %w", m.ID, err)
+	}
+	return nil
+}
+
+// Load reads meta, inputs and scores in one MULTI round trip, so they are a
+// consistent snapshot. Inputs come in journey order.
+func (s *Store) Load(ctx context.Context, id string) (*workshop.Workshop, error) {
+	var meta *goredis.StringCmd
+	var inputs, scores *goredis.MapStringStringCmd
+	_, err := s.c.TxPipelined(ctx, func(p goredis.Pipeliner) error {
+		meta = p.Get(ctx, s.wkey(id, "meta"))
+		inputs = p.HGetAll(ctx, s.wkey(id, "inputs"))
+		scores = p.HGetAll(ctx, s.wkey(id, "scores"))
+		return nil
+	})
+	if err != nil && !errors.Is(err, goredis.Nil) {
+		return nil, fmt.Errorf("load workshop %s: %w", id, err)
+	}
+	m, err := decodeMeta(meta)
+	if err != nil {
+		return nil, fmt.Errorf("load workshop %s: %w", id, err)
+	}
+	w := &workshop.Workshop{Meta: *m}
+	for field, v := range inputs.Val() {
+		var in workshop.Input
+		if err := json.Unmarshal([]byte(v), &in); err != nil {
+			return nil, fmt.Errorf("load workshop %s: input %s: %w", id, field, err)
+		}
+		w.Inputs = append(w.Inputs, in)
+	}
+	for field, v := range scores.Val() {
+		var sc workshop.Score
+		if err := json.Unmarshal([]byte(v), &sc); err != nil {
+			return nil, fmt.Errorf("load workshop %s: score %s: %w", id, field, err)
+		}
+		w.Scores = append(w.Scores, sc)
+	}
+	workshop.SortInputs(w.Inputs)
+	slices.SortFunc(w.Scores, func(a, b workshop.Score) int {
+		return cmp.Or(cmp.Compare(a.Touchpoint, b.Touchpoint), cmp.Compare(a.User, b.User), cmp.Compare(a.Round, b.Round))
+	})
+	return w, nil
+}
+
+// LoadMeta reads the meta alone, for the many events that need no inputs.
+func (s *Store) LoadMeta(ctx context.Context, id string) (*workshop.Meta, error) {
+	m, err := decodeMeta(s.c.Get(ctx, s.wkey(id, "meta")))
+	if err != nil {
+		return nil, fmt.Errorf("load workshop %s: %w", id, err)
+	}
+	return m, nil
+}
+
+func decodeMeta(cmd *goredis.StringCmd) (*workshop.Meta, error) {
+	b, err := cmd.Bytes()
+	if errors.Is(err, goredis.Nil) {
+		return nil, workshop.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	m := new(workshop.Meta)
+	if err := json.Unmarshal(b, m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// UpdateMeta applies fn under WATCH on the meta key and writes the result in
+// MULTI; when another writer got there first, it rereads and applies fn
+// again, up to maxUpdateAttempts times before giving up with
+// workshop.ErrConflict.
+func (s *Store) UpdateMeta(ctx context.Context, id string, fn func(*workshop.Meta) error) (*workshop.Meta, error) {
+	key := s.wkey(id, "meta")
+	for range maxUpdateAttempts {
+		var m *workshop.Meta
+		var fnErr error
+		err := s.c.Watch(ctx, func(tx *goredis.Tx) error {
+			var err error
+			if m, err = decodeMeta(tx.Get(ctx, key)); err != nil {
+				return err
+			}
+			if fnErr = fn(m); fnErr != nil {
+				return fnErr
+			}
+			m.Rev++
+			b, err := json.Marshal(m)
+			if err != nil {
+				return err
+			}
+			_, err = tx.TxPipelined(ctx, func(p goredis.Pipeliner) error {
+				p.Set(ctx, key, b, 0)
+				return nil
+			})
+			return err
+		}, key)
+		switch {
+		case fnErr != nil:
+			return nil, fnErr
+		case errors.Is(err, goredis.TxFailedErr):
+			continue
+		case err != nil:
+			return nil, fmt.Errorf("update workshop %s: %w", id, err)
+		}
+		return m, nil
+	}
+	return nil, fmt.Errorf("update workshop %s: %w", id, workshop.ErrConflict)
+}
+
+// PutInput stores in with one script run: the version check and the write
+// are atomic, so concurrent replies never lose each other and a retried
+// command is a no-op.
+func (s *Store) PutInput(ctx context.Context, ws string, in workshop.Input) (bool, error) {
+	b, err := json.Marshal(in)
+	if err != nil {
+		return false, fmt.Errorf("put input %s in workshop %s: %w", in.ID, ws, err)
+	}
+	return s.runScript(ctx, putInputScript, s.workshopKeys(ws, "inputs"), "put input "+in.ID, ws, in.ID, in.Version, b)
+}
+
+// DeleteInput removes the input and leaves a tombstone in one script run.
+// The tombstone is written even when the input is unknown, because a
+// deletion can overtake the reply it deletes.
+func (s *Store) DeleteInput(ctx context.Context, ws, inputID string) (bool, error) {
+	return s.runScript(ctx, deleteInputScript, s.workshopKeys(ws, "inputs"), "delete input "+inputID, ws, inputID)
+}
+
+// PutScore stores s under its touchpoint, user and round, replacing the
+// participant's earlier score for the same round.
+func (s *Store) PutScore(ctx context.Context, ws string, sc workshop.Score) error {
+	b, err := json.Marshal(sc)
+	if err != nil {
+		return fmt.Errorf("put score in workshop %s: %w", ws, err)
+	}
+	field := sc.Touchpoint + "|" + sc.User + "|" + strconv.Itoa(sc.Round)
+	_, err = s.runScript(ctx, putScoreScript, s.workshopKeys(ws, "scores"), "put score", ws, field, b)
+	return err
+}
+
+// runScript runs one of the write scripts and reads its answer: 1 changed,
+// 0 unchanged, -1 no such workshop. Script.Run sends EVALSHA and only falls
+// back to EVAL the first time a server sees the script.
+func (s *Store) runScript(ctx context.Context, sc *goredis.Script, keys []string, what, ws string, args ...any) (bool, error) {
+	n, err := sc.Run(ctx, s.c, keys, args...).Int64()
+	switch {
+	case err != nil:
+		return false, fmt.Errorf("%s in workshop %s: %w", what, ws, err)
+	case n < 0:
+		return false, fmt.Errorf("%s in workshop %s: %w", what, ws, workshop.ErrNotFound)
+	}
+	return n == 1, nil
+}
+
+// BindThread records ref for the thread, replacing any earlier binding.
+func (s *Store) BindThread(ctx context.Context, channel, ts string, ref workshop.ThreadRef) error {
+	b, err := json.Marshal(ref)
+	if err == nil {
+		err = s.c.Set(ctx, s.threadKey(channel, ts), b, 0).Err()
+	}
+	if err != nil {
+		return fmt.Errorf("bind thread %s/%s: %w", channel, ts, err)
+	}
+	return nil
+}
+
+// Thread returns what BindThread recorded, in one GET.
+func (s *Store) Thread(ctx context.Context, channel, ts string) (workshop.ThreadRef, error) {
+	var ref workshop.ThreadRef
+	b, err := s.c.Get(ctx, s.threadKey(channel, ts)).Bytes()
+	if errors.Is(err, goredis.Nil) {
+		err = workshop.ErrNotFound
+	}
+	if err == nil {
+		err = json.Unmarshal(b, &ref)
+	}
+	if err != nil {
+		return workshop.ThreadRef{}, fmt.Errorf("thread %s/%s: %w", channel, ts, err)
+	}
+	return ref, nil
+}
+
+// List reads the ids from the index, then every meta in one pipeline (one
+// round trip per node in a Cluster), so a summary never lags behind
+// UpdateMeta.
+func (s *Store) List(ctx context.Context, channel string) ([]workshop.Summary, error) {
+	index := s.indexKey()
+	if channel != "" {
+		index = s.chanKey(channel)
+	}
+	ids, err := s.c.ZRange(ctx, index, 0, -1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("list workshops: %w", err)
+	}
+	cmds := make([]*goredis.StringCmd, len(ids))
+	if len(ids) > 0 {
+		_, err = s.c.Pipelined(ctx, func(p goredis.Pipeliner) error {
+			for i, id := range ids {
+				cmds[i] = p.Get(ctx, s.wkey(id, "meta"))
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, goredis.Nil) {
+			return nil, fmt.Errorf("list workshops: %w", err)
+		}
+	}
+	var out []workshop.Summary
+	for i, cmd := range cmds {
+		m, err := decodeMeta(cmd)
+		if errors.Is(err, workshop.ErrNotFound) {
+			continue // indexed by hand or half deleted: nothing to show
+		}
+		if err != nil {
+			return nil, fmt.Errorf("list workshops: %s: %w", ids[i], err)
+		}
+		out = append(out, workshop.SummaryOf(m))
+	}
+	slices.SortFunc(out, newestFirst)
+	return out, nil
+}
+
+// newestFirst orders summaries by creation, newest first, then by id, the
+// later (longer, then greater) id first, so W10 comes before W9.
+func newestFirst(a, b workshop.Summary) int {
+	return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), cmp.Compare(len(b.ID), len(a.ID)), cmp.Compare(b.ID, a.ID))
+}
+
+// Claim sets the key with SET NX PX, so the server's own expiry frees it
+// after ttl. A ttl of zero or less claims the key for good.
+func (s *Store) Claim(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	ok, err := s.c.SetNX(ctx, s.prefix+":claim:"+key, "1", max(ttl, 0)).Result()
+	if err != nil {
+		return false, fmt.Errorf("claim %s: %w", key, err)
+	}
+	return ok, nil
+}
+
+// Ping reports whether the server answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.c.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("ping redis: %w", err)
+	}
+	return nil
+}
+
+// Close closes the client when Open made it; a client passed to New belongs
+// to the caller.
+func (s *Store) Close() error {
+	if !s.owned {
+		return nil
+	}
+	return s.c.Close()
+}

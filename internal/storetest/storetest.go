@@ -1,0 +1,609 @@
+// Package storetest is the contract every workshop.Store implementation must
+// honour. Each implementation's tests call Run, so the engine can rely on the
+// same behaviour from the embedded file store and from Redis alike.
+package storetest
+
+import (
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/journeybot/journeybot/internal/workshop"
+)
+
+// Run runs the contract suite against stores made by open. open must return
+// a new, empty store on every call and close it when t ends (t.Cleanup). The
+// subtests run in parallel, so open is called concurrently.
+func Run(t *testing.T, open func(t *testing.T) workshop.Store) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s workshop.Store)
+	}{
+		{"NewID", testNewID},
+		{"RoundTrip", testRoundTrip},
+		{"CreateExisting", testCreateExisting},
+		{"NotFound", testNotFound},
+		{"UpdateMeta", testUpdateMeta},
+		{"UpdateMetaConcurrent", testUpdateMetaConcurrent},
+		{"PutInput", testPutInput},
+		{"PutInputConcurrent", testPutInputConcurrent},
+		{"PutScore", testPutScore},
+		{"Thread", testThread},
+		{"List", testList},
+		{"Claim", testClaim},
+		{"Ping", testPing},
+		{"Isolation", testIsolation},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tt.fn(t, open(t))
+		})
+	}
+}
+
+// t0 has nanoseconds so a store that truncates times fails the round trip.
+var t0 = time.Date(2025, 3, 4, 9, 30, 0, 123456789, time.UTC)
+
+func newMeta(id, channel string, created time.Time) *workshop.Meta {
+	return &workshop.Meta{
+		ID: id, Title: "Workshop " + id, Lang: workshop.LangEN, Facilitator: "U1",
+		Channel: channel, Step: workshop.Goals, CreatedAt: created,
+	}
+}
+
+func create(t *testing.T, s workshop.Store, m *workshop.Meta) {
+	t.Helper()
+	if err := s.Create(t.Context(), m); err != nil {
+		t.Fatalf("Create(%s): %v", m.ID, err)
+	}
+}
+
+// asJSON renders v for comparison: it tells instants apart to the
+// nanosecond yet ignores how a decoder represents the time zone.
+func asJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func load(t *testing.T, s workshop.Store, id string) *workshop.Workshop {
+	t.Helper()
+	w, err := s.Load(t.Context(), id)
+	if err != nil {
+		t.Fatalf("Load(%s): %v", id, err)
+	}
+	return w
+}
+
+func sortScores(ss []workshop.Score) {
+	slices.SortFunc(ss, func(a, b workshop.Score) int {
+		return cmp.Or(cmp.Compare(a.Touchpoint, b.Touchpoint), cmp.Compare(a.User, b.User), cmp.Compare(a.Round, b.Round))
+	})
+}
+
+func testNewID(t *testing.T, s workshop.Store) {
+	ctx := t.Context()
+	for _, want := range []string{"W1", "W2"} {
+		got, err := s.NewID(ctx)
+		if err != nil {
+			t.Fatalf("NewID: %v", err)
+		}
+		if got != want {
+			t.Errorf("NewID = %q, want %q", got, want)
+		}
+	}
+
+	const n = 100
+	ids := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			id, err := s.NewID(ctx)
+			if err != nil {
+				t.Errorf("NewID: %v", err)
+			}
+			ids[i] = id
+		})
+	}
+	wg.Wait()
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if seen[id] {
+			t.Errorf("NewID returned %q twice", id)
+		}
+		seen[id] = true
+	}
+	for i := 3; i < n+3; i++ {
+		if id := "W" + strconv.Itoa(i); !seen[id] {
+			t.Errorf("concurrent NewID never returned %q", id)
+		}
+	}
+}
+
+func testRoundTrip(t *testing.T, s workshop.Store) {
+	full := &workshop.Meta{
+		ID: "W7", Title: "Parcours d'accueil « été »", Lang: workshop.LangFR,
+		Facilitator: "U1", FacilitatorTZ: "Europe/Paris", Channel: "C1",
+		Step: workshop.Touchpoints, CreatedAt: t0, ClosedAt: t0.Add(48 * time.Hour),
+		HeaderTS: "1741080600.000100",
+		Messages: []workshop.StepMessage{
+			{Step: workshop.Goals, TS: "1741080600.000200", At: t0.Add(time.Minute)},
+			{Step: workshop.Personas, TS: "1741080900.000300", At: t0.Add(5 * time.Minute)},
+			{Step: workshop.Goals, TS: "1743759000.000400", Round: 1, At: t0.Add(31 * 24 * time.Hour)},
+		},
+		Round: 1,
+		Review: workshop.Review{
+			Cadence: workshop.CadenceMonthly, Spec: "first monday 10:00", TZ: "Europe/Paris",
+			NextDue: t0.Add(60 * 24 * time.Hour), LastReview: t0.Add(31 * 24 * time.Hour),
+		},
+		Rev: 3,
+	}
+	tests := []struct {
+		name string
+		meta *workshop.Meta
+	}{
+		{"minimal open workshop", newMeta("W1", "C1", t0)},
+		{"every field set, closed", full},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			create(t, s, tt.meta)
+			want := asJSON(t, tt.meta)
+
+			m, err := s.LoadMeta(t.Context(), tt.meta.ID)
+			if err != nil {
+				t.Fatalf("LoadMeta: %v", err)
+			}
+			if got := asJSON(t, m); got != want {
+				t.Errorf("LoadMeta:\ngot  %s\nwant %s", got, want)
+			}
+			if got, want := m.Closed(), tt.meta.Closed(); got != want {
+				t.Errorf("LoadMeta Closed() = %v, want %v", got, want)
+			}
+
+			w := load(t, s, tt.meta.ID)
+			if got := asJSON(t, w.Meta); got != want {
+				t.Errorf("Load meta:\ngot  %s\nwant %s", got, want)
+			}
+			if len(w.Inputs) != 0 || len(w.Scores) != 0 {
+				t.Errorf("Load of a new workshop: got %d inputs and %d scores, want none", len(w.Inputs), len(w.Scores))
+			}
+		})
+	}
+}
+
+func testCreateExisting(t *testing.T, s workshop.Store) {
+	create(t, s, newMeta("W1", "C1", t0))
+	dup := newMeta("W1", "C2", t0)
+	dup.Title = "Impostor"
+	if err := s.Create(t.Context(), dup); err == nil {
+		t.Fatal("Create of an existing id: got nil error, want one")
+	}
+	m, err := s.LoadMeta(t.Context(), "W1")
+	if err != nil {
+		t.Fatalf("LoadMeta: %v", err)
+	}
+	if got, want := m.Title, "Workshop W1"; got != want {
+		t.Errorf("title after a refused Create = %q, want %q", got, want)
+	}
+}
+
+func testNotFound(t *testing.T, s workshop.Store) {
+	create(t, s, newMeta("W1", "C1", t0))
+	create(t, s, newMeta("W2", "C1", t0))
+	if err := s.BindThread(t.Context(), "C1", "1.1", workshop.ThreadRef{Workshop: "W1", Step: workshop.Goals}); err != nil {
+		t.Fatalf("BindThread: %v", err)
+	}
+	tests := []struct {
+		name string
+		op   func() error
+	}{
+		{"Load", func() error { _, err := s.Load(t.Context(), "W9"); return err }},
+		{"LoadMeta", func() error { _, err := s.LoadMeta(t.Context(), "W9"); return err }},
+		{"UpdateMeta", func() error {
+			_, err := s.UpdateMeta(t.Context(), "W9", func(*workshop.Meta) error { return nil })
+			return err
+		}},
+		{"Thread other ts", func() error { _, err := s.Thread(t.Context(), "C1", "2.2"); return err }},
+		{"Thread other channel", func() error { _, err := s.Thread(t.Context(), "C2", "1.1"); return err }},
+		{"PutInput", func() error {
+			_, err := s.PutInput(t.Context(), "W9", workshop.Input{ID: "1.1", Step: workshop.Goals, Text: "x"})
+			return err
+		}},
+		{"DeleteInput", func() error { _, err := s.DeleteInput(t.Context(), "W9", "1.1"); return err }},
+		{"PutScore", func() error {
+			return s.PutScore(t.Context(), "W9", workshop.Score{Touchpoint: "1.1#1", User: "U1", Value: 1, At: t0})
+		}},
+	}
+	for _, tt := range tests {
+		if err := tt.op(); !errors.Is(err, workshop.ErrNotFound) {
+			t.Errorf("%s of a missing workshop or thread: got %v, want ErrNotFound", tt.name, err)
+		}
+	}
+	// The writes above must not have created the missing workshop.
+	if ss, err := s.List(t.Context(), ""); err != nil || len(ss) != 2 {
+		t.Errorf("List after writes to a missing workshop: got %d summaries (err %v), want 2", len(ss), err)
+	}
+}
+
+func testUpdateMeta(t *testing.T, s workshop.Store) {
+	ctx := t.Context()
+	create(t, s, newMeta("W1", "C1", t0))
+
+	msg := workshop.StepMessage{Step: workshop.Personas, TS: "1741080900.000300", At: t0.Add(time.Minute)}
+	got, err := s.UpdateMeta(ctx, "W1", func(m *workshop.Meta) error {
+		m.Step = workshop.Personas
+		m.Messages = append(m.Messages, msg)
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("UpdateMeta: %v", err)
+	}
+	if got.Rev != 1 || got.Step != workshop.Personas || len(got.Messages) != 1 {
+		t.Errorf("UpdateMeta returned rev %d, step %v, %d messages; want rev 1, step personas, 1 message", got.Rev, got.Step, len(got.Messages))
+	}
+	stored, err := s.LoadMeta(ctx, "W1")
+	if err != nil {
+		t.Fatalf("LoadMeta: %v", err)
+	}
+	if g, w := asJSON(t, stored), asJSON(t, got); g != w {
+		t.Errorf("LoadMeta after UpdateMeta:\ngot  %s\nwant %s", g, w)
+	}
+
+	errBoom := errors.New("boom")
+	if _, err := s.UpdateMeta(ctx, "W1", func(m *workshop.Meta) error {
+		m.Title = "lost"
+		m.Step = workshop.Iterate
+		return errBoom
+	}); !errors.Is(err, errBoom) {
+		t.Errorf("UpdateMeta with failing fn: got %v, want %v", err, errBoom)
+	}
+	after, err := s.LoadMeta(ctx, "W1")
+	if err != nil {
+		t.Fatalf("LoadMeta: %v", err)
+	}
+	if g, w := asJSON(t, after), asJSON(t, stored); g != w {
+		t.Errorf("a failing fn changed the meta:\ngot  %s\nwant %s", g, w)
+	}
+}
+
+func testUpdateMetaConcurrent(t *testing.T, s workshop.Store) {
+	ctx := t.Context()
+	create(t, s, newMeta("W1", "C1", t0))
+	const n = 50
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			_, err := s.UpdateMeta(ctx, "W1", func(m *workshop.Meta) error {
+				m.Messages = append(m.Messages, workshop.StepMessage{
+					Step: workshop.Goals, TS: fmt.Sprintf("1741080600.%06d", i), At: t0,
+				})
+				return nil
+			})
+			if err != nil {
+				t.Errorf("UpdateMeta %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	m, err := s.LoadMeta(ctx, "W1")
+	if err != nil {
+		t.Fatalf("LoadMeta: %v", err)
+	}
+	if got, want := m.Rev, int64(n); got != want {
+		t.Errorf("Rev after %d updates = %d, want %d", n, got, want)
+	}
+	seen := map[string]bool{}
+	for _, msg := range m.Messages {
+		seen[msg.TS] = true
+	}
+	if got, want := len(m.Messages), n; got != want || len(seen) != n {
+		t.Errorf("after %d concurrent appends: got %d messages (%d distinct), want %d", n, got, len(seen), want)
+	}
+}
+
+func testPutInput(t *testing.T, s workshop.Store) {
+	ctx := t.Context()
+	create(t, s, newMeta("W1", "C1", t0))
+	in := func(id, version, text string) workshop.Input {
+		return workshop.Input{
+			ID: id, Step: workshop.Personas, Author: "U2", Text: text, TS: id,
+			Version: version, Source: workshop.SourceThread, Round: 1,
+		}
+	}
+	const a, b, c = "1741080600.000100", "1741080600.000200", "1741080600.000300"
+	steps := []struct {
+		name   string
+		del    bool // DeleteInput(in.ID) rather than PutInput(in)
+		in     workshop.Input
+		want   bool
+		stored string // text stored under in.ID afterwards; "" when absent
+	}{
+		{"new reply", false, in(a, "", "first"), true, "first"},
+		{"same reply again", false, in(a, "", "first"), false, "first"},
+		{"retry with the same version", false, in(a, "", "other"), false, "first"},
+		{"edit", false, in(a, "1741080700.000000", "edited"), true, "edited"},
+		{"late older edit", false, in(a, "1741080650.000000", "stale"), false, "edited"},
+		{"same edit again", false, in(a, "1741080700.000000", "stale"), false, "edited"},
+		{"shorter ts is older", false, in(a, "999999999.000000", "stale"), false, "edited"},
+		{"delete", true, in(a, "", ""), true, ""},
+		{"late retry after delete", false, in(a, "", "first"), false, ""},
+		{"newer edit after delete", false, in(a, "1741080900.000000", "again"), false, ""},
+		{"delete again", true, in(a, "", ""), false, ""},
+		{"delete never stored", true, in(b, "", ""), false, ""},
+		{"reply arriving after its deletion", false, in(b, "", "ghost"), false, ""},
+		{"another reply", false, in(c, "", "third"), true, "third"},
+	}
+	for _, st := range steps {
+		var got bool
+		var err error
+		if st.del {
+			got, err = s.DeleteInput(ctx, "W1", st.in.ID)
+		} else {
+			got, err = s.PutInput(ctx, "W1", st.in)
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if got != st.want {
+			t.Errorf("%s: got %v, want %v", st.name, got, st.want)
+		}
+		var texts []string
+		for _, x := range load(t, s, "W1").Inputs {
+			if x.ID == st.in.ID {
+				texts = append(texts, x.Text)
+			}
+		}
+		want := []string{st.stored}
+		if st.stored == "" {
+			want = nil
+		}
+		if !slices.Equal(texts, want) {
+			t.Errorf("%s: stored texts %q, want %q", st.name, texts, want)
+		}
+	}
+
+	w := load(t, s, "W1")
+	if got, want := asJSON(t, w.Inputs), asJSON(t, []workshop.Input{in(c, "", "third")}); got != want {
+		t.Errorf("final inputs:\ngot  %s\nwant %s", got, want)
+	}
+}
+
+func testPutInputConcurrent(t *testing.T, s workshop.Store) {
+	ctx := t.Context()
+	create(t, s, newMeta("W1", "C1", t0))
+
+	// 200 people reply in the same thread at the same instant.
+	const n = 200
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			id := fmt.Sprintf("1741080600.%06d", i)
+			in := workshop.Input{ID: id, Step: workshop.Touchpoints, Author: fmt.Sprintf("U%d", i), Text: "reply " + id, TS: id}
+			ok, err := s.PutInput(ctx, "W1", in)
+			if err != nil || !ok {
+				t.Errorf("PutInput %s = %v, %v; want true, nil", id, ok, err)
+			}
+		})
+	}
+	// Meanwhile the platform delivers one event 20 times.
+	var dups sync.WaitGroup
+	var mu sync.Mutex
+	wins := 0
+	for range 20 {
+		dups.Go(func() {
+			in := workshop.Input{ID: "1741080601.000000", Step: workshop.Goals, Text: "dup", TS: "1741080601.000000"}
+			ok, err := s.PutInput(ctx, "W1", in)
+			if err != nil {
+				t.Errorf("PutInput duplicate: %v", err)
+			}
+			if ok {
+				mu.Lock()
+				wins++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	dups.Wait()
+
+	w := load(t, s, "W1")
+	if got, want := len(w.InputsOf(workshop.Touchpoints)), n; got != want {
+		t.Errorf("Load after %d concurrent replies: got %d inputs, want %d", n, got, want)
+	}
+	if got, want := len(w.InputsOf(workshop.Goals)), 1; got != want {
+		t.Errorf("one event delivered 20 times: got %d inputs, want %d", got, want)
+	}
+	if wins != 1 {
+		t.Errorf("one event delivered 20 times: PutInput reported true %d times, want 1", wins)
+	}
+}
+
+func testPutScore(t *testing.T, s workshop.Store) {
+	ctx := t.Context()
+	create(t, s, newMeta("W1", "C1", t0))
+	score := func(tp, user string, round, value int) workshop.Score {
+		return workshop.Score{Touchpoint: tp, User: user, Value: value, Round: round, At: t0.Add(time.Duration(value) * time.Second)}
+	}
+	puts := []workshop.Score{
+		score("1.1#1", "U1", 0, 1),
+		score("1.1#1", "U1", 0, -2), // changes their mind
+		score("1.1#1", "U2", 0, 2),
+		score("1.1#1", "U1", 1, 0),
+		score("1.1#2", "U1", 0, 3),
+		score("1.1#2", "U1", 0, 3), // delivered twice
+	}
+	for _, sc := range puts {
+		if err := s.PutScore(ctx, "W1", sc); err != nil {
+			t.Fatalf("PutScore(%+v): %v", sc, err)
+		}
+	}
+	want := []workshop.Score{
+		score("1.1#1", "U1", 0, -2),
+		score("1.1#1", "U1", 1, 0),
+		score("1.1#1", "U2", 0, 2),
+		score("1.1#2", "U1", 0, 3),
+	}
+	got := load(t, s, "W1").Scores
+	sortScores(got)
+	if g, w := asJSON(t, got), asJSON(t, want); g != w {
+		t.Errorf("scores:\ngot  %s\nwant %s", g, w)
+	}
+}
+
+func testThread(t *testing.T, s workshop.Store) {
+	ctx := t.Context()
+	binds := []struct {
+		channel, ts string
+		ref         workshop.ThreadRef
+	}{
+		{"C1", "1741080600.000100", workshop.ThreadRef{Workshop: "W1", Step: workshop.Goals}},
+		{"C1", "1741080600.000200", workshop.ThreadRef{Workshop: "W1", Step: workshop.Touchpoints, Round: 2}},
+		{"C2", "1741080600.000100", workshop.ThreadRef{Workshop: "W2", Step: workshop.Iterate}},
+	}
+	for _, b := range binds {
+		if err := s.BindThread(ctx, b.channel, b.ts, b.ref); err != nil {
+			t.Fatalf("BindThread(%s, %s): %v", b.channel, b.ts, err)
+		}
+	}
+	for _, b := range binds {
+		got, err := s.Thread(ctx, b.channel, b.ts)
+		if err != nil {
+			t.Errorf("Thread(%s, %s): %v", b.channel, b.ts, err)
+		}
+		if got != b.ref {
+			t.Errorf("Thread(%s, %s) = %+v, want %+v", b.channel, b.ts, got, b.ref)
+		}
+	}
+	if _, err := s.Thread(ctx, "C3", "1741080600.000100"); !errors.Is(err, workshop.ErrNotFound) {
+		t.Errorf("Thread of an unbound thread: got %v, want ErrNotFound", err)
+	}
+}
+
+func testList(t *testing.T, s workshop.Store) {
+	ctx := t.Context()
+	metas := []*workshop.Meta{
+		newMeta("W1", "C1", t0),
+		newMeta("W9", "C1", t0.Add(time.Hour)),
+		newMeta("W10", "C1", t0.Add(time.Hour)), // same instant as W9: the later id comes first
+		newMeta("W3", "C2", t0.Add(30*time.Minute)),
+		newMeta("W4", "C1", t0.Add(-time.Hour)),
+	}
+	metas[4].ClosedAt = t0
+	metas[4].Step = workshop.Iterate
+	for _, m := range metas {
+		create(t, s, m)
+	}
+	// Listings reflect updates, not the workshop as created.
+	if _, err := s.UpdateMeta(ctx, "W1", func(m *workshop.Meta) error {
+		m.Step = workshop.Scope
+		m.Title = "Renamed"
+		return nil
+	}); err != nil {
+		t.Fatalf("UpdateMeta: %v", err)
+	}
+	line := func(s workshop.Summary) string {
+		return fmt.Sprintf("%s %q %s %s closed=%v %s", s.ID, s.Title, s.Channel, s.Step, s.Closed, s.CreatedAt.UTC().Format(time.RFC3339Nano))
+	}
+	want := func(ids ...string) []string {
+		var out []string
+		for _, id := range ids {
+			i := slices.IndexFunc(metas, func(m *workshop.Meta) bool { return m.ID == id })
+			m := *metas[i]
+			if id == "W1" {
+				m.Step, m.Title = workshop.Scope, "Renamed"
+			}
+			out = append(out, line(workshop.SummaryOf(&m)))
+		}
+		return out
+	}
+	tests := []struct {
+		channel string
+		want    []string
+	}{
+		{"C1", want("W10", "W9", "W1", "W4")},
+		{"C2", want("W3")},
+		{"", want("W10", "W9", "W3", "W1", "W4")},
+		{"C404", nil},
+	}
+	for _, tt := range tests {
+		ss, err := s.List(ctx, tt.channel)
+		if err != nil {
+			t.Fatalf("List(%q): %v", tt.channel, err)
+		}
+		var got []string
+		for _, sm := range ss {
+			got = append(got, line(sm))
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("List(%q):\ngot  %s\nwant %s", tt.channel, strings.Join(got, "\n     "), strings.Join(tt.want, "\n     "))
+		}
+	}
+}
+
+func testClaim(t *testing.T, s workshop.Store) {
+	ctx := t.Context()
+	const ttl = time.Second
+	claim := func(key string, want bool) {
+		t.Helper()
+		got, err := s.Claim(ctx, key, ttl)
+		if err != nil {
+			t.Fatalf("Claim(%s): %v", key, err)
+		}
+		if got != want {
+			t.Errorf("Claim(%s) = %v, want %v", key, got, want)
+		}
+	}
+	claim("event:Ev1", true)
+	claim("event:Ev1", false)
+	claim("event:Ev2", true)
+	time.Sleep(ttl + 300*time.Millisecond)
+	claim("event:Ev1", true)
+	claim("event:Ev1", false)
+}
+
+func testPing(t *testing.T, s workshop.Store) {
+	if err := s.Ping(t.Context()); err != nil {
+		t.Errorf("Ping: %v", err)
+	}
+}
+
+func testIsolation(t *testing.T, s workshop.Store) {
+	ctx := t.Context()
+	create(t, s, newMeta("W1", "C1", t0))
+	create(t, s, newMeta("W2", "C1", t0))
+	const id = "1741080600.000100" // the same message id in both workshops
+	for _, ws := range []string{"W1", "W2"} {
+		if ok, err := s.PutInput(ctx, ws, workshop.Input{ID: id, Step: workshop.Goals, Text: "in " + ws, TS: id}); err != nil || !ok {
+			t.Fatalf("PutInput(%s) = %v, %v; want true, nil", ws, ok, err)
+		}
+	}
+	if err := s.PutScore(ctx, "W1", workshop.Score{Touchpoint: id + "#1", User: "U1", Value: 2, At: t0}); err != nil {
+		t.Fatalf("PutScore: %v", err)
+	}
+	if ok, err := s.DeleteInput(ctx, "W1", id); err != nil || !ok {
+		t.Fatalf("DeleteInput(W1) = %v, %v; want true, nil", ok, err)
+	}
+	// W1's tombstone must not block an edit in W2.
+	if ok, err := s.PutInput(ctx, "W2", workshop.Input{ID: id, Step: workshop.Goals, Text: "edited", TS: id, Version: "1741080700.000000"}); err != nil || !ok {
+		t.Errorf("PutInput edit in W2 after delete in W1 = %v, %v; want true, nil", ok, err)
+	}
+	w1, w2 := load(t, s, "W1"), load(t, s, "W2")
+	if len(w1.Inputs) != 0 || len(w1.Scores) != 1 {
+		t.Errorf("W1: got %d inputs, %d scores; want 0, 1", len(w1.Inputs), len(w1.Scores))
+	}
+	if len(w2.Inputs) != 1 || w2.Inputs[0].Text != "edited" || len(w2.Scores) != 0 {
+		t.Errorf("W2: got inputs %+v and %d scores; want the edited input and no score", w2.Inputs, len(w2.Scores))
+	}
+}
