@@ -1,0 +1,582 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/journeybot/journeybot/internal/workshop"
+)
+
+// Command is one `/journey ...` invocation.
+type Command struct {
+	Channel string
+	Actor   Actor
+	// Text is what follows `/journey`.
+	Text string
+}
+
+// MaxTitleLen is the longest workshop title, in characters: it must fit a
+// Slack header block (150) with the map emoji in front.
+const MaxTitleLen = 140
+
+// Command runs a slash command. Answers and posts go through the Notifier;
+// the returned error is for the adapter's logs and means an internal fault
+// the user was already told about.
+func (e *Engine) Command(ctx context.Context, c Command) error {
+	args := SplitArgs(c.Text)
+	sub := ""
+	if len(args) > 0 {
+		sub = strings.ToLower(args[0])
+		args = args[1:]
+	}
+	h, ok := commands[sub]
+	if !ok {
+		return e.answerError(ctx, c.Channel, c.Actor, e.lang, problem("error.unknown_command", "command", Escape(sub)))
+	}
+	cc := &call{Command: c, args: args, lang: e.lang}
+	if err := h(e, ctx, cc); err != nil {
+		return e.answerError(ctx, c.Channel, c.Actor, cc.lang, err)
+	}
+	return nil
+}
+
+// call is a command being handled: its arguments, and the language answers
+// are in (the workshop's once one is resolved).
+type call struct {
+	Command
+	args []string
+	lang string
+}
+
+type handler func(e *Engine, ctx context.Context, c *call) error
+
+// commands lists every subcommand in one place.
+var commands = map[string]handler{
+	"":            (*Engine).cmdHelp,
+	"help":        (*Engine).cmdHelp,
+	"aide":        (*Engine).cmdHelp,
+	"start":       (*Engine).cmdStart,
+	"status":      (*Engine).cmdStatus,
+	"next":        (*Engine).cmdNext,
+	"back":        (*Engine).cmdBack,
+	"goto":        (*Engine).cmdGoto,
+	"summary":     (*Engine).cmdSummary,
+	"chart":       (*Engine).cmdChart,
+	"score":       (*Engine).cmdScore,
+	"export":      (*Engine).cmdExport,
+	"review":      (*Engine).cmdReview,
+	"facilitator": (*Engine).cmdFacilitator,
+	"lang":        (*Engine).cmdLang,
+	"list":        (*Engine).cmdList,
+	"close":       (*Engine).cmdClose,
+}
+
+var quoteFixer = strings.NewReplacer("“", `"`, "”", `"`, "«", `"`, "»", `"`)
+
+// SplitArgs splits a command line on blanks, keeping "quoted text" (straight
+// or curly quotes, which Slack clients often substitute) as one argument.
+func SplitArgs(s string) []string {
+	s = quoteFixer.Replace(s)
+	var out []string
+	var cur strings.Builder
+	inQuote, had := false, false
+	for _, r := range s {
+		switch {
+		case r == '"':
+			inQuote = !inQuote
+			had = true
+		case !inQuote && (r == ' ' || r == '\t' || r == '\n'):
+			if cur.Len() > 0 || had {
+				out = append(out, cur.String())
+				cur.Reset()
+				had = false
+			}
+		default:
+			cur.WriteRune(r)
+		}
+	}
+	if cur.Len() > 0 || had {
+		out = append(out, cur.String())
+	}
+	return out
+}
+
+var workshopID = regexp.MustCompile(`^[wW]\d+$`)
+
+// workshop finds the workshop a command applies to: the id among the
+// arguments (removed from them), else the channel's most recent open one.
+func (e *Engine) workshop(ctx context.Context, c *call) (*workshop.Workshop, error) {
+	id := ""
+	for i, a := range c.args {
+		if workshopID.MatchString(a) {
+			id = strings.ToUpper(a)
+			c.args = append(c.args[:i:i], c.args[i+1:]...)
+			break
+		}
+	}
+	if id == "" {
+		list, err := e.store.List(ctx, c.Channel)
+		if err != nil {
+			return nil, fmt.Errorf("list workshops of %s: %w", c.Channel, err)
+		}
+		for _, s := range list {
+			if !s.Closed {
+				id = s.ID
+				break
+			}
+		}
+		if id == "" {
+			if len(list) > 0 {
+				return nil, problem("error.no_open_workshop", "id", list[0].ID)
+			}
+			return nil, problem("error.no_workshop")
+		}
+	}
+	w, err := e.store.Load(ctx, id)
+	if errors.Is(err, workshop.ErrNotFound) {
+		return nil, problem("error.unknown_workshop", "id", Escape(id))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load workshop %s: %w", id, err)
+	}
+	c.lang = w.Lang
+	return w, nil
+}
+
+// steer checks that the actor may steer w (facilitator or admin) and that w
+// is open.
+func (e *Engine) steer(w *workshop.Workshop, a Actor, action string) error {
+	if !w.IsFacilitator(a.ID) && !a.Admin {
+		return problem("error.not_facilitator", "action", action, "facilitator", Mention(w.Facilitator))
+	}
+	if w.Closed() {
+		return problem("error.closed", "id", w.ID)
+	}
+	return nil
+}
+
+func (e *Engine) answer(ctx context.Context, c *call, kind string, sections ...string) error {
+	return e.tell(ctx, c.Channel, c.Actor.ID, kind, sections...)
+}
+
+// tell sends an ephemeral answer to one user.
+func (e *Engine) tell(ctx context.Context, channel, user, kind string, sections ...string) error {
+	m := Message{Channel: channel, User: user, Ephemeral: true, Kind: kind, Sections: sections}
+	if len(sections) > 0 {
+		m.Text = sections[0]
+	}
+	if _, err := e.notify.Post(ctx, m); err != nil {
+		return fmt.Errorf("answer %s: %w", user, err)
+	}
+	return nil
+}
+
+func (e *Engine) cmdHelp(ctx context.Context, c *call) error {
+	lang := c.lang
+	if list, err := e.store.List(ctx, c.Channel); err == nil {
+		for _, s := range list {
+			if !s.Closed {
+				if m, err := e.store.LoadMeta(ctx, s.ID); err == nil {
+					lang = m.Lang
+				}
+				break
+			}
+		}
+	}
+	return e.tell(ctx, c.Channel, c.Actor.ID, KindHelp, e.T(lang, "help.intro"), e.T(lang, "help.commands"), e.T(lang, "help.steps"))
+}
+
+func (e *Engine) cmdStart(ctx context.Context, c *call) error {
+	title := strings.TrimSpace(strings.Join(c.args, " "))
+	if title == "" {
+		return problem("error.start_no_title")
+	}
+	if n := utf8.RuneCountInString(title); n > MaxTitleLen {
+		return problem("error.title_too_long", "max", MaxTitleLen, "len", n)
+	}
+	id, err := e.store.NewID(ctx)
+	if err != nil {
+		return fmt.Errorf("new workshop id: %w", err)
+	}
+	m := &workshop.Meta{
+		ID:            id,
+		Title:         title,
+		Lang:          e.lang,
+		Facilitator:   c.Actor.ID,
+		FacilitatorTZ: c.Actor.TZ,
+		Channel:       c.Channel,
+		Step:          workshop.Goals,
+		CreatedAt:     e.now().UTC(),
+		Review:        workshop.Review{Cadence: workshop.CadenceOff},
+	}
+	if err := e.store.Create(ctx, m); err != nil {
+		return fmt.Errorf("create workshop %s: %w", id, err)
+	}
+	c.lang = m.Lang
+	w := &workshop.Workshop{Meta: *m}
+	ts, err := e.notify.Post(ctx, e.headerMessage(w, w.Map()))
+	if err != nil {
+		return fmt.Errorf("post header of %s: %w", id, err)
+	}
+	if _, err := e.store.UpdateMeta(ctx, id, func(m *workshop.Meta) error { m.HeaderTS = ts; return nil }); err != nil {
+		return fmt.Errorf("save header of %s: %w", id, err)
+	}
+	w.HeaderTS = ts
+	return e.postStep(ctx, w, workshop.Goals)
+}
+
+// postStep posts the top-level message of step, binds its thread so replies
+// land in that step, and records it.
+func (e *Engine) postStep(ctx context.Context, w *workshop.Workshop, step workshop.Step) error {
+	ts, err := e.notify.Post(ctx, e.stepMessage(&w.Meta, step))
+	if err != nil {
+		return fmt.Errorf("post step %s of %s: %w", step, w.ID, err)
+	}
+	ref := workshop.ThreadRef{Workshop: w.ID, Step: step, Round: w.Round}
+	if err := e.store.BindThread(ctx, w.Channel, ts, ref); err != nil {
+		return fmt.Errorf("bind step %s of %s: %w", step, w.ID, err)
+	}
+	meta, err := e.store.UpdateMeta(ctx, w.ID, func(m *workshop.Meta) error {
+		m.Messages = append(m.Messages, workshop.StepMessage{Step: step, TS: ts, Round: m.Round, At: e.now().UTC()})
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("record step %s of %s: %w", step, w.ID, err)
+	}
+	w.Meta = *meta
+	return nil
+}
+
+// refreshHeader rewrites the header message with the workshop as it stands.
+func (e *Engine) refreshHeader(ctx context.Context, w *workshop.Workshop, m *workshop.Map) {
+	if w.HeaderTS == "" {
+		return
+	}
+	if err := e.notify.Update(ctx, w.Channel, w.HeaderTS, e.headerMessage(w, m)); err != nil {
+		// The header is a convenience; the workshop goes on without it.
+		e.log.WarnContext(ctx, "update header", "workshop", w.ID, "err", err)
+	}
+}
+
+// RefreshHeader reloads a workshop and rewrites its header; adapters call it
+// (debounced) after replies.
+func (e *Engine) RefreshHeader(ctx context.Context, id string) error {
+	w, err := e.store.Load(ctx, id)
+	if err != nil {
+		return fmt.Errorf("load workshop %s: %w", id, err)
+	}
+	e.refreshHeader(ctx, w, w.Map())
+	return nil
+}
+
+func (e *Engine) cmdStatus(ctx context.Context, c *call) error {
+	w, err := e.workshop(ctx, c)
+	if err != nil {
+		return err
+	}
+	return e.answer(ctx, c, KindAnswer, e.statusSections(w, w.Map())...)
+}
+
+func (e *Engine) cmdNext(ctx context.Context, c *call) error {
+	w, err := e.workshop(ctx, c)
+	if err != nil {
+		return err
+	}
+	force := len(c.args) > 0 && (strings.EqualFold(c.args[0], "force") || strings.EqualFold(c.args[0], "forcer"))
+	return e.Next(ctx, w, c.Actor, force)
+}
+
+// Next closes the current step of w and opens the following one. The Next
+// step button and `/journey next` both land here.
+func (e *Engine) Next(ctx context.Context, w *workshop.Workshop, a Actor, force bool) error {
+	if err := e.steer(w, a, e.T(w.Lang, "action.next")); err != nil {
+		return err
+	}
+	from := w.Step
+	if from == workshop.Iterate {
+		return problem("error.last_step", "id", w.ID)
+	}
+	m := w.Map()
+	if m.Count(from) == 0 && !force {
+		return problem("error.step_empty", "step", e.stepName(w.Lang, from), "id", w.ID)
+	}
+	return e.move(ctx, w, m, from, from+1, true)
+}
+
+// move switches w from step `from` to `to`, unless someone moved it
+// meanwhile. closing posts the summary of `from` in its thread first.
+func (e *Engine) move(ctx context.Context, w *workshop.Workshop, m *workshop.Map, from, to workshop.Step, closing bool) error {
+	meta, err := e.store.UpdateMeta(ctx, w.ID, func(cur *workshop.Meta) error {
+		if cur.Step != from {
+			return problem("error.moved_meanwhile", "step", e.stepName(cur.Lang, cur.Step))
+		}
+		if cur.Closed() {
+			return workshop.ErrClosed
+		}
+		cur.Step = to
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	w.Meta = *meta
+	if closing {
+		if ts := w.StepTS(from); ts != "" {
+			sum := e.stepSummaryMessage(w, m, from)
+			sum.ThreadTS = ts
+			if _, err := e.notify.Post(ctx, sum); err != nil {
+				e.log.WarnContext(ctx, "post step summary", "workshop", w.ID, "step", from, "err", err)
+			}
+		}
+		if from == workshop.Touchpoints {
+			e.postChart(ctx, w, m, w.StepTS(from))
+		}
+	}
+	if err := e.postStep(ctx, w, to); err != nil {
+		return err
+	}
+	e.refreshHeader(ctx, w, m)
+	return nil
+}
+
+func (e *Engine) cmdBack(ctx context.Context, c *call) error {
+	w, err := e.workshop(ctx, c)
+	if err != nil {
+		return err
+	}
+	if err := e.steer(w, c.Actor, e.T(w.Lang, "action.back")); err != nil {
+		return err
+	}
+	if w.Step == workshop.Goals {
+		return problem("error.first_step")
+	}
+	return e.move(ctx, w, w.Map(), w.Step, w.Step-1, false)
+}
+
+func (e *Engine) cmdGoto(ctx context.Context, c *call) error {
+	w, err := e.workshop(ctx, c)
+	if err != nil {
+		return err
+	}
+	if err := e.steer(w, c.Actor, e.T(w.Lang, "action.goto")); err != nil {
+		return err
+	}
+	if len(c.args) == 0 {
+		return problem("error.goto_which", "steps", e.stepList(w.Lang))
+	}
+	to, ok := workshop.ParseStep(strings.Join(c.args, "-"))
+	if !ok {
+		return problem("error.goto_unknown", "got", Escape(strings.Join(c.args, " ")), "steps", e.stepList(w.Lang))
+	}
+	if to == w.Step {
+		return problem("error.goto_current", "step", e.stepName(w.Lang, to))
+	}
+	return e.move(ctx, w, w.Map(), w.Step, to, false)
+}
+
+func (e *Engine) cmdSummary(ctx context.Context, c *call) error {
+	w, err := e.workshop(ctx, c)
+	if err != nil {
+		return err
+	}
+	return e.PostSummary(ctx, w)
+}
+
+// PostSummary posts the whole map so far in the workshop's channel.
+func (e *Engine) PostSummary(ctx context.Context, w *workshop.Workshop) error {
+	if _, err := e.notify.Post(ctx, e.summaryMessage(w, w.Map())); err != nil {
+		return fmt.Errorf("post summary of %s: %w", w.ID, err)
+	}
+	return nil
+}
+
+func (e *Engine) cmdScore(ctx context.Context, c *call) error {
+	w, err := e.workshop(ctx, c)
+	if err != nil {
+		return err
+	}
+	if len(c.args) != 2 {
+		return problem("error.score_usage")
+	}
+	n, ok := workshop.ParseTouchpointRef(c.args[0])
+	if !ok {
+		return problem("error.score_usage")
+	}
+	v, ok := workshop.ParseEmotion(c.args[1])
+	if !ok {
+		return problem("error.score_emotion", "got", Escape(c.args[1]))
+	}
+	return e.Score(ctx, w, c.Actor, map[int]int{n: v})
+}
+
+// Score records the actor's scores (touchpoint number -> emotion) and
+// answers them with the team's new means.
+func (e *Engine) Score(ctx context.Context, w *workshop.Workshop, a Actor, scores map[int]int) error {
+	if w.Closed() {
+		return workshop.ErrClosed
+	}
+	m := w.Map()
+	if len(m.Touchpoints) == 0 {
+		return problem("error.no_touchpoints")
+	}
+	var lines []string
+	for _, n := range sortedKeys(scores) {
+		t, ok := m.Touchpoint(n)
+		if !ok {
+			return problem("error.score_unknown", "got", fmt.Sprintf("T%d", n), "count", len(m.Touchpoints))
+		}
+		s := workshop.Score{Touchpoint: t.Key, User: a.ID, Value: scores[n], Round: w.Round, At: e.now().UTC()}
+		if err := e.store.PutScore(ctx, w.ID, s); err != nil {
+			return fmt.Errorf("score %s of %s: %w", t.ID, w.ID, err)
+		}
+		t.Scores[a.ID] = scores[n]
+		lines = append(lines, e.T(w.Lang, "score.saved", "id", t.ID, "name", Escape(t.Name),
+			"face", workshop.Emoji(float64(scores[n])), "value", workshop.FormatScore(float64(scores[n])),
+			"mean", workshop.FormatScore(t.Mean()), "count", len(t.Scores)))
+	}
+	return e.tell(ctx, w.Channel, a.ID, KindAnswer, strings.Join(lines, "\n"))
+}
+
+func (e *Engine) cmdFacilitator(ctx context.Context, c *call) error {
+	w, err := e.workshop(ctx, c)
+	if err != nil {
+		return err
+	}
+	if err := e.steer(w, c.Actor, e.T(w.Lang, "action.facilitator")); err != nil {
+		return err
+	}
+	if len(c.args) != 1 {
+		return problem("error.facilitator_usage")
+	}
+	to, ok := ParseUser(c.args[0])
+	if !ok {
+		return problem("error.facilitator_usage")
+	}
+	meta, err := e.store.UpdateMeta(ctx, w.ID, func(m *workshop.Meta) error {
+		m.Facilitator = to
+		m.FacilitatorTZ = ""
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("hand over %s: %w", w.ID, err)
+	}
+	w.Meta = *meta
+	e.refreshHeader(ctx, w, w.Map())
+	return e.announce(ctx, w, e.T(w.Lang, "facilitator.handed", "from", Mention(c.Actor.ID), "to", Mention(to), "title", Escape(w.Title)))
+}
+
+// SetFacilitatorTZ records the facilitator's time zone once an adapter has
+// looked it up; reviews are scheduled in it.
+func (e *Engine) SetFacilitatorTZ(ctx context.Context, id, user, tz string) error {
+	_, err := e.store.UpdateMeta(ctx, id, func(m *workshop.Meta) error {
+		if m.Facilitator != user || m.FacilitatorTZ == tz {
+			return errUnchanged
+		}
+		m.FacilitatorTZ = tz
+		return nil
+	})
+	if errors.Is(err, errUnchanged) {
+		return nil
+	}
+	return err
+}
+
+var errUnchanged = errors.New("unchanged")
+
+var userRef = regexp.MustCompile(`^<@([A-Z0-9]+)(?:\|[^>]*)?>$`)
+
+// ParseUser reads a user as Slack sends a mention (<@U123|name>) or as the
+// console types it (@name).
+func ParseUser(s string) (string, bool) {
+	if m := userRef.FindStringSubmatch(s); m != nil {
+		return m[1], true
+	}
+	if name, ok := strings.CutPrefix(s, "@"); ok && name != "" && !strings.ContainsAny(name, "<>&| ") {
+		return name, true
+	}
+	return "", false
+}
+
+func (e *Engine) cmdLang(ctx context.Context, c *call) error {
+	w, err := e.workshop(ctx, c)
+	if err != nil {
+		return err
+	}
+	if err := e.steer(w, c.Actor, e.T(w.Lang, "action.lang")); err != nil {
+		return err
+	}
+	if len(c.args) != 1 || !workshop.ValidLang(strings.ToLower(c.args[0])) {
+		return problem("error.lang_usage")
+	}
+	lang := strings.ToLower(c.args[0])
+	meta, err := e.store.UpdateMeta(ctx, w.ID, func(m *workshop.Meta) error { m.Lang = lang; return nil })
+	if err != nil {
+		return fmt.Errorf("set language of %s: %w", w.ID, err)
+	}
+	w.Meta = *meta
+	c.lang = lang
+	e.refreshHeader(ctx, w, w.Map())
+	return e.announce(ctx, w, e.T(lang, "lang.set"))
+}
+
+func (e *Engine) cmdList(ctx context.Context, c *call) error {
+	list, err := e.store.List(ctx, c.Channel)
+	if err != nil {
+		return fmt.Errorf("list workshops of %s: %w", c.Channel, err)
+	}
+	if len(list) == 0 {
+		return e.answer(ctx, c, KindAnswer, e.T(c.lang, "list.empty"))
+	}
+	lines := []string{e.T(c.lang, "list.title", "count", len(list))}
+	for _, s := range list {
+		key := "list.open"
+		if s.Closed {
+			key = "list.closed"
+		}
+		lines = append(lines, e.T(c.lang, key, "id", s.ID, "title", Escape(s.Title), "step", e.stepName(c.lang, s.Step), "n", int(s.Step)))
+	}
+	return e.answer(ctx, c, KindAnswer, strings.Join(lines, "\n"))
+}
+
+func (e *Engine) cmdClose(ctx context.Context, c *call) error {
+	w, err := e.workshop(ctx, c)
+	if err != nil {
+		return err
+	}
+	if err := e.steer(w, c.Actor, e.T(w.Lang, "action.close")); err != nil {
+		return err
+	}
+	meta, err := e.store.UpdateMeta(ctx, w.ID, func(m *workshop.Meta) error {
+		if m.Closed() {
+			return workshop.ErrClosed
+		}
+		m.ClosedAt = e.now().UTC()
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	w.Meta = *meta
+	m := w.Map()
+	e.refreshHeader(ctx, w, m)
+	return e.announce(ctx, w, e.T(w.Lang, "close.done", "title", Escape(w.Title), "id", w.ID))
+}
+
+// announce posts a short notice to the workshop's channel.
+func (e *Engine) announce(ctx context.Context, w *workshop.Workshop, text string) error {
+	msg := Message{Channel: w.Channel, Kind: KindNotice, Sections: []string{text}, Text: text, Workshop: w.ID}
+	if _, err := e.notify.Post(ctx, msg); err != nil {
+		return fmt.Errorf("announce in %s: %w", w.Channel, err)
+	}
+	return nil
+}
+
+// Help returns the help text in lang, for adapters that show it outside a
+// channel (the console's banner).
+func (e *Engine) Help(lang string) []string {
+	return []string{e.T(lang, "help.intro"), e.T(lang, "help.commands"), e.T(lang, "help.steps")}
+}

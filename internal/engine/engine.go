@@ -1,0 +1,265 @@
+// Package engine runs workshops: it takes commands, thread replies and form
+// submissions from any chat adapter (Slack, the console), applies them to the
+// store, and says what the bot answers through a Notifier, as
+// platform-neutral messages. It imports no Slack, Redis or chart code.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/journeybot/journeybot/internal/workshop"
+	"github.com/journeybot/journeybot/prompts"
+)
+
+// Message is something the bot says, in a shape every adapter can render:
+// Slack turns it into Block Kit, the console into text. Sections hold Slack
+// mrkdwn in which user text is already escaped (see Escape).
+type Message struct {
+	Channel string
+	// ThreadTS puts the message in a thread; empty for a top-level message.
+	ThreadTS string
+	// Ephemeral messages are shown to User only.
+	Ephemeral bool
+	User      string
+	// Kind names what the message is ("header", "step", "summary",
+	// "answer", "error", ...), for adapters that style or route by kind.
+	Kind     string
+	Title    string
+	Sections []string
+	Context  []string
+	Actions  []Action
+	// Text is the plain notification text (Slack's fallback).
+	Text string
+	// Workshop and Step say what the message is about, for adapters that
+	// attach metadata.
+	Workshop string
+	Step     workshop.Step
+}
+
+// Message kinds.
+const (
+	KindHeader   = "header"
+	KindStep     = "step"
+	KindSummary  = "summary"
+	KindAnswer   = "answer"
+	KindError    = "error"
+	KindHelp     = "help"
+	KindNotice   = "notice"
+	KindReminder = "reminder"
+)
+
+// Action is a button under a message. ID says what it does; Value carries
+// the workshop and step it applies to ("W3 touchpoints").
+type Action struct {
+	ID    string
+	Label string
+	Value string
+	Style string // "primary", "danger" or ""
+}
+
+// Action IDs.
+const (
+	ActionAdd     = "add"
+	ActionScore   = "score"
+	ActionNext    = "next"
+	ActionSummary = "summary"
+)
+
+// File is a file the bot uploads: a chart or an export.
+type File struct {
+	Channel  string
+	ThreadTS string
+	Name     string
+	Title    string
+	AltText  string
+	Comment  string
+	Data     []byte
+	Workshop string
+}
+
+// Notifier delivers what the bot says. The Slack adapter posts through the
+// Web API; the console prints.
+type Notifier interface {
+	// Post posts a message and returns its timestamp ("" for ephemeral
+	// messages, which have none that can be threaded on).
+	Post(ctx context.Context, m Message) (string, error)
+	// Update replaces the message at ts.
+	Update(ctx context.Context, channel, ts string, m Message) error
+	// React adds an emoji reaction (a name such as "white_check_mark").
+	React(ctx context.Context, channel, ts, emoji string) error
+	// Upload shares a file in a channel or thread.
+	Upload(ctx context.Context, f File) error
+}
+
+// Actor is the person behind a command, reply or click.
+type Actor struct {
+	ID    string
+	Name  string
+	Admin bool   // a workspace admin may steer any workshop
+	TZ    string // IANA zone, when the platform knows it
+}
+
+// Config holds an engine's dependencies.
+type Config struct {
+	Store    workshop.Store
+	Notifier Notifier
+	Catalog  *prompts.Catalog
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// DefaultLang is the language of new workshops and of answers given
+	// outside any workshop.
+	DefaultLang string
+	Logger      *slog.Logger
+	// Charts renders the emotion curve; without it, chart commands answer
+	// that charts are unavailable.
+	Charts ChartRenderer
+}
+
+// Engine applies commands, replies and forms to workshops.
+type Engine struct {
+	store  workshop.Store
+	notify Notifier
+	cat    *prompts.Catalog
+	now    func() time.Time
+	lang   string
+	log    *slog.Logger
+	charts ChartRenderer
+
+	tsMu   sync.Mutex
+	lastTS time.Time
+}
+
+// New returns an engine.
+func New(cfg Config) *Engine {
+	e := &Engine{
+		store:  cfg.Store,
+		notify: cfg.Notifier,
+		cat:    cfg.Catalog,
+		now:    cfg.Now,
+		lang:   cfg.DefaultLang,
+		log:    cfg.Logger,
+		charts: cfg.Charts,
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if e.cat == nil {
+		e.cat = prompts.MustLoad()
+	}
+	if !workshop.ValidLang(e.lang) {
+		e.lang = workshop.LangEN
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	return e
+}
+
+// Store returns the engine's store, for adapters that read it directly.
+func (e *Engine) Store() workshop.Store { return e.store }
+
+// Catalog returns the engine's sentences, for adapters that build forms.
+func (e *Engine) Catalog() *prompts.Catalog { return e.cat }
+
+// DefaultLang is the language used outside any workshop.
+func (e *Engine) DefaultLang() string { return e.lang }
+
+// T looks a sentence up in lang.
+func (e *Engine) T(lang, key string, args ...any) string { return e.cat.T(lang, key, args...) }
+
+// Problem is an error the user caused and can fix: a sentence key and its
+// arguments. It is answered to the user alone and never logged as a fault.
+type Problem struct {
+	Key  string
+	Args []any
+}
+
+func (p *Problem) Error() string { return "problem: " + p.Key }
+
+func problem(key string, args ...any) error { return &Problem{Key: key, Args: args} }
+
+// answerError turns an error into what the user is told, in one place: a
+// Problem or a domain sentinel becomes a specific sentence; anything else is
+// an internal error, logged with its chain, and the user is told only that
+// something went wrong. It returns the error to give back to the adapter
+// (nil when the user was at fault).
+func (e *Engine) answerError(ctx context.Context, channel string, a Actor, lang string, err error) error {
+	var p *Problem
+	var key string
+	var args []any
+	var internal error
+	switch {
+	case errors.As(err, &p):
+		key, args = p.Key, p.Args
+	case errors.Is(err, workshop.ErrNotFound):
+		key = "error.no_workshop"
+	case errors.Is(err, workshop.ErrClosed):
+		key = "error.closed"
+	case errors.Is(err, workshop.ErrConflict):
+		key = "error.conflict"
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		key, internal = "error.internal", err
+	default:
+		key, internal = "error.internal", err
+	}
+	if internal != nil {
+		e.log.ErrorContext(ctx, "command failed", "channel", channel, "user", a.ID, "err", internal)
+	}
+	msg := Message{Channel: channel, User: a.ID, Ephemeral: true, Kind: KindError, Sections: []string{e.T(lang, key, args...)}}
+	msg.Text = msg.Sections[0]
+	if _, perr := e.notify.Post(ctx, msg); perr != nil {
+		e.log.ErrorContext(ctx, "answer error", "channel", channel, "err", perr)
+		if internal == nil {
+			internal = perr
+		}
+	}
+	return internal
+}
+
+// newTS returns a Slack-style timestamp for something the engine creates
+// itself (a form submission, a score), strictly increasing in this process.
+func (e *Engine) newTS() string {
+	e.tsMu.Lock()
+	defer e.tsMu.Unlock()
+	t := e.now().Truncate(time.Microsecond)
+	if !t.After(e.lastTS) {
+		t = e.lastTS.Add(time.Microsecond)
+	}
+	e.lastTS = t
+	return TS(t)
+}
+
+// TS formats t as a Slack message timestamp: seconds, a dot, microseconds.
+func TS(t time.Time) string {
+	return fmt.Sprintf("%d.%06d", t.Unix(), t.Nanosecond()/1000)
+}
+
+// Escape makes user text safe to place in a message: Slack reads &, < and >
+// as markup, so a reply could otherwise ping @channel or forge a link.
+func Escape(s string) string {
+	return escaper.Replace(s)
+}
+
+var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+// Unescape reverses Escape; the Slack adapter applies it to the text Slack
+// sends, which arrives escaped, so the store holds what people typed.
+func Unescape(s string) string {
+	return unescaper.Replace(s)
+}
+
+var unescaper = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
+
+// Mention refers to a user in a message.
+func Mention(user string) string {
+	if user == "" {
+		return "?"
+	}
+	return "<@" + user + ">"
+}

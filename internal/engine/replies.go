@@ -1,0 +1,315 @@
+package engine
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/journeybot/journeybot/internal/workshop"
+)
+
+// Reply is a human message in a thread.
+type Reply struct {
+	Channel  string
+	ThreadTS string
+	// TS is the message's own timestamp: its identity, so a retried
+	// delivery of the same message is stored once.
+	TS     string
+	Author string
+	Text   string
+	// EditedTS is set when the message was edited; the newest edit wins.
+	EditedTS string
+	Source   string
+}
+
+// Outcome says what became of a reply.
+type Outcome int
+
+// Outcomes of Reply.
+const (
+	// Ignored: not in a step thread, or empty.
+	Ignored Outcome = iota
+	// Stored: a new input or a newer edit was stored.
+	Stored
+	// Duplicate: already stored (a retried delivery or an older edit).
+	Duplicate
+	// Rejected: a structured line could not be read; the author was told
+	// why and nothing was stored.
+	Rejected
+)
+
+func (o Outcome) String() string {
+	return [...]string{"ignored", "stored", "duplicate", "rejected"}[o]
+}
+
+// ReactionAccepted is the reaction added to a stored reply.
+const ReactionAccepted = "white_check_mark"
+
+// Reply stores a thread reply as input to the step whose thread it is in.
+// It takes two store round trips on the common path: the thread lookup and
+// one idempotent write.
+func (e *Engine) Reply(ctx context.Context, r Reply) (Outcome, *workshop.ThreadRef, error) {
+	if r.ThreadTS == "" || r.ThreadTS == r.TS || strings.TrimSpace(r.Text) == "" {
+		return Ignored, nil, nil
+	}
+	ref, err := e.store.Thread(ctx, r.Channel, r.ThreadTS)
+	if errors.Is(err, workshop.ErrNotFound) {
+		return Ignored, nil, nil
+	}
+	if err != nil {
+		return Ignored, nil, fmt.Errorf("thread %s/%s: %w", r.Channel, r.ThreadTS, err)
+	}
+	items, lineErrs := workshop.ParseReply(ref.Step, r.Text)
+	if len(lineErrs) == 0 && ref.Step == workshop.Test {
+		lineErrs, err = e.checkGoals(ctx, ref.Workshop, items)
+		if err != nil {
+			return Ignored, &ref, err
+		}
+	}
+	if len(lineErrs) > 0 {
+		lang, err := e.langOf(ctx, ref.Workshop)
+		if err != nil {
+			return Ignored, &ref, err
+		}
+		msg := e.lineErrorMessage(lang, ref.Step, lineErrs)
+		msg.Channel, msg.User, msg.ThreadTS = r.Channel, r.Author, r.ThreadTS
+		if _, err := e.notify.Post(ctx, msg); err != nil {
+			return Rejected, &ref, fmt.Errorf("tell %s about a bad line: %w", r.Author, err)
+		}
+		return Rejected, &ref, nil
+	}
+	in := workshop.Input{
+		ID: r.TS, Step: ref.Step, Author: r.Author, Text: strings.TrimSpace(r.Text), TS: r.TS,
+		Version: cmp.Or(r.EditedTS, r.TS), Source: cmp.Or(r.Source, workshop.SourceThread), Round: ref.Round,
+	}
+	stored, err := e.store.PutInput(ctx, ref.Workshop, in)
+	if err != nil {
+		return Ignored, &ref, fmt.Errorf("store reply %s in %s: %w", r.TS, ref.Workshop, err)
+	}
+	if !stored {
+		return Duplicate, &ref, nil
+	}
+	if r.EditedTS == "" {
+		if err := e.notify.React(ctx, r.Channel, r.TS, ReactionAccepted); err != nil {
+			// The input is safe; a missing check mark is cosmetic.
+			e.log.WarnContext(ctx, "react to reply", "workshop", ref.Workshop, "err", err)
+		}
+	}
+	return Stored, &ref, nil
+}
+
+// checkGoals refuses test lines about goals that do not exist.
+func (e *Engine) checkGoals(ctx context.Context, id string, items []workshop.Item) ([]*workshop.LineError, error) {
+	w, err := e.store.Load(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("load workshop %s: %w", id, err)
+	}
+	m := w.Map()
+	var errs []*workshop.LineError
+	for i, it := range items {
+		if tr, ok := it.(*workshop.TestResult); ok {
+			if _, ok := m.Goal(tr.Goal); !ok {
+				errs = append(errs, &workshop.LineError{Step: workshop.Test, Line: i + 1, Field: workshop.FieldGoal, Got: tr.Goal, Max: len(m.Goals)})
+			}
+		}
+	}
+	return errs, nil
+}
+
+func (e *Engine) langOf(ctx context.Context, id string) (string, error) {
+	m, err := e.store.LoadMeta(ctx, id)
+	if err != nil {
+		return "", fmt.Errorf("load workshop %s: %w", id, err)
+	}
+	return m.Lang, nil
+}
+
+// Delete removes the input of a deleted thread message.
+func (e *Engine) Delete(ctx context.Context, channel, threadTS, ts string) (bool, error) {
+	if threadTS == "" {
+		return false, nil
+	}
+	ref, err := e.store.Thread(ctx, channel, threadTS)
+	if errors.Is(err, workshop.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("thread %s/%s: %w", channel, threadTS, err)
+	}
+	ok, err := e.store.DeleteInput(ctx, ref.Workshop, ts)
+	if err != nil {
+		return false, fmt.Errorf("delete reply %s in %s: %w", ts, ref.Workshop, err)
+	}
+	return ok, nil
+}
+
+// FieldError is a form field that could not be read, with the sentence to
+// show beside it.
+type FieldError struct {
+	Field   string
+	Message string
+}
+
+// Form is a form submission: one item of a step, field by field.
+type Form struct {
+	Workshop string
+	Step     workshop.Step
+	Actor    Actor
+	// ID identifies the submission (Slack's view id), so a retried
+	// submission is stored once.
+	ID     string
+	Fields map[string]string
+}
+
+// FormFields lists, per step, the fields of its form in the order of the
+// structured line they make.
+var FormFields = map[workshop.Step][]string{
+	workshop.Goals:       {"text"},
+	workshop.Personas:    {"name", "demographics", "psychographics"},
+	workshop.Touchpoints: {"name", "channel", "phase", "emotion", "positive", "negative", "state", "online", "owner"},
+	workshop.Scope:       {"text"},
+	workshop.Resources:   {"kind", "name", "gap", "owner"},
+	workshop.Test:        {"goal", "verdict", "note"},
+	workshop.Iterate:     {"text", "owner", "due"},
+}
+
+// FormLine turns a form into the structured line a thread reply would be,
+// so both paths produce the same item.
+func FormLine(step workshop.Step, fields map[string]string) string {
+	clean := func(k string) string {
+		// A pipe or a newline inside a field would shift the fields after it.
+		return strings.TrimSpace(strings.NewReplacer("|", "/", "\n", " ", "\r", " ").Replace(fields[k]))
+	}
+	var parts []string
+	switch step {
+	case workshop.Goals, workshop.Scope:
+		return clean("text")
+	case workshop.Test:
+		parts = []string{clean("goal") + " " + clean("verdict"), clean("note")}
+	case workshop.Touchpoints:
+		// Positive and negative keep their places even when empty; the
+		// keyword fields and the owner follow only when given.
+		for _, k := range FormFields[step][:6] {
+			parts = append(parts, clean(k))
+		}
+		for _, k := range FormFields[step][6:] {
+			if v := clean(k); v != "" {
+				parts = append(parts, v)
+			}
+		}
+	default:
+		for _, k := range FormFields[step] {
+			parts = append(parts, clean(k))
+		}
+	}
+	return strings.TrimRight(strings.Join(parts, " | "), " |")
+}
+
+// formField maps a line error to the form field it concerns.
+var formField = map[string]string{
+	workshop.FieldName: "name", workshop.FieldChannel: "channel", workshop.FieldPhase: "phase",
+	workshop.FieldEmotion: "emotion", workshop.FieldKind: "kind", workshop.FieldGoal: "goal",
+	workshop.FieldVerdict: "verdict", workshop.FieldDue: "due", workshop.FieldText: "text",
+}
+
+// Submit stores a form as an input of its step and posts it in the step's
+// thread, so the team sees it where the other replies are. Field errors are
+// returned for the form to show; nothing is stored then.
+func (e *Engine) Submit(ctx context.Context, f Form) ([]FieldError, error) {
+	w, err := e.store.Load(ctx, f.Workshop)
+	if err != nil {
+		return nil, fmt.Errorf("load workshop %s: %w", f.Workshop, err)
+	}
+	line := FormLine(f.Step, f.Fields)
+	items, lineErrs := workshop.ParseReply(f.Step, line)
+	if len(lineErrs) == 0 && f.Step == workshop.Test {
+		if _, ok := w.Map().Goal(items[0].(*workshop.TestResult).Goal); !ok {
+			lineErrs = []*workshop.LineError{{Step: workshop.Test, Field: workshop.FieldGoal, Got: f.Fields["goal"]}}
+		}
+	}
+	if len(lineErrs) > 0 {
+		var out []FieldError
+		for _, le := range lineErrs {
+			field := cmp.Or(formField[le.Field], FormFields[f.Step][0])
+			out = append(out, FieldError{Field: field, Message: e.lineErrorText(w.Lang, le)})
+		}
+		return out, nil
+	}
+	ts := e.newTS()
+	in := workshop.Input{ID: "form:" + f.ID, Step: f.Step, Author: f.Actor.ID, Text: line, TS: ts, Version: ts, Source: workshop.SourceForm, Round: w.Round}
+	stored, err := e.store.PutInput(ctx, w.ID, in)
+	if err != nil {
+		return nil, fmt.Errorf("store form %s in %s: %w", f.ID, w.ID, err)
+	}
+	if stored {
+		if thread := w.StepTS(f.Step); thread != "" {
+			text := e.T(w.Lang, "form.added", "user", Mention(f.Actor.ID), "line", Escape(line))
+			msg := Message{Channel: w.Channel, ThreadTS: thread, Kind: KindNotice, Sections: []string{text}, Text: text, Workshop: w.ID, Step: f.Step}
+			if _, err := e.notify.Post(ctx, msg); err != nil {
+				e.log.WarnContext(ctx, "echo form", "workshop", w.ID, "err", err)
+			}
+		}
+	}
+	return nil, nil
+}
+
+func sortedKeys(m map[int]int) []int {
+	keys := make([]int, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// lineErrorText is one line error as a sentence.
+func (e *Engine) lineErrorText(lang string, le *workshop.LineError) string {
+	args := []any{"line", le.Line, "got", Escape(le.Got), "min", le.Min, "max", le.Max}
+	if le.Field == workshop.FieldGoal && le.Max > 0 {
+		return e.T(lang, "error.line.goal_missing", append(args, "goals", goalRange(le.Max))...)
+	}
+	if le.Field == workshop.FieldGoal && le.Got != "" {
+		if _, ok := workshop.ParseGoalRef(le.Got); ok {
+			return e.T(lang, "error.line.goal_missing", append(args, "goals", e.T(lang, "error.line.no_goals"))...)
+		}
+	}
+	return e.T(lang, "error.line."+le.Field, args...)
+}
+
+func goalRange(n int) string {
+	if n == 1 {
+		return "G1"
+	}
+	return "G1–G" + strconv.Itoa(n)
+}
+
+// lineErrorMessage tells an author why their reply was not stored, line by
+// line, with the step's format and an example.
+func (e *Engine) lineErrorMessage(lang string, step workshop.Step, errs []*workshop.LineError) Message {
+	var lines []string
+	for _, le := range errs {
+		text := e.lineErrorText(lang, le)
+		if le.Text != "" && len(errs) > 1 {
+			text += "\n> " + Escape(truncateRunes(le.Text, 200))
+		}
+		lines = append(lines, text)
+	}
+	sections := []string{
+		e.T(lang, "error.reply_rejected", "count", len(errs)),
+		strings.Join(lines, "\n"),
+		e.T(lang, "error.expected_format", "format", e.T(lang, "step."+step.Key()+".format"), "example", e.T(lang, "step."+step.Key()+".example")),
+	}
+	return Message{Ephemeral: true, Kind: KindError, Sections: sections, Text: sections[0], Step: step}
+}
+
+func truncateRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}

@@ -1,0 +1,194 @@
+// Package export writes a workshop's map as a document people read
+// (Markdown), a spreadsheet (CSV, one row per touchpoint) or JSON for
+// machines, in the shapes SPEC.md fixes.
+package export
+
+import (
+	"cmp"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/journeybot/journeybot/internal/workshop"
+)
+
+// Formats.
+const (
+	MD   = "md"
+	CSV  = "csv"
+	JSON = "json"
+)
+
+// Formats lists every export format.
+var Formats = []string{MD, CSV, JSON}
+
+// ValidFormat reports whether f is an export format.
+func ValidFormat(f string) bool { return f == MD || f == CSV || f == JSON }
+
+// Options shape a document export.
+type Options struct {
+	// T translates the document's own words (headings, labels) into the
+	// workshop's language. User text is never translated.
+	T func(key string, args ...any) string
+	// Chart is the file name of the emotion curve image to show beside
+	// the touchpoints in Markdown, when there is one.
+	Chart string
+	// Now dates the document.
+	Now time.Time
+}
+
+// Write writes w in format.
+func Write(out io.Writer, format string, w *workshop.Workshop, opt Options) error {
+	m := w.Map()
+	switch format {
+	case JSON:
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(Doc(w, m))
+	case CSV:
+		return writeCSV(out, m)
+	case MD:
+		return writeMD(out, w, m, opt)
+	}
+	return fmt.Errorf("unknown export format %q", format)
+}
+
+// FileName is the name an export is uploaded or written under.
+func FileName(w *workshop.Workshop, format string) string {
+	return fmt.Sprintf("journey-%s.%s", strings.ToLower(w.ID), format)
+}
+
+// Document is the JSON export: the whole workshop, for machines. Field
+// names are a contract (SPEC.md); fields may be added, never renamed.
+type Document struct {
+	ID          string                `json:"id"`
+	Title       string                `json:"title"`
+	Lang        string                `json:"lang"`
+	Facilitator string                `json:"facilitator"`
+	Channel     string                `json:"channel"`
+	MapType     string                `json:"map_type"`
+	CurrentStep string                `json:"current_step"`
+	CreatedAt   time.Time             `json:"created_at"`
+	ClosedAt    *time.Time            `json:"closed_at"`
+	Round       int                   `json:"round"`
+	Goals       []workshop.Goal       `json:"goals"`
+	Personas    []workshop.Persona    `json:"personas"`
+	Touchpoints []Touchpoint          `json:"touchpoints"`
+	Scope       workshop.ScopeSummary `json:"scope"`
+	Resources   []workshop.Resource   `json:"resources"`
+	Tests       []workshop.TestResult `json:"tests"`
+	Changes     []workshop.Change     `json:"changes"`
+	Review      Review                `json:"review"`
+	Inputs      []Input               `json:"inputs"`
+}
+
+// Touchpoint is a touchpoint with its team mean and spread.
+type Touchpoint struct {
+	workshop.Touchpoint
+	Mean float64 `json:"mean"`
+	Min  int     `json:"min"`
+	Max  int     `json:"max"`
+}
+
+// Review is the review schedule.
+type Review struct {
+	Cadence    string     `json:"cadence"`
+	Spec       string     `json:"spec"`
+	TZ         string     `json:"tz"`
+	NextDue    *time.Time `json:"next_due"`
+	LastReview *time.Time `json:"last_review"`
+}
+
+// Input is one raw reply, as collected.
+type Input struct {
+	Step   string `json:"step"`
+	Author string `json:"author"`
+	Text   string `json:"text"`
+	TS     string `json:"ts"`
+	Source string `json:"source,omitempty"`
+	Round  int    `json:"round,omitempty"`
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// Doc builds the JSON document of w. Lists are never null, so consumers
+// can iterate without checks.
+func Doc(w *workshop.Workshop, m *workshop.Map) Document {
+	d := Document{
+		ID: w.ID, Title: w.Title, Lang: w.Lang, Facilitator: w.Facilitator, Channel: w.Channel,
+		MapType: m.MapType(), CurrentStep: w.Step.Key(), CreatedAt: w.CreatedAt, ClosedAt: timePtr(w.ClosedAt), Round: w.Round,
+		Goals: nonNil(m.Goals), Personas: nonNil(m.Personas), Scope: m.Scope,
+		Resources: nonNil(m.Resources), Tests: nonNil(m.Tests), Changes: nonNil(m.Changes),
+		Touchpoints: []Touchpoint{}, Inputs: []Input{},
+		Review: Review{
+			Cadence: cmp.Or(w.Review.Cadence, workshop.CadenceOff), Spec: w.Review.Spec, TZ: w.Review.TZ,
+			NextDue: timePtr(w.Review.NextDue), LastReview: timePtr(w.Review.LastReview),
+		},
+	}
+	if d.Scope.Notes == nil {
+		d.Scope.Notes = []string{}
+	}
+	for _, t := range m.Touchpoints {
+		lo, hi := t.Spread()
+		d.Touchpoints = append(d.Touchpoints, Touchpoint{Touchpoint: t, Mean: round1(t.Mean()), Min: lo, Max: hi})
+	}
+	ins := append([]workshop.Input(nil), w.Inputs...)
+	workshop.SortInputs(ins)
+	for _, in := range ins {
+		d.Inputs = append(d.Inputs, Input{Step: in.Step.Key(), Author: in.Author, Text: in.Text, TS: in.TS, Source: in.Source, Round: in.Round})
+	}
+	return d
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func round1(v float64) float64 {
+	f, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'f', 2, 64), 64)
+	return f
+}
+
+// CSVHeader is the first row of the CSV export.
+var CSVHeader = []string{"id", "phase", "name", "channel", "emotion", "mean", "min", "max", "scores", "positive", "negative", "state", "online", "owner", "author"}
+
+func writeCSV(out io.Writer, m *workshop.Map) error {
+	cw := csv.NewWriter(out)
+	if err := cw.Write(CSVHeader); err != nil {
+		return err
+	}
+	for _, t := range m.Journey() {
+		lo, hi := t.Spread()
+		row := []string{
+			t.ID, string(t.Phase), csvSafe(t.Name), csvSafe(t.Channel), strconv.Itoa(t.Emotion),
+			strconv.FormatFloat(round1(t.Mean()), 'f', -1, 64), strconv.Itoa(lo), strconv.Itoa(hi), strconv.Itoa(len(t.Scores)),
+			csvSafe(t.Positive), csvSafe(t.Negative), t.State, strconv.FormatBool(t.Online), csvSafe(t.Owner), t.Author,
+		}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// csvSafe defuses spreadsheet formulas: a cell starting with = + - @ is
+// run by Excel and friends, so user text gets a leading apostrophe.
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}

@@ -1,0 +1,201 @@
+package export
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/journeybot/journeybot/internal/workshop"
+)
+
+// mdText makes user text safe inside Markdown: no HTML or Slack markup can
+// slip through (&, < and > become entities), and table cells keep their
+// columns (| is escaped, line breaks folded).
+func mdText(s string) string {
+	s = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "|", `\|`, "\r\n", " ", "\n", " ").Replace(s)
+	return strings.TrimSpace(s)
+}
+
+func writeMD(out io.Writer, w *workshop.Workshop, m *workshop.Map, opt Options) error {
+	T := opt.T
+	if T == nil {
+		T = func(key string, _ ...any) string { return key }
+	}
+	b := bufio.NewWriter(out)
+	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	who := func(u string) string {
+		if u == "" {
+			return ""
+		}
+		return "@" + mdText(u)
+	}
+
+	p("# %s\n\n", mdText(w.Title))
+	p("_%s_\n\n", T("export.subtitle", "id", w.ID, "facilitator", who(w.Facilitator), "date", opt.Now.Format("2006-01-02")))
+	p("- **%s**: %s — %s\n", T("export.map_type"), T("maptype."+m.MapType()+".name"), T("maptype."+m.MapType()+".description"))
+	p("- **%s**: %s\n", T("export.current_step"), T("step."+w.Step.Key()+".name"))
+	if w.Closed() {
+		p("- **%s**: %s\n", T("export.closed"), w.ClosedAt.Format("2006-01-02"))
+	}
+	p("- **%s**: %s\n\n", T("export.contributors"), joinWho(w.Contributors(), who))
+
+	p("## 1. %s\n\n", T("step.goals.name"))
+	if len(m.Goals) == 0 {
+		p("_%s_\n\n", T("summary.nothing"))
+	}
+	for _, g := range m.Goals {
+		p("- **%s** %s — %s\n", g.ID, mdText(g.Text), who(g.Author))
+	}
+	p("\n## 2. %s\n\n", T("step.personas.name"))
+	if len(m.Personas) == 0 {
+		p("_%s_\n\n", T("summary.nothing"))
+	}
+	for _, ps := range m.Personas {
+		p("### %s\n\n", mdText(ps.Name))
+		if ps.Demographics != "" {
+			p("- **%s**: %s\n", T("export.demographics"), mdText(ps.Demographics))
+		}
+		if ps.Psychographics != "" {
+			p("- **%s**: %s\n", T("export.psychographics"), mdText(ps.Psychographics))
+		}
+		p("- %s\n\n", T("export.by", "user", who(ps.Author)))
+	}
+
+	p("## 3. %s\n\n", T("step.touchpoints.name"))
+	if opt.Chart != "" && len(m.Touchpoints) > 0 {
+		p("![%s](%s)\n\n", T("export.chart_alt", "title", mdText(w.Title)), opt.Chart)
+	}
+	if len(m.Touchpoints) == 0 {
+		p("_%s_\n\n", T("summary.nothing"))
+	}
+	tps := m.Journey()
+	for _, ph := range workshop.Phases {
+		var rows []workshop.Touchpoint
+		for _, t := range tps {
+			if t.Phase == ph {
+				rows = append(rows, t)
+			}
+		}
+		if len(rows) == 0 {
+			continue
+		}
+		p("### %s\n\n", T("phase."+string(ph)))
+		p("| # | %s | %s | %s | %s | %s | %s | %s | %s |\n", T("export.col.touchpoint"), T("export.col.channel"),
+			T("export.col.emotion"), T("export.col.scores"), T("export.col.positive"), T("export.col.negative"), T("export.col.state"), T("export.col.owner"))
+		p("|---|---|---|---|---|---|---|---|---|\n")
+		for _, t := range rows {
+			lo, hi := t.Spread()
+			spread := ""
+			if lo != hi {
+				spread = fmt.Sprintf(" (%s…%s)", workshop.FormatScore(float64(lo)), workshop.FormatScore(float64(hi)))
+			}
+			state := T("state." + t.State)
+			if !t.Online {
+				state += ", " + T("touchpoint.offline")
+			}
+			p("| %s | %s | %s | %s %s | %d%s | %s | %s | %s | %s |\n", t.ID, mdText(t.Name), mdText(t.Channel),
+				workshop.Emoji(t.Mean()), workshop.FormatScore(t.Mean()), len(t.Scores), spread,
+				mdText(t.Positive), mdText(t.Negative), state, mdText(t.Owner))
+		}
+		p("\n")
+	}
+
+	p("## 4. %s\n\n", T("step.scope.name"))
+	p("**%s** — %s\n\n", T("maptype."+m.MapType()+".name"), T("maptype."+m.MapType()+".description"))
+	for _, n := range m.Scope.Notes {
+		p("- %s\n", mdText(n))
+	}
+	if len(m.Scope.Notes) > 0 {
+		p("\n")
+	}
+
+	p("## 5. %s\n\n", T("step.resources.name"))
+	if len(m.Resources) == 0 {
+		p("_%s_\n\n", T("summary.nothing"))
+	}
+	for _, kind := range []string{workshop.KindHave, workshop.KindNeed} {
+		var rows []workshop.Resource
+		for _, r := range m.Resources {
+			if r.Kind == kind {
+				rows = append(rows, r)
+			}
+		}
+		if len(rows) == 0 {
+			continue
+		}
+		p("### %s\n\n| %s | %s | %s |\n|---|---|---|\n", T("kind."+kind), T("export.col.resource"), T("export.col.gap"), T("export.col.owner"))
+		for _, r := range rows {
+			p("| %s | %s | %s |\n", mdText(r.Name), mdText(r.Gap), mdText(r.Owner))
+		}
+		p("\n")
+	}
+
+	p("## 6. %s\n\n", T("step.test.name"))
+	if len(m.Goals) == 0 && len(m.Tests) == 0 {
+		p("_%s_\n\n", T("summary.nothing"))
+	}
+	if len(m.Goals) > 0 || len(m.Tests) > 0 {
+		p("| %s | %s | %s | %s |\n|---|---|---|---|\n", T("export.col.goal"), T("export.col.verdict"), T("export.col.note"), T("export.col.by"))
+		tested := map[string]bool{}
+		for _, t := range m.Tests {
+			tested[t.Goal] = true
+			p("| %s | %s %s | %s | %s |\n", goalCell(m, t.Goal), verdictEmoji[t.Verdict], T("verdict."+t.Verdict), mdText(t.Note), who(t.Author))
+		}
+		for _, g := range m.Goals {
+			if !tested[g.ID] {
+				p("| %s | %s | | |\n", goalCell(m, g.ID), T("export.untested"))
+			}
+		}
+		p("\n")
+	}
+
+	p("## 7. %s\n\n", T("step.iterate.name"))
+	if len(m.Changes) == 0 {
+		p("_%s_\n\n", T("summary.nothing"))
+	} else {
+		p("| %s | %s | %s |\n|---|---|---|\n", T("export.col.change"), T("export.col.owner"), T("export.col.due"))
+		for _, c := range m.Changes {
+			p("| %s | %s | %s |\n", mdText(c.Text), mdText(c.Owner), c.Due)
+		}
+		p("\n")
+	}
+
+	p("## %s\n\n", T("export.review"))
+	if w.Review.Active() {
+		line := T("review.cadence." + w.Review.Cadence)
+		if w.Review.Cadence == workshop.CadenceCustom {
+			line = T("review.cadence.custom", "spec", "`"+w.Review.Spec+"`")
+		}
+		p("- %s\n", line)
+		if !w.Review.NextDue.IsZero() {
+			p("- %s: %s\n", T("export.next_review"), w.Review.NextDue.UTC().Format("2006-01-02 15:04 MST"))
+		}
+		if !w.Review.LastReview.IsZero() {
+			p("- %s: %s\n", T("export.last_review"), w.Review.LastReview.UTC().Format("2006-01-02"))
+		}
+	} else {
+		p("%s\n", T("review.none"))
+	}
+	return b.Flush()
+}
+
+var verdictEmoji = map[string]string{workshop.VerdictYes: "✅", workshop.VerdictPartly: "🟡", workshop.VerdictNo: "❌"}
+
+func goalCell(m *workshop.Map, id string) string {
+	if g, ok := m.Goal(id); ok {
+		return "**" + id + "** " + mdText(g.Text)
+	}
+	return "**" + id + "**"
+}
+
+func joinWho(users []string, who func(string) string) string {
+	if len(users) == 0 {
+		return "—"
+	}
+	out := make([]string, len(users))
+	for i, u := range users {
+		out[i] = who(u)
+	}
+	return strings.Join(out, ", ")
+}
