@@ -1,0 +1,35 @@
+# journeybot: `make run` plays a workshop in the terminal, `make test` runs
+# every test (integration tests use the Redis on 127.0.0.1:6379; `make redis`
+# starts one).
+GO       ?= go
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -s -w -X github.com/journeybot/journeybot/internal/app.Version=$(VERSION)
+PKGS     := ./...
+
+.PHONY: build run test lint bench fuzz redis clean
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/journeybot ./cmd/journeybot
+
+run:
+	$(GO) run ./cmd/journeybot console
+
+test:
+	$(GO) test -race -count=1 $(PKGS)
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 $(PKGS)
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzParseLine -fuzztime 60s ./internal/workshop
+	$(GO) test -run '^$$' -fuzz FuzzRender -fuzztime 60s ./internal/chart
+
+redis:
+	bash .ci/redis.sh
+
+clean:
+	rm -rf bin

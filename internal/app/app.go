@@ -1,0 +1,272 @@
+// Package app wires journeybot together: it reads the configuration, opens
+// the store, builds the engine and runs the mode the command line asks for.
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/journeybot/journeybot/internal/bolt"
+	"github.com/journeybot/journeybot/internal/config"
+	"github.com/journeybot/journeybot/internal/console"
+	"github.com/journeybot/journeybot/internal/engine"
+	"github.com/journeybot/journeybot/internal/export"
+	"github.com/journeybot/journeybot/internal/redis"
+	"github.com/journeybot/journeybot/internal/workshop"
+	"github.com/journeybot/journeybot/prompts"
+)
+
+// Version is stamped at build time with -ldflags "-X ...app.Version=v1.2.3".
+var Version = "dev"
+
+// DefaultState is the embedded store's file when -state is not given.
+const DefaultState = "journeybot.db"
+
+// ErrUsage marks a command line that could not be understood; main exits 2.
+var ErrUsage = errors.New("usage")
+
+// Env is what a run gets from its process, passed explicitly so tests can
+// drive Run like main does.
+type Env struct {
+	Args   []string
+	Getenv func(string) string
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+}
+
+const usage = `journeybot runs customer journey map workshops in Slack.
+
+Usage:
+  journeybot serve   [-state FILE]                 run the bot (Socket Mode or HTTP)
+  journeybot console [-state FILE] [-user NAME] [-lang en|fr] [-out DIR]
+                                                   play a workshop in the terminal
+  journeybot export  -workshop ID -format md|csv|json [-out FILE] [-state FILE]
+  journeybot list    [-format text|json] [-state FILE]
+  journeybot version
+
+The store is Redis when REDIS_URL (or REDIS_ADDRS) is set, else the embedded
+file named by -state (default ` + DefaultState + `). See README.md for every variable.
+`
+
+// Run runs one journeybot command.
+func Run(ctx context.Context, env Env) error {
+	if len(env.Args) < 2 {
+		fmt.Fprint(env.Stderr, usage)
+		return ErrUsage
+	}
+	cmd, args := env.Args[1], env.Args[2:]
+	switch cmd {
+	case "serve":
+		return runServe(ctx, env, args)
+	case "console":
+		return runConsole(ctx, env, args)
+	case "export":
+		return runExport(ctx, env, args)
+	case "list":
+		return runList(ctx, env, args)
+	case "version", "-version", "--version":
+		fmt.Fprintf(env.Stdout, "journeybot %s\n", Version)
+		return nil
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(env.Stdout, usage)
+		return nil
+	}
+	fmt.Fprintf(env.Stderr, "journeybot: unknown command %q\n\n%s", cmd, usage)
+	return ErrUsage
+}
+
+func newFlags(name string, env Env) *flag.FlagSet {
+	fs := flag.NewFlagSet("journeybot "+name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	return fs
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return ErrUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "unexpected arguments: %s\n", strings.Join(fs.Args(), " "))
+		return ErrUsage
+	}
+	return nil
+}
+
+func newLogger(cfg *config.Config, w io.Writer, level slog.Level) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// openStore opens Redis when it is configured, else the embedded file.
+func openStore(ctx context.Context, cfg *config.Config, state string, log *slog.Logger) (workshop.Store, error) {
+	if cfg.UsesRedis() {
+		s, err := redis.Open(ctx, redis.Options{URL: cfg.RedisURL, Addrs: cfg.RedisAddrs, MasterName: cfg.RedisMaster, Prefix: cfg.RedisPrefix})
+		if err != nil {
+			return nil, fmt.Errorf("open redis store: %w", err)
+		}
+		return s, nil
+	}
+	s, err := bolt.Open(state)
+	if err != nil {
+		return nil, fmt.Errorf("open embedded store: %w", err)
+	}
+	log.Info("using the embedded store: state lives in one local file, for a single process only; set REDIS_URL to run several replicas", "file", state)
+	return s, nil
+}
+
+func runConsole(ctx context.Context, env Env, args []string) error {
+	fs := newFlags("console", env)
+	state := fs.String("state", DefaultState, "embedded store file (ignored when REDIS_URL is set)")
+	user := fs.String("user", cmpOr(env.Getenv("USER"), "you"), "who plain lines are said as")
+	lang := fs.String("lang", "", "language of new workshops: en or fr (default DEFAULT_LANG)")
+	out := fs.String("out", ".", "folder for charts and exports")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := config.Load(env.Getenv)
+	if *lang != "" {
+		if *lang != workshop.LangEN && *lang != workshop.LangFR {
+			err = config.Merge(err, config.Problems{fmt.Sprintf("-lang: %q is not en or fr", *lang)})
+		}
+		cfg.DefaultLang = *lang
+	}
+	if err != nil {
+		return err
+	}
+	// The terminal is for the workshop; only warnings go to stderr.
+	log := newLogger(cfg, env.Stderr, max(cfg.LogLevel, slog.LevelWarn))
+	store, err := openStore(ctx, cfg, *state, log)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	printer := &console.Printer{Out: env.Stdout, Dir: *out}
+	eng := engine.New(engine.Config{
+		Store: store, Notifier: printer, Catalog: prompts.MustLoad(),
+		DefaultLang: cfg.DefaultLang, Logger: log, Charts: newCharts(),
+	})
+	s := &console.Session{Engine: eng, Printer: printer, User: *user, TZ: cfg.DefaultTZ.String(), Interactive: isTerminal(env.Stdin)}
+	if s.Interactive {
+		for _, p := range eng.Help(cfg.DefaultLang) {
+			fmt.Fprintln(env.Stdout, strings.ReplaceAll(p, "*", ""))
+		}
+		fmt.Fprintf(env.Stdout, "\nYou are %s. Plain lines are replies in the current step's thread; `as NAME: ...` speaks as someone else; quit with Ctrl-D.\n\n", *user)
+	}
+	return s.Run(ctx, env.Stdin)
+}
+
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+func runExport(ctx context.Context, env Env, args []string) error {
+	fs := newFlags("export", env)
+	state := fs.String("state", DefaultState, "embedded store file (ignored when REDIS_URL is set)")
+	id := fs.String("workshop", "", "workshop id, e.g. W1 (required)")
+	format := fs.String("format", export.JSON, "md, csv or json")
+	out := fs.String("out", "", "file to write (default: standard output)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *id == "" || !export.ValidFormat(*format) {
+		fmt.Fprintln(env.Stderr, "journeybot export: -workshop ID is required and -format must be md, csv or json")
+		return ErrUsage
+	}
+	cfg, err := config.Load(env.Getenv)
+	if err != nil {
+		return err
+	}
+	store, err := openStore(ctx, cfg, *state, newLogger(cfg, env.Stderr, max(cfg.LogLevel, slog.LevelWarn)))
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	w, err := store.Load(ctx, strings.ToUpper(*id))
+	if errors.Is(err, workshop.ErrNotFound) {
+		return fmt.Errorf("no workshop %s in the store (journeybot list shows them)", *id)
+	}
+	if err != nil {
+		return fmt.Errorf("load workshop %s: %w", *id, err)
+	}
+	eng := engine.New(engine.Config{Store: store, DefaultLang: cfg.DefaultLang, Charts: newCharts()})
+	f, err := eng.ExportFile(ctx, w, *format)
+	if err != nil {
+		return err
+	}
+	if *out == "" {
+		_, err = env.Stdout.Write(f.Data)
+		return err
+	}
+	return os.WriteFile(*out, f.Data, 0o644)
+}
+
+func runList(ctx context.Context, env Env, args []string) error {
+	fs := newFlags("list", env)
+	state := fs.String("state", DefaultState, "embedded store file (ignored when REDIS_URL is set)")
+	format := fs.String("format", "text", "text or json")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *format != "text" && *format != "json" {
+		fmt.Fprintln(env.Stderr, "journeybot list: -format must be text or json")
+		return ErrUsage
+	}
+	cfg, err := config.Load(env.Getenv)
+	if err != nil {
+		return err
+	}
+	store, err := openStore(ctx, cfg, *state, newLogger(cfg, env.Stderr, max(cfg.LogLevel, slog.LevelWarn)))
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	list, err := store.List(ctx, "")
+	if err != nil {
+		return fmt.Errorf("list workshops: %w", err)
+	}
+	if list == nil {
+		list = []workshop.Summary{}
+	}
+	if *format == "json" {
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(list)
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tTITLE\tCHANNEL\tSTEP\tSTATE")
+	for _, s := range list {
+		st := "open"
+		if s.Closed {
+			st = "closed"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d %s\t%s\n", s.ID, s.Title, s.Channel, int(s.Step), s.Step, st)
+	}
+	return tw.Flush()
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}

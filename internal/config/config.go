@@ -1,0 +1,169 @@
+// Package config reads journeybot's settings from the environment, checks
+// them all before anything connects, and reports every problem at once.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Config is every setting of SPEC.md's Configuration table.
+type Config struct {
+	BotToken      string
+	AppToken      string
+	SigningSecret string
+	APIURL        string
+
+	RedisURL    string
+	RedisAddrs  []string
+	RedisMaster string
+	// RedisPrefix starts every key, so several deployments (or test runs)
+	// can share one Redis.
+	RedisPrefix string
+
+	Addr              string
+	DefaultLang       string
+	DefaultTZ         *time.Location
+	LogLevel          slog.Level
+	LogFormat         string
+	ReviewMinInterval time.Duration
+}
+
+// Defaults.
+const (
+	DefaultAPIURL = "https://slack.com/api/"
+	DefaultAddr   = ":3000"
+)
+
+// SocketMode reports whether serve uses Socket Mode (an app token is set).
+func (c *Config) SocketMode() bool { return c.AppToken != "" }
+
+// UsesRedis reports whether a Redis store is configured.
+func (c *Config) UsesRedis() bool { return c.RedisURL != "" || len(c.RedisAddrs) > 0 }
+
+// Problems collects configuration errors so they are all reported together.
+type Problems []string
+
+func (p Problems) Error() string {
+	return "configuration: " + strings.Join(p, "; ")
+}
+
+// Load reads the environment through getenv. It checks what every command
+// needs; ForServe adds what the bot itself needs.
+func Load(getenv func(string) string) (*Config, error) {
+	var probs Problems
+	c := &Config{
+		BotToken:      strings.TrimSpace(getenv("SLACK_BOT_TOKEN")),
+		AppToken:      strings.TrimSpace(getenv("SLACK_APP_TOKEN")),
+		SigningSecret: strings.TrimSpace(getenv("SLACK_SIGNING_SECRET")),
+		APIURL:        or(getenv("SLACK_API_URL"), DefaultAPIURL),
+		RedisURL:      strings.TrimSpace(getenv("REDIS_URL")),
+		RedisMaster:   strings.TrimSpace(getenv("REDIS_MASTER_NAME")),
+		RedisPrefix:   or(getenv("REDIS_PREFIX"), "journeybot"),
+		Addr:          or(getenv("ADDR"), DefaultAddr),
+		DefaultLang:   strings.ToLower(or(getenv("DEFAULT_LANG"), "en")),
+		LogFormat:     strings.ToLower(or(getenv("LOG_FORMAT"), "json")),
+	}
+	for _, a := range strings.Split(getenv("REDIS_ADDRS"), ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			c.RedisAddrs = append(c.RedisAddrs, a)
+		}
+	}
+	if u, err := url.Parse(c.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		probs = append(probs, fmt.Sprintf("SLACK_API_URL: %q is not an http(s) URL", c.APIURL))
+	} else if !strings.HasSuffix(c.APIURL, "/") {
+		// slack-go appends method names directly to the base URL.
+		c.APIURL += "/"
+	}
+	if c.RedisURL != "" {
+		if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix") {
+			probs = append(probs, "REDIS_URL: want redis://host:port/db or rediss://…")
+		}
+		if len(c.RedisAddrs) > 0 {
+			probs = append(probs, "REDIS_URL and REDIS_ADDRS: set one or the other, not both")
+		}
+	}
+	if c.RedisMaster != "" && len(c.RedisAddrs) == 0 {
+		probs = append(probs, "REDIS_MASTER_NAME: needs REDIS_ADDRS (the sentinels)")
+	}
+	if c.DefaultLang != "en" && c.DefaultLang != "fr" {
+		probs = append(probs, fmt.Sprintf("DEFAULT_LANG: %q is not en or fr", c.DefaultLang))
+	}
+	tz := or(getenv("DEFAULT_TZ"), "UTC")
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		probs = append(probs, fmt.Sprintf("DEFAULT_TZ: %q is not an IANA time zone (e.g. Europe/Paris)", tz))
+	}
+	c.DefaultTZ = loc
+	if err := c.LogLevel.UnmarshalText([]byte(or(getenv("LOG_LEVEL"), "info"))); err != nil {
+		probs = append(probs, fmt.Sprintf("LOG_LEVEL: %q is not debug, info, warn or error", getenv("LOG_LEVEL")))
+	}
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		probs = append(probs, fmt.Sprintf("LOG_FORMAT: %q is not json or text", c.LogFormat))
+	}
+	c.ReviewMinInterval = 24 * time.Hour
+	if v := strings.TrimSpace(getenv("REVIEW_MIN_INTERVAL")); v != "" {
+		d, err := time.ParseDuration(v)
+		switch {
+		case err != nil:
+			probs = append(probs, fmt.Sprintf("REVIEW_MIN_INTERVAL: %q is not a duration (e.g. 24h, 90m)", v))
+		case d < time.Minute:
+			probs = append(probs, fmt.Sprintf("REVIEW_MIN_INTERVAL: %s is shorter than the 1m a cron schedule can express", d))
+		default:
+			c.ReviewMinInterval = d
+		}
+	}
+	if len(probs) > 0 {
+		return c, probs
+	}
+	return c, nil
+}
+
+// ForServe checks what `journeybot serve` needs on top of Load.
+func (c *Config) ForServe() error {
+	var probs Problems
+	switch {
+	case c.BotToken == "":
+		probs = append(probs, "SLACK_BOT_TOKEN: required (the bot token, xoxb-…)")
+	case !strings.HasPrefix(c.BotToken, "xoxb-"):
+		probs = append(probs, "SLACK_BOT_TOKEN: must start with xoxb-")
+	}
+	if c.AppToken != "" && !strings.HasPrefix(c.AppToken, "xapp-") {
+		probs = append(probs, "SLACK_APP_TOKEN: must start with xapp- (or be unset for HTTP mode)")
+	}
+	if c.AppToken == "" && c.SigningSecret == "" {
+		probs = append(probs, "SLACK_SIGNING_SECRET: required in HTTP mode (set SLACK_APP_TOKEN for Socket Mode instead)")
+	}
+	if len(probs) > 0 {
+		return probs
+	}
+	return nil
+}
+
+// Merge joins the problems of several checks into one error.
+func Merge(errs ...error) error {
+	var all Problems
+	for _, err := range errs {
+		var p Problems
+		if errors.As(err, &p) {
+			all = append(all, p...)
+		} else if err != nil {
+			all = append(all, err.Error())
+		}
+	}
+	if len(all) == 0 {
+		return nil
+	}
+	return all
+}
+
+func or(v, def string) string {
+	if v = strings.TrimSpace(v); v != "" {
+		return v
+	}
+	return def
+}

@@ -1,0 +1,271 @@
+// Package console runs workshops in a terminal: a chat adapter over the same
+// engine as Slack, so anything a Slack user can do, a console user can try,
+// and scripts can drive a whole workshop.
+//
+// Lines read are commands (`/journey ...`), replies in the thread of the
+// current step, or either of those said as someone else (`as NAME: ...`).
+package console
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/journeybot/journeybot/internal/engine"
+	"github.com/journeybot/journeybot/internal/workshop"
+)
+
+// Channel is the one channel a console session plays in.
+const Channel = "console"
+
+// Printer is the console's Notifier: it prints what the bot would post and
+// writes uploaded files under Dir.
+type Printer struct {
+	Out io.Writer
+	// Dir receives charts and exports.
+	Dir string
+	Now func() time.Time
+
+	mu     sync.Mutex
+	lastTS time.Time
+	// Written lists the files uploaded so far, for tests.
+	Written []string
+}
+
+// NewTS returns a fresh, strictly increasing Slack-style timestamp: the
+// console is the platform here, so it gives messages their identity.
+func (p *Printer) NewTS() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := time.Now
+	if p.Now != nil {
+		now = p.Now
+	}
+	t := now().Truncate(time.Microsecond)
+	if !t.After(p.lastTS) {
+		t = p.lastTS.Add(time.Microsecond)
+	}
+	p.lastTS = t
+	return engine.TS(t)
+}
+
+// Post prints a message and gives it a timestamp.
+func (p *Printer) Post(_ context.Context, m engine.Message) (string, error) {
+	var b strings.Builder
+	indent := ""
+	switch {
+	case m.Ephemeral:
+		indent = "  │ "
+		fmt.Fprintf(&b, "  ┌ (only %s sees this)\n", plain("<@"+m.User+">"))
+	case m.ThreadTS != "":
+		indent = "    "
+		b.WriteString("  ↳ in the thread:\n")
+	default:
+		b.WriteString("\n" + strings.Repeat("─", 72) + "\n")
+	}
+	if m.Title != "" {
+		fmt.Fprintf(&b, "%s%s\n", indent, strings.ToUpper(plain(m.Title)))
+	}
+	for _, s := range m.Sections {
+		for _, line := range strings.Split(plain(s), "\n") {
+			fmt.Fprintf(&b, "%s%s\n", indent, line)
+		}
+		if !m.Ephemeral && m.ThreadTS == "" {
+			b.WriteString("\n")
+		}
+	}
+	for _, c := range m.Context {
+		fmt.Fprintf(&b, "%s· %s\n", indent, plain(c))
+	}
+	if len(m.Actions) > 0 {
+		labels := make([]string, len(m.Actions))
+		for i, a := range m.Actions {
+			labels[i] = "[" + a.Label + "]"
+		}
+		fmt.Fprintf(&b, "%s%s\n", indent, strings.Join(labels, " "))
+	}
+	if m.Ephemeral {
+		b.WriteString("  └\n")
+	}
+	p.print(b.String())
+	if m.Ephemeral {
+		return "", nil
+	}
+	return p.NewTS(), nil
+}
+
+// Update prints the new state of a message that changed (the header).
+func (p *Printer) Update(ctx context.Context, _, _ string, m engine.Message) error {
+	if m.Kind == engine.KindHeader {
+		var b strings.Builder
+		fmt.Fprintf(&b, "  ⟳ %s\n", plain(m.Title))
+		for _, s := range m.Sections {
+			for _, line := range strings.Split(plain(s), "\n") {
+				fmt.Fprintf(&b, "    %s\n", line)
+			}
+		}
+		p.print(b.String())
+		return nil
+	}
+	_, err := p.Post(ctx, m)
+	return err
+}
+
+// React shows that a reply was accepted.
+func (p *Printer) React(_ context.Context, _, _, emoji string) error {
+	mark := ":" + emoji + ":"
+	if emoji == engine.ReactionAccepted {
+		mark = "✅"
+	}
+	p.print("    " + mark + " saved\n")
+	return nil
+}
+
+// Upload writes the file under Dir and prints its path.
+func (p *Printer) Upload(_ context.Context, f engine.File) error {
+	dir := p.Dir
+	if dir == "" {
+		dir = "."
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", dir, err)
+	}
+	path := filepath.Join(dir, filepath.Base(f.Name))
+	if err := os.WriteFile(path, f.Data, 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	p.mu.Lock()
+	p.Written = append(p.Written, path)
+	p.mu.Unlock()
+	var b strings.Builder
+	if f.Comment != "" {
+		fmt.Fprintf(&b, "  %s\n", plain(f.Comment))
+	}
+	fmt.Fprintf(&b, "  📎 %s (%d bytes) → %s\n", plain(f.Title), len(f.Data), path)
+	if f.AltText != "" {
+		fmt.Fprintf(&b, "     %s\n", f.AltText)
+	}
+	p.print(b.String())
+	return nil
+}
+
+func (p *Printer) print(s string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	io.WriteString(p.Out, s)
+}
+
+var mention = regexp.MustCompile(`<@([^>|]+)(?:\|[^>]*)?>`)
+
+// plain turns message mrkdwn into terminal text: mentions become @name and
+// escaped user text reads as typed.
+func plain(s string) string {
+	s = mention.ReplaceAllString(s, "@$1")
+	return engine.Unescape(s)
+}
+
+// Session reads lines and plays them against the engine.
+type Session struct {
+	Engine  *engine.Engine
+	Printer *Printer
+	// User is who plain lines are said as.
+	User string
+	TZ   string
+	// Interactive shows a prompt before each line.
+	Interactive bool
+}
+
+var asLine = regexp.MustCompile(`^(?i:as)\s+@?([^\s:]+)\s*:\s*(.*)$`)
+
+// Run reads in to its end (or until `quit`) and plays every line.
+func (s *Session) Run(ctx context.Context, in io.Reader) error {
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	s.prompt()
+	for sc.Scan() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		line := strings.TrimSpace(sc.Text())
+		if line == "quit" || line == "exit" {
+			return nil
+		}
+		if err := s.Line(ctx, line); err != nil {
+			return err
+		}
+		s.prompt()
+	}
+	return sc.Err()
+}
+
+func (s *Session) prompt() {
+	if s.Interactive {
+		s.Printer.print(s.User + "> ")
+	}
+}
+
+// Line plays one line. Blank lines and # comments (for scripts) are skipped.
+func (s *Session) Line(ctx context.Context, line string) error {
+	if line == "" || strings.HasPrefix(line, "#") {
+		return nil
+	}
+	user := s.User
+	if m := asLine.FindStringSubmatch(line); m != nil {
+		user, line = m[1], strings.TrimSpace(m[2])
+	}
+	actor := engine.Actor{ID: user, Name: user, TZ: s.TZ}
+	if rest, ok := cutCommand(line); ok {
+		return s.Engine.Command(ctx, engine.Command{Channel: Channel, Actor: actor, Text: rest})
+	}
+	return s.reply(ctx, actor, line)
+}
+
+// cutCommand recognises `/journey ...` (and `/j ...` as a shorthand).
+func cutCommand(line string) (string, bool) {
+	for _, p := range []string{"/journey", "/j"} {
+		if rest, ok := strings.CutPrefix(line, p); ok && (rest == "" || rest[0] == ' ') {
+			return strings.TrimSpace(rest), true
+		}
+	}
+	return "", false
+}
+
+// reply says line in the thread of the current step of the channel's
+// current workshop.
+func (s *Session) reply(ctx context.Context, a engine.Actor, line string) error {
+	store := s.Engine.Store()
+	list, err := store.List(ctx, Channel)
+	if err != nil {
+		return fmt.Errorf("list workshops: %w", err)
+	}
+	var meta *workshop.Meta
+	for _, sum := range list {
+		if !sum.Closed {
+			if meta, err = store.LoadMeta(ctx, sum.ID); err != nil {
+				return fmt.Errorf("load workshop %s: %w", sum.ID, err)
+			}
+			break
+		}
+	}
+	if meta == nil || meta.StepTS(meta.Step) == "" {
+		s.Printer.print("  (no open workshop here: start one with /journey start <title>, or type /journey help)\n")
+		return nil
+	}
+	_, _, err = s.Engine.Reply(ctx, engine.Reply{
+		Channel: Channel, ThreadTS: meta.StepTS(meta.Step), TS: s.Printer.NewTS(),
+		Author: a.ID, Text: line, Source: workshop.SourceConsole,
+	})
+	if err != nil && !errors.Is(err, context.Canceled) {
+		s.Printer.print("  (that reply could not be saved: " + err.Error() + ")\n")
+		return nil
+	}
+	return err
+}
