@@ -41,6 +41,9 @@ type Env struct {
 	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer
+	// Listening, when set, is told the address serve listens on (tests
+	// listen on port 0).
+	Listening func(addr string)
 }
 
 const usage = `journeybot runs customer journey map workshops in Slack.

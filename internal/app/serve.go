@@ -3,8 +3,135 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	goslack "github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+
+	"github.com/journeybot/journeybot/internal/config"
+	"github.com/journeybot/journeybot/internal/engine"
+	"github.com/journeybot/journeybot/internal/slack"
+	"github.com/journeybot/journeybot/internal/workshop"
+	"github.com/journeybot/journeybot/prompts"
+)
+
+// Shutdown deadlines: stop taking requests, then finish acknowledged work.
+const (
+	httpShutdown  = 10 * time.Second
+	drainShutdown = 20 * time.Second
 )
 
 func runServe(ctx context.Context, env Env, args []string) error {
-	return errors.New("serve: the Slack adapter is not built yet")
+	fs := newFlags("serve", env)
+	state := fs.String("state", DefaultState, "embedded store file (ignored when REDIS_URL is set)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cfg, err := config.Load(env.Getenv)
+	if err := config.Merge(err, cfg.ForServe()); err != nil {
+		return err
+	}
+	log := newLogger(cfg, env.Stderr, cfg.LogLevel)
+	store, err := openStore(ctx, cfg, *state, log)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	opts := []goslack.Option{
+		goslack.OptionAPIURL(cfg.APIURL),
+		// Honour 429 Retry-After rather than failing a post.
+		goslack.OptionRetry(3),
+		goslack.OptionHTTPClient(&http.Client{Timeout: 30 * time.Second}),
+	}
+	if cfg.SocketMode() {
+		opts = append(opts, goslack.OptionAppLevelToken(cfg.AppToken))
+	}
+	client := goslack.New(cfg.BotToken, opts...)
+	authCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	auth, err := client.AuthTestContext(authCtx)
+	cancel()
+	if err != nil {
+		return fmt.Errorf("SLACK_BOT_TOKEN: Slack refused it (auth.test): %w", err)
+	}
+	log.Info("connected to Slack", "team", auth.Team, "bot_user", auth.UserID, "socket_mode", cfg.SocketMode())
+
+	eng := engine.New(engine.Config{
+		Store: store, Notifier: &slack.Notifier{API: client}, Catalog: prompts.MustLoad(),
+		DefaultLang: cfg.DefaultLang, Logger: log.With("component", "engine"), Charts: newCharts(),
+	})
+	bot := slack.New(slack.Config{
+		Engine: eng, API: client, SigningSecret: cfg.SigningSecret, BotUserID: auth.UserID,
+		Logger: log.With("component", "slack"),
+	})
+
+	mux := http.NewServeMux()
+	routes(mux, store)
+	if !cfg.SocketMode() {
+		bot.Routes(mux)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("ADDR: listen on %s: %w", cfg.Addr, err)
+	}
+	log.Info("listening", "addr", ln.Addr().String())
+	if env.Listening != nil {
+		env.Listening(ln.Addr().String())
+	}
+	errc := make(chan error, 2)
+	go func() {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("http server: %w", err)
+		}
+	}()
+	if cfg.SocketMode() {
+		sm := socketmode.New(client)
+		go func() {
+			if err := bot.RunSocket(ctx, sm); err != nil {
+				errc <- fmt.Errorf("socket mode: %w", err)
+			}
+		}()
+	}
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+	case runErr = <-errc:
+		log.Error("stopping", "err", runErr)
+	}
+	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), httpShutdown)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil {
+		log.Warn("http shutdown", "err", err)
+	}
+	drainCtx, cancelDrain := context.WithTimeout(context.WithoutCancel(ctx), drainShutdown)
+	defer cancelDrain()
+	if err := bot.Shutdown(drainCtx); err != nil {
+		return err
+	}
+	log.Info("stopped")
+	return runErr
+}
+
+// routes registers the routes every mode serves: liveness and readiness.
+func routes(mux *http.ServeMux, store workshop.Store) {
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := store.Ping(ctx); err != nil {
+			slog.WarnContext(ctx, "not ready", "err", err)
+			http.Error(w, "store unreachable", http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte("ok\n"))
+	})
 }

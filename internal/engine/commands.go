@@ -580,3 +580,51 @@ func (e *Engine) announce(ctx context.Context, w *workshop.Workshop, text string
 func (e *Engine) Help(lang string) []string {
 	return []string{e.T(lang, "help.intro"), e.T(lang, "help.commands"), e.T(lang, "help.steps")}
 }
+
+// Press handles a click on a bot message's button (Next step, Summary).
+// The Add and Score buttons open forms, which adapters build themselves.
+func (e *Engine) Press(ctx context.Context, channel string, a Actor, actionID, value string) error {
+	id, _ := ParseActionValue(value)
+	w, err := e.store.Load(ctx, id)
+	lang := e.lang
+	if err == nil {
+		lang = w.Lang
+		switch actionID {
+		case ActionNext:
+			err = e.Next(ctx, w, a, false)
+		case ActionSummary:
+			err = e.PostSummary(ctx, w)
+		default:
+			err = problem("error.unknown_action")
+		}
+	}
+	if errors.Is(err, workshop.ErrNotFound) {
+		err = problem("error.unknown_workshop", "id", Escape(id))
+	}
+	if err != nil {
+		return e.answerError(ctx, channel, a, lang, err)
+	}
+	return nil
+}
+
+// SaveScores records scores given through a form (touchpoint number ->
+// emotion) and answers the actor.
+func (e *Engine) SaveScores(ctx context.Context, id string, a Actor, scores map[int]int) error {
+	w, err := e.store.Load(ctx, id)
+	if err != nil {
+		return fmt.Errorf("load workshop %s: %w", id, err)
+	}
+	if len(scores) == 0 {
+		return e.tell(ctx, w.Channel, a.ID, KindAnswer, e.T(w.Lang, "score.none"))
+	}
+	if err := e.Score(ctx, w, a, scores); err != nil {
+		return e.answerError(ctx, w.Channel, a, w.Lang, err)
+	}
+	return nil
+}
+
+// Tell answers one user in a workshop's language: adapters use it for what
+// they check themselves (a form that cannot open).
+func (e *Engine) Tell(ctx context.Context, channel, user, lang, key string, args ...any) error {
+	return e.tell(ctx, channel, user, KindError, e.T(lang, key, args...))
+}

@@ -36,6 +36,9 @@ type Message struct {
 	Actions  []Action
 	// Text is the plain notification text (Slack's fallback).
 	Text string
+	// Overflow is said at the end when an adapter must shorten the message
+	// to fit its platform's limits.
+	Overflow string
 	// Workshop and Step say what the message is about, for adapters that
 	// attach metadata.
 	Workshop string
@@ -130,9 +133,14 @@ type Engine struct {
 	lang   string
 	log    *slog.Logger
 	charts ChartRenderer
+	clock  *tsClock
+}
 
-	tsMu   sync.Mutex
-	lastTS time.Time
+// tsClock hands out strictly increasing timestamps; engines made by
+// WithNotifier share it.
+type tsClock struct {
+	mu   sync.Mutex
+	last time.Time
 }
 
 // New returns an engine.
@@ -145,6 +153,7 @@ func New(cfg Config) *Engine {
 		lang:   cfg.DefaultLang,
 		log:    cfg.Logger,
 		charts: cfg.Charts,
+		clock:  &tsClock{},
 	}
 	if e.now == nil {
 		e.now = time.Now
@@ -225,14 +234,82 @@ func (e *Engine) answerError(ctx context.Context, channel string, a Actor, lang 
 // newTS returns a Slack-style timestamp for something the engine creates
 // itself (a form submission, a score), strictly increasing in this process.
 func (e *Engine) newTS() string {
-	e.tsMu.Lock()
-	defer e.tsMu.Unlock()
+	e.clock.mu.Lock()
+	defer e.clock.mu.Unlock()
 	t := e.now().Truncate(time.Microsecond)
-	if !t.After(e.lastTS) {
-		t = e.lastTS.Add(time.Microsecond)
+	if !t.After(e.clock.last) {
+		t = e.clock.last.Add(time.Microsecond)
 	}
-	e.lastTS = t
+	e.clock.last = t
 	return TS(t)
+}
+
+// WithNotifier returns an engine that shares everything with e but says
+// things through n. Adapters use it with a Queue to store a reply before
+// acknowledging the platform and deliver the answers after.
+func (e *Engine) WithNotifier(n Notifier) *Engine {
+	c := *e
+	c.notify = n
+	return &c
+}
+
+// Queue is a Notifier that keeps what it is told until Flush hands it to a
+// real one. Posts through it get no timestamp, so it suits only work whose
+// messages nothing threads on: replies and form submissions.
+type Queue struct {
+	mu    sync.Mutex
+	calls []func(context.Context, Notifier) error
+}
+
+func (q *Queue) add(f func(context.Context, Notifier) error) {
+	q.mu.Lock()
+	q.calls = append(q.calls, f)
+	q.mu.Unlock()
+}
+
+// Len reports how many deliveries are waiting.
+func (q *Queue) Len() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.calls)
+}
+
+// Post queues a post.
+func (q *Queue) Post(_ context.Context, m Message) (string, error) {
+	q.add(func(ctx context.Context, n Notifier) error { _, err := n.Post(ctx, m); return err })
+	return "", nil
+}
+
+// Update queues an update.
+func (q *Queue) Update(_ context.Context, channel, ts string, m Message) error {
+	q.add(func(ctx context.Context, n Notifier) error { return n.Update(ctx, channel, ts, m) })
+	return nil
+}
+
+// React queues a reaction.
+func (q *Queue) React(_ context.Context, channel, ts, emoji string) error {
+	q.add(func(ctx context.Context, n Notifier) error { return n.React(ctx, channel, ts, emoji) })
+	return nil
+}
+
+// Upload queues an upload.
+func (q *Queue) Upload(_ context.Context, f File) error {
+	q.add(func(ctx context.Context, n Notifier) error { return n.Upload(ctx, f) })
+	return nil
+}
+
+// Flush delivers everything queued, in order, through n, and returns the
+// errors joined.
+func (q *Queue) Flush(ctx context.Context, n Notifier) error {
+	q.mu.Lock()
+	calls := q.calls
+	q.calls = nil
+	q.mu.Unlock()
+	var errs []error
+	for _, c := range calls {
+		errs = append(errs, c(ctx, n))
+	}
+	return errors.Join(errs...)
 }
 
 // TS formats t as a Slack message timestamp: seconds, a dot, microseconds.

@@ -276,6 +276,7 @@ func (e *Engine) stepSummaryMessage(w *workshop.Workshop, m *workshop.Map, s wor
 		Sections: []string{strings.Join(e.stepLines(lang, m, s), "\n")},
 		Context:  []string{e.T(lang, "summary.step_counts", "items", m.Count(s), "people", len(people))},
 		Text:     title,
+		Overflow: e.T(lang, "summary.truncated", "id", w.ID),
 	}
 }
 
@@ -288,6 +289,7 @@ func (e *Engine) summaryMessage(w *workshop.Workshop, m *workshop.Map) Message {
 		msg.Sections = append(msg.Sections, "*"+e.stepTitle(lang, s)+"*\n"+strings.Join(e.stepLines(lang, m, s), "\n"))
 	}
 	msg.Context = []string{e.T(lang, "summary.context", "id", w.ID)}
+	msg.Overflow = e.T(lang, "summary.truncated", "id", w.ID)
 	return msg
 }
 

@@ -1,0 +1,146 @@
+// Package slack is journeybot's Slack adapter: it turns Slack requests
+// (events, slash commands, interactions; over HTTP or Socket Mode) into
+// engine calls, and the engine's messages into Block Kit posted through the
+// Web API. Block Kit JSON is built only here.
+package slack
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	goslack "github.com/slack-go/slack"
+
+	"github.com/journeybot/journeybot/internal/engine"
+)
+
+// Block Kit limits (https://api.slack.com/reference/block-kit). Messages
+// past them are rejected whole, so everything we send is cut to fit here.
+const (
+	maxBlocks        = 50
+	maxModalBlocks   = 100
+	maxSectionText   = 3000
+	maxHeaderText    = 150
+	maxContextText   = 2000
+	maxButtonText    = 75
+	maxButtonValue   = 2000
+	maxActionID      = 255
+	maxModalTitle    = 24
+	maxOptionText    = 75
+	maxOptions       = 100
+	maxFallbackText  = 3000
+	maxInputLabel    = 2000
+	maxPlaceholder   = 150
+	maxMetadata      = 3000
+	maxActionButtons = 25
+	// maxMessageChars is a budget for all the text of one message: Slack
+	// fails whole messages (msg_blocks_too_long) from about 13k characters.
+	maxMessageChars = 11000
+)
+
+// cut shortens s to at most n runes, ending with an ellipsis when it cuts.
+func cut(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	out := string(r[:n-1])
+	// Never leave half an escape (&amp;) at the end: Slack would show it raw.
+	if i := strings.LastIndexByte(out, '&'); i >= 0 && i > len(out)-6 && !strings.Contains(out[i:], ";") {
+		out = out[:i]
+	}
+	return out + "…"
+}
+
+// splitText splits mrkdwn into chunks of at most n runes, at line breaks
+// where it can.
+func splitText(s string, n int) []string {
+	var out []string
+	for utf8.RuneCountInString(s) > n {
+		r := []rune(s)
+		head := string(r[:n])
+		if i := strings.LastIndexByte(head, '\n'); i > 0 {
+			head = head[:i]
+		} else if i := strings.LastIndexByte(head, '&'); i > len(head)-6 && !strings.Contains(head[i:], ";") {
+			head = head[:i]
+		}
+		out = append(out, head)
+		s = strings.TrimLeft(s[len(head):], "\n")
+	}
+	if strings.TrimSpace(s) != "" || len(out) == 0 {
+		out = append(out, s)
+	}
+	return out
+}
+
+func mrkdwn(s string) *goslack.TextBlockObject {
+	return goslack.NewTextBlockObject(goslack.MarkdownType, s, false, false)
+}
+
+func plainText(s string) *goslack.TextBlockObject {
+	return goslack.NewTextBlockObject(goslack.PlainTextType, s, true, false)
+}
+
+// Blocks renders an engine message as Block Kit within Slack's limits, and
+// returns the fallback text for notifications.
+func Blocks(m engine.Message) ([]goslack.Block, string) {
+	var blocks []goslack.Block
+	budget := maxMessageChars
+	reserve := 1 // room for the overflow note
+	if len(m.Actions) > 0 {
+		reserve++
+	}
+	if len(m.Context) > 0 {
+		reserve++
+	}
+	truncated := false
+	if m.Title != "" {
+		title := cut(m.Title, maxHeaderText)
+		budget -= utf8.RuneCountInString(title)
+		blocks = append(blocks, goslack.NewHeaderBlock(plainText(title)))
+	}
+sections:
+	for _, s := range m.Sections {
+		for _, chunk := range splitText(s, maxSectionText) {
+			n := utf8.RuneCountInString(chunk)
+			if len(blocks)+reserve >= maxBlocks || n > budget {
+				truncated = true
+				break sections
+			}
+			budget -= n
+			blocks = append(blocks, goslack.NewSectionBlock(mrkdwn(chunk), nil, nil))
+		}
+	}
+	if truncated {
+		note := m.Overflow
+		if note == "" {
+			note = "…"
+		}
+		blocks = append(blocks, goslack.NewContextBlock("", mrkdwn(cut(note, maxContextText))))
+	}
+	if len(m.Context) > 0 {
+		var els []goslack.MixedElement
+		for _, c := range m.Context[:min(len(m.Context), 10)] {
+			els = append(els, mrkdwn(cut(c, maxContextText)))
+		}
+		blocks = append(blocks, goslack.NewContextBlock("", els...))
+	}
+	if len(m.Actions) > 0 {
+		var els []goslack.BlockElement
+		for _, a := range m.Actions[:min(len(m.Actions), maxActionButtons)] {
+			b := goslack.NewButtonBlockElement(cut(a.ID, maxActionID), cut(a.Value, maxButtonValue), plainText(cut(a.Label, maxButtonText)))
+			if a.Style != "" {
+				b.Style = goslack.Style(a.Style)
+			}
+			els = append(els, b)
+		}
+		blocks = append(blocks, goslack.NewActionBlock("actions", els...))
+	}
+	fallback := m.Text
+	if fallback == "" && len(m.Sections) > 0 {
+		fallback = m.Sections[0]
+	}
+	if fallback == "" {
+		fallback = m.Title
+	}
+	return blocks, cut(fallback, maxFallbackText)
+}

@@ -1,0 +1,311 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	goslack "github.com/slack-go/slack"
+
+	"github.com/journeybot/journeybot/internal/engine"
+	"github.com/journeybot/journeybot/internal/workshop"
+)
+
+// Config holds a Bot's dependencies.
+type Config struct {
+	Engine        *engine.Engine
+	API           API
+	SigningSecret string
+	// BotUserID is the bot's own user, whose messages are never input.
+	BotUserID string
+	Logger    *slog.Logger
+	// HeaderDelay gathers the header updates that replies cause into one
+	// chat.update per workshop per delay (default 5s).
+	HeaderDelay time.Duration
+	// TaskTimeout bounds work done after an acknowledgement (default 1m).
+	TaskTimeout time.Duration
+	// DedupeTTL is how long an event id is remembered (default 1h; Slack
+	// retries for about 5 minutes).
+	DedupeTTL time.Duration
+	// Observe, when set, is told what became of every request (route and
+	// outcome), for metrics.
+	Observe func(route, outcome string)
+}
+
+// Bot turns Slack requests into engine calls. It is safe for concurrent use;
+// all state that matters lives in the store, so any number of Bots (in any
+// number of processes) can serve one workspace.
+type Bot struct {
+	eng      *engine.Engine
+	notify   *Notifier
+	store    workshop.Store
+	secret   string
+	botUser  string
+	log      *slog.Logger
+	delay    time.Duration
+	timeout  time.Duration
+	dedupe   time.Duration
+	observe  func(route, outcome string)
+	users    userCache
+	tasks    sync.WaitGroup
+	mu       sync.Mutex
+	headers  map[string]*time.Timer
+	draining bool
+}
+
+// New returns a Bot. The engine must post through a Notifier on the same
+// API (see NewNotifier).
+func New(cfg Config) *Bot {
+	b := &Bot{
+		eng: cfg.Engine, notify: &Notifier{API: cfg.API}, store: cfg.Engine.Store(),
+		secret: cfg.SigningSecret, botUser: cfg.BotUserID, log: cfg.Logger,
+		delay: cfg.HeaderDelay, timeout: cfg.TaskTimeout, dedupe: cfg.DedupeTTL, observe: cfg.Observe,
+		headers: map[string]*time.Timer{},
+	}
+	b.users.api = cfg.API
+	if b.log == nil {
+		b.log = slog.New(slog.DiscardHandler)
+	}
+	if b.delay <= 0 {
+		b.delay = 5 * time.Second
+	}
+	if b.timeout <= 0 {
+		b.timeout = time.Minute
+	}
+	if b.dedupe <= 0 {
+		b.dedupe = time.Hour
+	}
+	if b.observe == nil {
+		b.observe = func(string, string) {}
+	}
+	return b
+}
+
+// spawn runs work after an acknowledgement, tracked so Shutdown waits for
+// it, under its own deadline (the request's context ends with the response).
+func (b *Bot) spawn(name string, f func(ctx context.Context) error) {
+	b.tasks.Add(1)
+	go func() {
+		defer b.tasks.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
+		defer cancel()
+		if err := f(ctx); err != nil {
+			b.log.ErrorContext(ctx, "background work failed", "task", name, "err", err)
+		}
+	}()
+}
+
+// Shutdown flushes pending header updates and waits for work in flight,
+// until ctx ends.
+func (b *Bot) Shutdown(ctx context.Context) error {
+	b.mu.Lock()
+	b.draining = true
+	pending := make([]string, 0, len(b.headers))
+	for id, t := range b.headers {
+		if t.Stop() {
+			pending = append(pending, id)
+		}
+	}
+	b.headers = map[string]*time.Timer{}
+	b.mu.Unlock()
+	for _, id := range pending {
+		b.spawn("header", func(ctx context.Context) error { return b.eng.RefreshHeader(ctx, id) })
+	}
+	done := make(chan struct{})
+	go func() { b.tasks.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("slack bot shutdown: %w", ctx.Err())
+	}
+}
+
+// touch schedules one header refresh for a workshop that received input, so
+// a burst of replies costs one chat.update rather than one per reply.
+func (b *Bot) touch(id string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, ok := b.headers[id]; ok || b.draining {
+		return
+	}
+	b.tasks.Add(1) // the timer is work in flight until it fires or is flushed
+	b.headers[id] = time.AfterFunc(b.delay, func() {
+		defer b.tasks.Done()
+		b.mu.Lock()
+		delete(b.headers, id)
+		b.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
+		defer cancel()
+		if err := b.eng.RefreshHeader(ctx, id); err != nil {
+			b.log.WarnContext(ctx, "refresh header", "workshop", id, "err", err)
+		}
+	})
+}
+
+// envelope is the outer shape of an Events API request (HTTP body or Socket
+// Mode payload). It is decoded by hand so an inner event type that slack-go
+// does not know is ignored rather than an error Slack would retry.
+type envelope struct {
+	Type      string          `json:"type"`
+	Challenge string          `json:"challenge"`
+	EventID   string          `json:"event_id"`
+	Event     json.RawMessage `json:"event"`
+}
+
+type message struct {
+	Type     string `json:"type"`
+	Subtype  string `json:"subtype"`
+	Channel  string `json:"channel"`
+	User     string `json:"user"`
+	BotID    string `json:"bot_id"`
+	Text     string `json:"text"`
+	TS       string `json:"ts"`
+	ThreadTS string `json:"thread_ts"`
+	Edited   *struct {
+		TS string `json:"ts"`
+	} `json:"edited"`
+	Message         *message `json:"message"`
+	PreviousMessage *message `json:"previous_message"`
+	DeletedTS       string   `json:"deleted_ts"`
+}
+
+// Event outcomes, for logs and metrics.
+const (
+	outAccepted  = "accepted"
+	outDuplicate = "duplicate"
+	outIgnored   = "ignored"
+	outRejected  = "rejected"
+	outError     = "error"
+)
+
+// onEvent applies one event_callback. Input is stored before it returns, so
+// the caller acknowledges Slack only for work done; an error means "retry".
+func (b *Bot) onEvent(ctx context.Context, env envelope) (string, error) {
+	var ev message
+	if err := json.Unmarshal(env.Event, &ev); err != nil {
+		return outIgnored, nil // not a shape we act on; a retry would not help
+	}
+	if ev.Type != "message" {
+		return outIgnored, nil
+	}
+	r := engine.Reply{Channel: ev.Channel, Source: workshop.SourceThread}
+	switch ev.Subtype {
+	case "", "thread_broadcast", "file_share":
+		r.TS, r.ThreadTS, r.Author, r.Text = ev.TS, ev.ThreadTS, ev.User, ev.Text
+		if ev.BotID != "" {
+			return outIgnored, nil
+		}
+	case "message_changed":
+		m := ev.Message
+		if m == nil || m.Edited == nil || m.BotID != "" {
+			// Unfurls and bot edits also arrive as message_changed.
+			return outIgnored, nil
+		}
+		r.TS, r.ThreadTS, r.Author, r.Text, r.EditedTS = m.TS, m.ThreadTS, m.User, m.Text, m.Edited.TS
+	case "message_deleted":
+		prev := ev.PreviousMessage
+		if prev == nil || prev.ThreadTS == "" {
+			return outIgnored, nil
+		}
+		ok, err := b.eng.Delete(ctx, ev.Channel, prev.ThreadTS, ev.DeletedTS)
+		if err != nil {
+			return outError, err
+		}
+		if ok {
+			if ref, err := b.store.Thread(ctx, ev.Channel, prev.ThreadTS); err == nil {
+				b.touch(ref.Workshop)
+			}
+			return outAccepted, nil
+		}
+		return outIgnored, nil
+	default:
+		return outIgnored, nil
+	}
+	if r.Author == "" || r.Author == b.botUser {
+		return outIgnored, nil
+	}
+	// Slack escapes &, < and > in message text; the store keeps what was typed.
+	r.Text = engine.Unescape(r.Text)
+	q := &engine.Queue{}
+	out, ref, err := b.eng.WithNotifier(q).Reply(ctx, r)
+	if err != nil {
+		return outError, err
+	}
+	switch out {
+	case engine.Stored:
+		b.touch(ref.Workshop)
+		b.spawn("deliver reply", func(ctx context.Context) error { return q.Flush(ctx, b.notify) })
+		return outAccepted, nil
+	case engine.Rejected:
+		// A retried delivery of a rejected reply must not repeat the
+		// explanation: the event id says whether this is the first.
+		b.spawn("explain rejection", func(ctx context.Context) error {
+			if env.EventID != "" {
+				first, err := b.store.Claim(ctx, "event:"+env.EventID, b.dedupe)
+				if err != nil || !first {
+					return err
+				}
+			}
+			return q.Flush(ctx, b.notify)
+		})
+		return outRejected, nil
+	case engine.Duplicate:
+		return outDuplicate, nil
+	}
+	return outIgnored, nil
+}
+
+// onCommand runs a slash command after it was acknowledged.
+func (b *Bot) onCommand(cmd goslack.SlashCommand) {
+	b.spawn("command", func(ctx context.Context) error {
+		ctx = withResponseURL(ctx, cmd.ResponseURL)
+		actor := b.users.actor(ctx, cmd.UserID)
+		return b.eng.Command(ctx, engine.Command{Channel: cmd.ChannelID, Actor: actor, Text: strings.TrimSpace(cmd.Text)})
+	})
+}
+
+// userCache remembers users.info answers (time zone, admin) for a while:
+// every command needs them and they rarely change.
+type userCache struct {
+	api API
+	mu  sync.Mutex
+	m   map[string]cachedUser
+}
+
+type cachedUser struct {
+	actor engine.Actor
+	at    time.Time
+}
+
+func (c *userCache) actor(ctx context.Context, id string) engine.Actor {
+	c.mu.Lock()
+	if u, ok := c.m[id]; ok && time.Since(u.at) < 10*time.Minute {
+		c.mu.Unlock()
+		return u.actor
+	}
+	c.mu.Unlock()
+	a := engine.Actor{ID: id}
+	u, err := c.api.GetUserInfoContext(ctx, id)
+	if err != nil {
+		// Without users:read the bot still works; reviews fall back to
+		// DEFAULT_TZ and admins are treated as members.
+		return a
+	}
+	a.Name, a.TZ, a.Admin = u.Name, u.TZ, u.IsAdmin || u.IsOwner
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[string]cachedUser{}
+	}
+	c.m[id] = cachedUser{a, time.Now()}
+	c.mu.Unlock()
+	return a
+}
+
+// errNoWorkshop is answered when a button refers to a workshop that is gone.
+var errNoWorkshop = errors.New("workshop not found")

@@ -1,0 +1,260 @@
+package slack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	goslack "github.com/slack-go/slack"
+
+	"github.com/journeybot/journeybot/internal/engine"
+	"github.com/journeybot/journeybot/internal/workshop"
+)
+
+// Modal callback ids.
+const (
+	callbackForm  = "form"
+	callbackScore = "score"
+)
+
+// requiredFields are the form fields a step cannot do without.
+var requiredFields = map[string]bool{
+	"goals.text": true, "scope.text": true, "iterate.text": true,
+	"personas.name": true,
+	"touchpoints.name": true, "touchpoints.channel": true, "touchpoints.phase": true, "touchpoints.emotion": true,
+	"resources.kind": true, "resources.name": true,
+	"test.goal": true, "test.verdict": true,
+}
+
+var multiline = map[string]bool{"goals.text": true, "scope.text": true, "personas.psychographics": true, "touchpoints.positive": true, "touchpoints.negative": true, "resources.gap": true, "test.note": true}
+
+// emotionValues are the emotion choices, worst first.
+var emotionValues = []string{"-2", "-1", "0", "1", "2"}
+
+func option(value, text string) *goslack.OptionBlockObject {
+	return goslack.NewOptionBlockObject(value, plainText(cut(text, maxOptionText)), nil)
+}
+
+func (b *Bot) emotionOptions(lang string) []*goslack.OptionBlockObject {
+	var opts []*goslack.OptionBlockObject
+	for _, v := range emotionValues {
+		n, _ := strconv.Atoi(v)
+		opts = append(opts, option(v, b.eng.T(lang, "form.emotion."+v, "face", workshop.Emoji(float64(n)))))
+	}
+	return opts
+}
+
+// fieldOptions lists the choices of the form fields that are selects.
+func (b *Bot) fieldOptions(lang, field string, m *workshop.Map) []*goslack.OptionBlockObject {
+	T := func(k string) string { return b.eng.T(lang, k) }
+	switch field {
+	case "phase":
+		var out []*goslack.OptionBlockObject
+		for _, p := range workshop.Phases {
+			out = append(out, option(string(p), T("phase."+string(p))))
+		}
+		return out
+	case "emotion":
+		return b.emotionOptions(lang)
+	case "state":
+		return []*goslack.OptionBlockObject{option(workshop.StateCurrent, T("state.current")), option(workshop.StateIdeal, T("state.ideal"))}
+	case "online":
+		return []*goslack.OptionBlockObject{option("online", T("form.online")), option("offline", T("form.offline"))}
+	case "kind":
+		return []*goslack.OptionBlockObject{option(workshop.KindHave, T("kind.have")), option(workshop.KindNeed, T("kind.need"))}
+	case "verdict":
+		var out []*goslack.OptionBlockObject
+		for _, v := range []string{workshop.VerdictYes, workshop.VerdictPartly, workshop.VerdictNo} {
+			out = append(out, option(v, T("verdict."+v)))
+		}
+		return out
+	case "goal":
+		var out []*goslack.OptionBlockObject
+		for _, g := range m.Goals[:min(len(m.Goals), maxOptions)] {
+			out = append(out, option(g.ID, g.ID+" "+g.Text))
+		}
+		return out
+	}
+	return nil
+}
+
+// formView is the modal that adds one item to a step: the same item a
+// thread line would give.
+func (b *Bot) formView(w *workshop.Workshop, step workshop.Step) goslack.ModalViewRequest {
+	lang, m := w.Lang, w.Map()
+	var blocks []goslack.Block
+	blocks = append(blocks, goslack.NewContextBlock("", mrkdwn(cut(b.eng.T(lang, "form.context", "title", engine.Escape(w.Title), "step", b.eng.T(lang, "step."+step.Key()+".name")), maxContextText))))
+	for _, f := range engine.FormFields[step] {
+		key := step.Key() + "." + f
+		label := plainText(cut(b.eng.T(lang, "form."+key), maxInputLabel))
+		var el goslack.BlockElement
+		switch opts := b.fieldOptions(lang, f, m); {
+		case f == "due":
+			el = goslack.NewDatePickerBlockElement(f)
+		case opts != nil:
+			el = goslack.NewOptionsSelectBlockElement(goslack.OptTypeStatic, plainText(cut(b.eng.T(lang, "form.choose"), maxPlaceholder)), f, opts...)
+		default:
+			in := goslack.NewPlainTextInputBlockElement(nil, f)
+			in.Multiline = multiline[key]
+			in.MaxLength = workshop.MaxFieldLen
+			el = in
+		}
+		input := goslack.NewInputBlock(f, label, nil, el)
+		input.Optional = !requiredFields[key]
+		blocks = append(blocks, input)
+	}
+	return goslack.ModalViewRequest{
+		Type:            goslack.VTModal,
+		CallbackID:      callbackForm,
+		Title:           plainText(cut(b.eng.T(lang, "form.title."+step.Key()), maxModalTitle)),
+		Submit:          plainText(cut(b.eng.T(lang, "form.submit"), maxModalTitle)),
+		Close:           plainText(cut(b.eng.T(lang, "form.cancel"), maxModalTitle)),
+		PrivateMetadata: w.ID + " " + step.Key(),
+		Blocks:          goslack.Blocks{BlockSet: blocks},
+	}
+}
+
+// scoreView lets one participant score every touchpoint, starting from the
+// scores they gave before.
+func (b *Bot) scoreView(w *workshop.Workshop, user string) goslack.ModalViewRequest {
+	lang, m := w.Lang, w.Map()
+	blocks := []goslack.Block{goslack.NewSectionBlock(mrkdwn(b.eng.T(lang, "form.score.intro")), nil, nil)}
+	opts := b.emotionOptions(lang)
+	for _, t := range m.Journey() {
+		if len(blocks) >= maxModalBlocks {
+			break
+		}
+		sel := goslack.NewOptionsSelectBlockElement(goslack.OptTypeStatic, plainText(cut(b.eng.T(lang, "form.choose"), maxPlaceholder)), "score", opts...)
+		if v, ok := t.Scores[user]; ok {
+			sel.InitialOption = opts[v+2]
+		}
+		label := fmt.Sprintf("%s · %s (%s)", t.ID, t.Name, b.eng.T(lang, "phase."+string(t.Phase)))
+		input := goslack.NewInputBlock(t.ID, plainText(cut(label, maxInputLabel)), nil, sel)
+		input.Optional = true
+		blocks = append(blocks, input)
+	}
+	return goslack.ModalViewRequest{
+		Type:            goslack.VTModal,
+		CallbackID:      callbackScore,
+		Title:           plainText(cut(b.eng.T(lang, "form.title.score"), maxModalTitle)),
+		Submit:          plainText(cut(b.eng.T(lang, "form.submit"), maxModalTitle)),
+		Close:           plainText(cut(b.eng.T(lang, "form.cancel"), maxModalTitle)),
+		PrivateMetadata: w.ID + " " + workshop.Touchpoints.Key(),
+		Blocks:          goslack.Blocks{BlockSet: blocks},
+	}
+}
+
+// onInteraction handles a button click or a form submission. What it
+// returns is the response body (view_submission errors), or nil.
+func (b *Bot) onInteraction(ctx context.Context, cb goslack.InteractionCallback) (any, error) {
+	switch cb.Type {
+	case goslack.InteractionTypeBlockActions:
+		if len(cb.ActionCallback.BlockActions) == 0 {
+			return nil, nil
+		}
+		act := cb.ActionCallback.BlockActions[0]
+		channel, user, trigger := cb.Channel.ID, cb.User.ID, cb.TriggerID
+		b.spawn("button "+act.ActionID, func(ctx context.Context) error {
+			actor := b.users.actor(ctx, user)
+			switch act.ActionID {
+			case engine.ActionAdd, engine.ActionScore:
+				return b.openForm(ctx, channel, actor, trigger, act.ActionID, act.Value)
+			default:
+				return b.eng.Press(ctx, channel, actor, act.ActionID, act.Value)
+			}
+		})
+		return nil, nil
+	case goslack.InteractionTypeViewSubmission:
+		return b.onSubmit(ctx, cb)
+	}
+	return nil, nil
+}
+
+// openForm opens the Add or Score modal of a step message's button. The
+// trigger id lives 3 seconds, so this runs straight after the ack.
+func (b *Bot) openForm(ctx context.Context, channel string, a engine.Actor, trigger, action, value string) error {
+	id, step := engine.ParseActionValue(value)
+	w, err := b.store.Load(ctx, id)
+	if errors.Is(err, workshop.ErrNotFound) {
+		return b.eng.Tell(ctx, channel, a.ID, b.eng.DefaultLang(), "error.unknown_workshop", "id", engine.Escape(id))
+	}
+	if err != nil {
+		return fmt.Errorf("load workshop %s: %w", id, err)
+	}
+	if w.Closed() {
+		return b.eng.Tell(ctx, channel, a.ID, w.Lang, "error.closed")
+	}
+	var view goslack.ModalViewRequest
+	switch {
+	case action == engine.ActionScore && len(w.Map().Touchpoints) == 0:
+		return b.eng.Tell(ctx, channel, a.ID, w.Lang, "error.no_touchpoints")
+	case action == engine.ActionScore:
+		view = b.scoreView(w, a.ID)
+	case step == workshop.Test && len(w.Map().Goals) == 0:
+		return b.eng.Tell(ctx, channel, a.ID, w.Lang, "error.line.goal_missing", "line", 1, "got", "G1", "goals", b.eng.T(w.Lang, "error.line.no_goals"))
+	case step.Valid():
+		view = b.formView(w, step)
+	default:
+		return nil
+	}
+	if _, err := b.notify.API.OpenViewContext(ctx, trigger, view); err != nil {
+		return fmt.Errorf("views.open: %w", err)
+	}
+	return nil
+}
+
+// fieldValue reads what a form field holds, whatever its element.
+func fieldValue(a goslack.BlockAction) string {
+	switch {
+	case a.SelectedOption.Value != "":
+		return a.SelectedOption.Value
+	case a.SelectedDate != "":
+		return a.SelectedDate
+	}
+	return a.Value
+}
+
+func (b *Bot) onSubmit(ctx context.Context, cb goslack.InteractionCallback) (any, error) {
+	id, step := engine.ParseActionValue(cb.View.PrivateMetadata)
+	values := map[string]map[string]goslack.BlockAction{}
+	if cb.View.State != nil {
+		values = cb.View.State.Values
+	}
+	user := cb.User.ID
+	switch cb.View.CallbackID {
+	case callbackScore:
+		scores := map[int]int{}
+		for block, acts := range values {
+			n, ok := workshop.ParseTouchpointRef(block)
+			if v, err := strconv.Atoi(fieldValue(acts["score"])); ok && err == nil {
+				scores[n] = v
+			}
+		}
+		b.spawn("save scores", func(ctx context.Context) error {
+			return b.eng.SaveScores(ctx, id, b.users.actor(ctx, user), scores)
+		})
+		return nil, nil
+	case callbackForm:
+		fields := map[string]string{}
+		for block, acts := range values {
+			fields[block] = strings.TrimSpace(fieldValue(acts[block]))
+		}
+		q := &engine.Queue{}
+		errs, err := b.eng.WithNotifier(q).Submit(ctx, engine.Form{Workshop: id, Step: step, Actor: engine.Actor{ID: user}, ID: cb.View.ID, Fields: fields})
+		if err != nil {
+			return nil, err
+		}
+		if len(errs) > 0 {
+			m := map[string]string{}
+			for _, fe := range errs {
+				m[fe.Field] = cut(fe.Message, 150)
+			}
+			return goslack.NewErrorsViewSubmissionResponse(m), nil
+		}
+		b.touch(id)
+		b.spawn("echo form", func(ctx context.Context) error { return q.Flush(ctx, b.notify) })
+	}
+	return nil, nil
+}

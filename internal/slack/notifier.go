@@ -1,0 +1,125 @@
+package slack
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+
+	goslack "github.com/slack-go/slack"
+
+	"github.com/journeybot/journeybot/internal/engine"
+)
+
+// API lists the slack-go client methods the adapter calls, so tests can
+// count on a narrow surface (and a fake server behind a real client).
+type API interface {
+	PostMessageContext(ctx context.Context, channelID string, options ...goslack.MsgOption) (string, string, error)
+	PostEphemeralContext(ctx context.Context, channelID, userID string, options ...goslack.MsgOption) (string, error)
+	UpdateMessageContext(ctx context.Context, channelID, timestamp string, options ...goslack.MsgOption) (string, string, string, error)
+	AddReactionContext(ctx context.Context, name string, item goslack.ItemRef) error
+	UploadFileContext(ctx context.Context, params goslack.UploadFileParameters) (*goslack.FileSummary, error)
+	OpenViewContext(ctx context.Context, triggerID string, view goslack.ModalViewRequest) (*goslack.ViewResponse, error)
+	GetUserInfoContext(ctx context.Context, user string, options ...goslack.GetUserInfoOption) (*goslack.User, error)
+}
+
+// Notifier posts the engine's messages through the Web API.
+type Notifier struct {
+	API API
+}
+
+type responseURLKey struct{}
+
+// withResponseURL remembers a slash command's response_url, so an
+// ephemeral answer reaches the user even where the bot is not a member.
+func withResponseURL(ctx context.Context, url string) context.Context {
+	if url == "" {
+		return ctx
+	}
+	return context.WithValue(ctx, responseURLKey{}, url)
+}
+
+// notInChannel reports a Slack error that means the bot must be invited.
+func notInChannel(err error) bool {
+	var se goslack.SlackErrorResponse
+	if errors.As(err, &se) {
+		return se.Err == "not_in_channel" || se.Err == "channel_not_found"
+	}
+	return false
+}
+
+// Post posts m; ephemeral messages go to m.User only.
+func (n *Notifier) Post(ctx context.Context, m engine.Message) (string, error) {
+	blocks, text := Blocks(m)
+	opts := []goslack.MsgOption{goslack.MsgOptionBlocks(blocks...), goslack.MsgOptionText(text, false), goslack.MsgOptionDisableLinkUnfurl()}
+	if m.ThreadTS != "" {
+		opts = append(opts, goslack.MsgOptionTS(m.ThreadTS))
+	}
+	if m.Ephemeral {
+		_, err := n.API.PostEphemeralContext(ctx, m.Channel, m.User, opts...)
+		if err != nil && notInChannel(err) {
+			if url, ok := ctx.Value(responseURLKey{}).(string); ok {
+				_, _, err = n.API.PostMessageContext(ctx, m.Channel, append(opts, goslack.MsgOptionResponseURL(url, goslack.ResponseTypeEphemeral))...)
+			}
+		}
+		if err != nil {
+			return "", fmt.Errorf("chat.postEphemeral: %w", err)
+		}
+		return "", nil
+	}
+	_, ts, err := n.API.PostMessageContext(ctx, m.Channel, opts...)
+	if err != nil {
+		if notInChannel(err) {
+			return "", fmt.Errorf("chat.postMessage: %w", &engine.Problem{Key: "error.not_in_channel"})
+		}
+		return "", fmt.Errorf("chat.postMessage: %w", err)
+	}
+	return ts, nil
+}
+
+// Update replaces the message at ts.
+func (n *Notifier) Update(ctx context.Context, channel, ts string, m engine.Message) error {
+	blocks, text := Blocks(m)
+	if _, _, _, err := n.API.UpdateMessageContext(ctx, channel, ts, goslack.MsgOptionBlocks(blocks...), goslack.MsgOptionText(text, false)); err != nil {
+		return fmt.Errorf("chat.update: %w", err)
+	}
+	return nil
+}
+
+// React adds a reaction; one already there is not an error.
+func (n *Notifier) React(ctx context.Context, channel, ts, emoji string) error {
+	err := n.API.AddReactionContext(ctx, emoji, goslack.NewRefToMessage(channel, ts))
+	var se goslack.SlackErrorResponse
+	if errors.As(err, &se) && se.Err == "already_reacted" {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("reactions.add: %w", err)
+	}
+	return nil
+}
+
+// Upload shares a file through the external upload flow
+// (files.getUploadURLExternal, the upload, files.completeUploadExternal).
+func (n *Notifier) Upload(ctx context.Context, f engine.File) error {
+	if len(f.Data) == 0 {
+		return errors.New("upload: empty file")
+	}
+	_, err := n.API.UploadFileContext(ctx, goslack.UploadFileParameters{
+		Reader:          bytes.NewReader(f.Data),
+		FileSize:        len(f.Data),
+		Filename:        f.Name,
+		Title:           f.Title,
+		AltTxt:          f.AltText,
+		InitialComment:  f.Comment,
+		Channel:         f.Channel,
+		ThreadTimestamp: f.ThreadTS,
+	})
+	if err != nil {
+		if notInChannel(err) {
+			return fmt.Errorf("upload %s: %w", f.Name, &engine.Problem{Key: "error.not_in_channel"})
+		}
+		return fmt.Errorf("upload %s: %w", f.Name, err)
+	}
+	return nil
+}

@@ -1,0 +1,86 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+
+	goslack "github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+)
+
+// RunSocket serves Slack over Socket Mode until ctx ends: the same handling
+// as HTTP, acknowledged over the websocket. Events are acknowledged only
+// once their input is stored, so Slack redelivers what was not.
+func (b *Bot) RunSocket(ctx context.Context, client *socketmode.Client) error {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case evt, ok := <-client.Events:
+				if !ok {
+					return
+				}
+				b.socketEvent(ctx, client, evt)
+			}
+		}
+	}()
+	err := client.RunContext(ctx)
+	<-done
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+func (b *Bot) socketEvent(ctx context.Context, client *socketmode.Client, evt socketmode.Event) {
+	req := evt.Request
+	switch evt.Type {
+	case socketmode.EventTypeEventsAPI:
+		var env envelope
+		if err := json.Unmarshal(req.Payload, &env); err != nil {
+			b.observe("socket_events", "bad_request")
+			_ = client.Ack(*req)
+			return
+		}
+		out, err := b.onEvent(ctx, env)
+		b.observe("socket_events", out)
+		if err != nil {
+			// No ack: Slack redelivers, and the write is idempotent.
+			b.log.ErrorContext(ctx, "event not applied", "event_id", env.EventID, "err", err)
+			return
+		}
+		_ = client.Ack(*req)
+	case socketmode.EventTypeSlashCommand:
+		cmd, ok := evt.Data.(goslack.SlashCommand)
+		_ = client.Ack(*req)
+		if ok {
+			b.observe("socket_commands", outAccepted)
+			b.onCommand(cmd)
+		}
+	case socketmode.EventTypeInteractive:
+		cb, ok := evt.Data.(goslack.InteractionCallback)
+		if !ok {
+			_ = client.Ack(*req)
+			return
+		}
+		resp, err := b.onInteraction(ctx, cb)
+		if err != nil {
+			b.observe("socket_interactions", outError)
+			b.log.ErrorContext(ctx, "interaction failed", "type", cb.Type, "err", err)
+			return
+		}
+		b.observe("socket_interactions", outAccepted)
+		if resp != nil {
+			_ = client.Ack(*req, resp)
+			return
+		}
+		_ = client.Ack(*req)
+	case socketmode.EventTypeConnected:
+		b.log.InfoContext(ctx, "socket mode connected")
+	case socketmode.EventTypeConnectionError, socketmode.EventTypeInvalidAuth:
+		b.log.ErrorContext(ctx, "socket mode", "event", string(evt.Type), "err", evt.Data)
+	}
+}
