@@ -1,6 +1,41 @@
 package app
 
-import "github.com/journeybot/journeybot/internal/engine"
+import (
+	"bytes"
+	"context"
+	"errors"
 
-// newCharts returns the chart renderer.
-func newCharts() engine.ChartRenderer { return nil }
+	"github.com/journeybot/journeybot/internal/chart"
+	"github.com/journeybot/journeybot/internal/engine"
+)
+
+// charts draws the engine's curves with the chart package.
+type charts struct{}
+
+// newCharts returns the chart renderer, with go-chart's font loaded now:
+// it is parsed lazily with a data race on first concurrent use.
+func newCharts() engine.ChartRenderer {
+	if err := chart.Init(); err != nil {
+		return nil
+	}
+	return charts{}
+}
+
+func (charts) RenderCurve(_ context.Context, c engine.Curve) ([]byte, error) {
+	var buf bytes.Buffer
+	err := chart.Render(&buf, chart.Curve{
+		Title:          c.Title,
+		Points:         chart.FromTouchpoints(c.Touchpoints),
+		Previous:       c.Previous,
+		PhaseLabels:    c.Labels.Phases,
+		YLabel:         c.Labels.YAxis,
+		LegendMean:     c.Labels.Mean,
+		LegendIdeal:    c.Labels.Ideal,
+		LegendSpread:   c.Labels.Spread,
+		LegendPrevious: c.Labels.Previous,
+	})
+	if errors.Is(err, chart.ErrNoTouchpoints) {
+		return nil, engine.ErrNoChart
+	}
+	return buf.Bytes(), err
+}

@@ -108,6 +108,8 @@ func (b *Bot) Shutdown(ctx context.Context) error {
 	pending := make([]string, 0, len(b.headers))
 	for id, t := range b.headers {
 		if t.Stop() {
+			// The timer will not fire: release its slot, refresh now.
+			b.tasks.Done()
 			pending = append(pending, id)
 		}
 	}

@@ -14,6 +14,19 @@
 //
 // Requests for methods without a handler are recorded and answered with
 // {"ok":false,"error":"unknown_method"}, as real Slack does.
+//
+// Socket Mode is served too: apps.connections.open (called with an xapp-
+// token) returns a ws:// URL on the same server, where the fake says hello,
+// pings, and delivers the envelopes a test pushes with SendEvent,
+// SendEventCallback, SendSlashCommand and SendInteraction; the client's
+// acknowledgements are read back with Acks and WaitAck:
+//
+//	api := slack.New("xoxb-test", slack.OptionAPIURL(srv.APIURL()), slack.OptionAppLevelToken("xapp-test"))
+//	client := socketmode.New(api)
+//	go client.RunContext(ctx)
+//	srv.SocketConnected(t, 5*time.Second)
+//	id := srv.SendSlashCommand(map[string]string{"command": "/journey", "text": "help"})
+//	srv.WaitAck(t, id, 5*time.Second)
 package fakeslack
 
 import (
@@ -225,6 +238,7 @@ type Server struct {
 	channels   map[string]ChannelInfo
 	rateLimits map[string]*rateLimit
 	failures   map[string][]string
+	sock       socketState
 }
 
 // New starts a fake Slack server. Call Close when done.
@@ -233,23 +247,28 @@ func New() *Server {
 		users:    map[string]UserInfo{},
 		channels: map[string]ChannelInfo{},
 	}
+	s.sock.init()
 	s.resetLocked()
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/", s.serveAPI)
 	mux.HandleFunc("/upload/", s.serveUpload)
+	mux.HandleFunc("/socket", s.serveSocket)
 	s.srv = httptest.NewServer(mux)
 	s.URL = s.srv.URL
 	return s
 }
 
-// Close shuts the server down.
-func (s *Server) Close() { s.srv.Close() }
+// Close ends Socket Mode connections and shuts the server down.
+func (s *Server) Close() {
+	s.closeSockets()
+	s.srv.Close()
+}
 
 // APIURL is the value for slack.OptionAPIURL: URL + "/api/".
 func (s *Server) APIURL() string { return s.URL + "/api/" }
 
-// Reset forgets recorded calls, messages, reactions, views, uploads and
-// pending RateLimit/FailNext settings. Users and channels configured with
+// Reset forgets recorded calls, messages, reactions, views, uploads, Socket
+// Mode envelopes and acks, and pending RateLimit/FailNext settings. Users and channels configured with
 // SetUser/SetChannel are kept, and timestamps and IDs keep increasing so
 // values issued before Reset are never reused.
 func (s *Server) Reset() {
@@ -269,6 +288,7 @@ func (s *Server) resetLocked() {
 	s.uploads = nil
 	s.rateLimits = map[string]*rateLimit{}
 	s.failures = map[string][]string{}
+	s.resetSocketLocked()
 }
 
 // Calls returns the recorded calls of one method, in arrival order.
@@ -597,6 +617,8 @@ func (s *Server) handleLocked(c *Call) reply {
 		return s.getUploadURLLocked(c)
 	case "files.completeUploadExternal":
 		return s.completeUploadLocked(c)
+	case "apps.connections.open":
+		return s.connectionsOpenLocked(c)
 	}
 	return fail("unknown_method")
 }

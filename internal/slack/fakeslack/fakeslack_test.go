@@ -13,7 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+	"github.com/slack-go/slack/socketmode"
 
 	"github.com/journeybot/journeybot/internal/slack/fakeslack"
 )
@@ -566,5 +569,218 @@ func TestResetKeepsTSIncreasing(t *testing.T) {
 	}
 	if msgs := srv.Messages("C1"); len(msgs) != 1 || msgs[0].Text != "b" {
 		t.Errorf("messages after Reset = %+v, want only b", msgs)
+	}
+}
+
+// socketClient starts a Socket Mode client on srv; it stops when the test ends.
+func socketClient(t *testing.T, srv *fakeslack.Server, opts ...socketmode.Option) *socketmode.Client {
+	t.Helper()
+	api := slack.New(token, slack.OptionAPIURL(srv.APIURL()), slack.OptionAppLevelToken("xapp-test"))
+	client := socketmode.New(api, opts...)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- client.RunContext(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("RunContext = %v, want context.Canceled", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Error("socketmode client did not stop")
+		}
+	})
+	return client
+}
+
+// nextEvent returns the next client event of type typ, skipping others.
+func nextEvent(t *testing.T, client *socketmode.Client, typ socketmode.EventType) socketmode.Event {
+	t.Helper()
+	timeout := time.After(5 * time.Second)
+	for {
+		select {
+		case evt := <-client.Events:
+			if evt.Type == typ {
+				return evt
+			}
+			if evt.Type == socketmode.EventTypeConnectionError || evt.Type == socketmode.EventTypeInvalidAuth {
+				t.Fatalf("socketmode: %s: %v", evt.Type, evt.Data)
+			}
+		case <-timeout:
+			t.Fatalf("no %s event within 5s", typ)
+		}
+	}
+}
+
+func TestSocketModeEventAck(t *testing.T) {
+	srv := fakeslack.New()
+	t.Cleanup(srv.Close)
+	client := socketClient(t, srv)
+
+	hello := nextEvent(t, client, socketmode.EventTypeHello)
+	if hello.Request == nil || hello.Request.NumConnections != 1 || hello.Request.ConnectionInfo.AppID != fakeslack.AppID {
+		t.Errorf("hello = %+v", hello.Request)
+	}
+	srv.SocketConnected(t, 5*time.Second)
+	if calls := srv.Calls("apps.connections.open"); len(calls) != 1 || calls[0].Token != "xapp-test" {
+		t.Errorf("apps.connections.open calls = %+v, want one with the app token", calls)
+	}
+
+	envID, eventID := srv.SendEventCallback(map[string]any{
+		"type": "message", "channel": "C1", "user": "U2", "text": "hello there",
+		"ts": "1800000000.000001", "thread_ts": "1700000000.000002",
+	})
+	evt := nextEvent(t, client, socketmode.EventTypeEventsAPI)
+	if evt.Request.EnvelopeID != envID {
+		t.Errorf("envelope id = %q, want %q", evt.Request.EnvelopeID, envID)
+	}
+	api, ok := evt.Data.(slackevents.EventsAPIEvent)
+	if !ok {
+		t.Fatalf("event data is %T", evt.Data)
+	}
+	cb, _ := api.Data.(*slackevents.EventsAPICallbackEvent)
+	msg, _ := api.InnerEvent.Data.(*slackevents.MessageEvent)
+	if api.Type != slackevents.CallbackEvent || cb == nil || cb.EventID != eventID || msg == nil ||
+		msg.Text != "hello there" || msg.User != "U2" || msg.ThreadTimeStamp != "1700000000.000002" {
+		t.Fatalf("events API event = %+v / %+v / %+v", api, cb, msg)
+	}
+	if srv.Acked(envID) {
+		t.Fatal("acked before the client acked")
+	}
+	if err := client.Ack(*evt.Request); err != nil {
+		t.Fatal(err)
+	}
+	if p := srv.WaitAck(t, envID, 5*time.Second); p != nil {
+		t.Errorf("ack payload = %s, want none", p)
+	}
+	if acks := srv.Acks(); len(acks) != 1 {
+		t.Errorf("acks = %v", acks)
+	}
+	if envs := srv.Envelopes(); len(envs) != 1 || envs[0].Type != fakeslack.EnvelopeEventsAPI || !envs[0].Delivered {
+		t.Errorf("envelopes = %+v", envs)
+	}
+}
+
+func TestSocketModeQueuedCommandAndInteraction(t *testing.T) {
+	srv := fakeslack.New()
+	t.Cleanup(srv.Close)
+	// Sent before any client connects: delivered once one does.
+	cmdID := srv.SendSlashCommand(map[string]string{
+		"command": "/journey", "text": "start Checkout", "user_id": "U1", "channel_id": "C1",
+	})
+	if envs := srv.Envelopes(); len(envs) != 1 || envs[0].Delivered {
+		t.Fatalf("envelopes before connecting = %+v", envs)
+	}
+	client := socketClient(t, srv)
+	srv.SocketConnected(t, 5*time.Second)
+
+	evt := nextEvent(t, client, socketmode.EventTypeSlashCommand)
+	cmd, ok := evt.Data.(slack.SlashCommand)
+	if !ok || evt.Request.EnvelopeID != cmdID || cmd.Command != "/journey" || cmd.Text != "start Checkout" ||
+		cmd.UserID != "U1" || cmd.ChannelID != "C1" || cmd.TeamID != fakeslack.TeamID || cmd.TriggerID == "" {
+		t.Fatalf("slash command = %+v (%T)", evt.Data, evt.Data)
+	}
+	if !evt.Request.AcceptsResponsePayload {
+		t.Error("slash command does not accept a response payload")
+	}
+	if err := client.Ack(*evt.Request, map[string]any{"text": "on it"}); err != nil {
+		t.Fatal(err)
+	}
+	if p := srv.WaitAck(t, cmdID, 5*time.Second); string(p) != `{"text":"on it"}` {
+		t.Errorf("ack payload = %s", p)
+	}
+
+	intID := srv.SendInteraction(map[string]any{
+		"type":    "block_actions",
+		"user":    map[string]any{"id": "U2"},
+		"channel": map[string]any{"id": "C1"},
+		"actions": []map[string]any{{"action_id": "next", "block_id": "b1", "value": "W1", "type": "button"}},
+	})
+	evt = nextEvent(t, client, socketmode.EventTypeInteractive)
+	cb, ok := evt.Data.(slack.InteractionCallback)
+	if !ok || cb.Type != slack.InteractionTypeBlockActions || cb.User.ID != "U2" ||
+		len(cb.ActionCallback.BlockActions) != 1 || cb.ActionCallback.BlockActions[0].ActionID != "next" {
+		t.Fatalf("interaction = %+v", evt.Data)
+	}
+	if err := client.Ack(*evt.Request); err != nil {
+		t.Fatal(err)
+	}
+	srv.WaitAck(t, intID, 5*time.Second)
+	if acks := srv.Acks(); len(acks) != 2 {
+		t.Errorf("acks = %v", acks)
+	}
+}
+
+func TestSocketModeTokens(t *testing.T) {
+	srv := fakeslack.New()
+	t.Cleanup(srv.Close)
+	for tok, want := range map[string]string{"": "not_authed", "xoxb-test": "not_allowed_token_type"} {
+		api := slack.New(token, slack.OptionAPIURL(srv.APIURL()), slack.OptionAppLevelToken(tok))
+		if _, _, err := api.StartSocketModeContext(context.Background()); slackErr(err) != want {
+			t.Errorf("app token %q: err %v, want %s", tok, err, want)
+		}
+	}
+	api := slack.New(token, slack.OptionAPIURL(srv.APIURL()), slack.OptionAppLevelToken("xapp-1"))
+	_, url, err := api.StartSocketModeContext(context.Background())
+	if err != nil || !strings.HasPrefix(url, "ws://") {
+		t.Fatalf("StartSocketMode = %q, %v", url, err)
+	}
+	// A ticket is good for one connection.
+	for i, want := range []int{http.StatusSwitchingProtocols, http.StatusUnauthorized} {
+		conn, resp, err := websocket.DefaultDialer.Dial(url, nil)
+		if resp == nil || resp.StatusCode != want {
+			t.Fatalf("dial %d: %v %v, want status %d", i, resp, err, want)
+		}
+		if conn != nil {
+			conn.Close()
+		}
+	}
+}
+
+func TestSocketModePingAndDisconnect(t *testing.T) {
+	srv := fakeslack.New()
+	t.Cleanup(srv.Close)
+	srv.SetSocketPingInterval(20 * time.Millisecond)
+	client := socketClient(t, srv, socketmode.OptionPingInterval(200*time.Millisecond))
+	nextEvent(t, client, socketmode.EventTypeHello)
+
+	// Without pings the client would give up after 200ms and reconnect.
+	time.Sleep(time.Second)
+	if live, total := srv.SocketConnections(); live != 1 || total != 1 {
+		t.Fatalf("connections live %d total %d, want 1 1 (pings should keep it alive)", live, total)
+	}
+
+	// Slack asks clients to reconnect now and then; the client opens a new one.
+	srv.SendDisconnect("refresh_requested")
+	deadline := time.Now().Add(5 * time.Second)
+	for _, total := srv.SocketConnections(); total < 2; _, total = srv.SocketConnections() {
+		if time.Now().After(deadline) {
+			t.Fatal("client did not reconnect after disconnect")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	srv.SocketConnected(t, 5*time.Second)
+	id, _ := srv.SendEventCallback(map[string]any{"type": "app_mention", "channel": "C1", "user": "U1", "text": "hi", "ts": "1.2"})
+	evt := nextEvent(t, client, socketmode.EventTypeEventsAPI)
+	if err := client.Ack(*evt.Request); err != nil {
+		t.Fatal(err)
+	}
+	srv.WaitAck(t, id, 5*time.Second)
+}
+
+func TestSocketModeClose(t *testing.T) {
+	srv := fakeslack.New()
+	client := socketClient(t, srv)
+	nextEvent(t, client, socketmode.EventTypeHello)
+	done := make(chan struct{})
+	go func() { srv.Close(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close hangs with a Socket Mode client connected")
+	}
+	if live, _ := srv.SocketConnections(); live != 0 {
+		t.Errorf("%d live connections after Close", live)
 	}
 }
