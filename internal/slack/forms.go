@@ -22,7 +22,7 @@ const (
 // requiredFields are the form fields a step cannot do without.
 var requiredFields = map[string]bool{
 	"goals.text": true, "scope.text": true, "iterate.text": true,
-	"personas.name": true,
+	"personas.name":    true,
 	"touchpoints.name": true, "touchpoints.channel": true, "touchpoints.phase": true, "touchpoints.emotion": true,
 	"resources.kind": true, "resources.name": true,
 	"test.goal": true, "test.verdict": true,
