@@ -37,31 +37,35 @@ const (
 	maxMessageChars = 11000
 )
 
+// trimEntity drops an HTML entity (&amp; &lt; &gt;) cut in half at the end
+// of s: Slack would show the remains raw. It never empties s.
+func trimEntity(s string) string {
+	i := strings.LastIndexByte(s, '&')
+	if i <= 0 || len(s)-i > 5 || strings.IndexByte(s[i:], ';') >= 0 {
+		return s
+	}
+	return s[:i]
+}
+
 // cut shortens s to at most n runes, ending with an ellipsis when it cuts.
 func cut(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
 	r := []rune(s)
-	out := string(r[:n-1])
-	// Never leave half an escape (&amp;) at the end: Slack would show it raw.
-	if i := strings.LastIndexByte(out, '&'); i >= 0 && i > len(out)-6 && !strings.Contains(out[i:], ";") {
-		out = out[:i]
-	}
-	return out + "…"
+	return trimEntity(string(r[:n-1])) + "…"
 }
 
 // splitText splits mrkdwn into chunks of at most n runes, at line breaks
-// where it can.
+// where it can, never inside an entity.
 func splitText(s string, n int) []string {
 	var out []string
 	for utf8.RuneCountInString(s) > n {
-		r := []rune(s)
-		head := string(r[:n])
+		head := string([]rune(s)[:n])
 		if i := strings.LastIndexByte(head, '\n'); i > 0 {
 			head = head[:i]
-		} else if i := strings.LastIndexByte(head, '&'); i > len(head)-6 && !strings.Contains(head[i:], ";") {
-			head = head[:i]
+		} else {
+			head = trimEntity(head)
 		}
 		out = append(out, head)
 		s = strings.TrimLeft(s[len(head):], "\n")

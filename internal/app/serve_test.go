@@ -1,0 +1,306 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"image/png"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/journeybot/journeybot/internal/export"
+	"github.com/journeybot/journeybot/internal/redis/redistest"
+	"github.com/journeybot/journeybot/internal/slack/fakeslack"
+)
+
+const testSecret = "serve-test-secret"
+
+// server is a running `journeybot serve`.
+type server struct {
+	t    *testing.T
+	addr string
+	fake *fakeslack.Server
+	env  map[string]string
+	n    int
+}
+
+// startServe runs `journeybot serve` in HTTP mode against a fake Web API and
+// the real Redis, until the test ends.
+func startServe(t *testing.T, fake *fakeslack.Server, env map[string]string) *server {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	addrc := make(chan string, 1)
+	done := make(chan error, 1)
+	var stderr syncBuffer
+	go func() {
+		done <- Run(ctx, Env{
+			Args:   []string{"journeybot", "serve"},
+			Getenv: func(k string) string { return env[k] },
+			Stdin:  strings.NewReader(""), Stdout: io.Discard, Stderr: &stderr,
+			Listening: func(a string) { addrc <- a },
+		})
+	}()
+	var addr string
+	select {
+	case addr = <-addrc:
+	case err := <-done:
+		t.Fatalf("serve stopped: %v\n%s", err, stderr.String())
+	case <-time.After(10 * time.Second):
+		t.Fatalf("serve did not listen\n%s", stderr.String())
+	}
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("serve returned %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("serve did not stop")
+		}
+		for _, secret := range []string{env["SLACK_BOT_TOKEN"], env["SLACK_SIGNING_SECRET"]} {
+			if strings.Contains(stderr.String(), secret) {
+				t.Errorf("the logs contain a secret")
+			}
+		}
+	})
+	return &server{t: t, addr: addr, fake: fake, env: env}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func serveEnv(t *testing.T, fake *fakeslack.Server) map[string]string {
+	_, prefix := redistest.Client(t)
+	return map[string]string{
+		"SLACK_BOT_TOKEN": "xoxb-serve-test-token", "SLACK_SIGNING_SECRET": testSecret, "SLACK_API_URL": fake.APIURL(),
+		"REDIS_URL": redistestURL(), "REDIS_PREFIX": prefix, "ADDR": "127.0.0.1:0", "LOG_FORMAT": "text", "LOG_LEVEL": "debug",
+	}
+}
+
+func (s *server) signed(path string, body []byte, contentType string, extra http.Header) int {
+	s.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, "http://"+s.addr+path, bytes.NewReader(body))
+	req.Header = fakeslack.Sign(testSecret, body, time.Now())
+	for k, v := range extra {
+		req.Header[k] = v
+	}
+	req.Header.Set("Content-Type", contentType)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func (s *server) command(user, text string) {
+	s.t.Helper()
+	form := url.Values{"command": {"/journey"}, "text": {text}, "user_id": {user}, "channel_id": {"C1"}, "trigger_id": {"TR"}}
+	if code := s.signed("/slack/commands", []byte(form.Encode()), "application/x-www-form-urlencoded", nil); code != 200 {
+		s.t.Fatalf("/journey %s: %d", text, code)
+	}
+}
+
+func (s *server) reply(user, thread, text string) string {
+	s.t.Helper()
+	s.n++
+	ts := fmt.Sprintf("1900000000.%06d", s.n)
+	body, _ := json.Marshal(map[string]any{"type": "event_callback", "event_id": "Ev" + ts, "event": map[string]any{
+		"type": "message", "channel": "C1", "user": user, "text": text, "ts": ts, "thread_ts": thread}})
+	if code := s.signed("/slack/events", body, "application/json", nil); code != 200 {
+		s.t.Fatalf("reply %q: %d", text, code)
+	}
+	return ts
+}
+
+// waitTopLevel waits for the n-th top-level message in C1 and returns its ts.
+func (s *server) waitTopLevel(n int) string {
+	s.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		var tops []fakeslack.Message
+		for _, m := range s.fake.Messages("C1") {
+			if !m.Ephemeral && m.ThreadTS == "" {
+				tops = append(tops, m)
+			}
+		}
+		if len(tops) >= n {
+			return tops[n-1].TS
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	s.t.Fatalf("no top-level post #%d; calls: %d", n, len(s.fake.AllCalls()))
+	return ""
+}
+
+func (s *server) waitReaction(ts string) {
+	s.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, r := range s.fake.Reactions() {
+			if r.Timestamp == ts {
+				return
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	s.t.Fatalf("no reaction on %s", ts)
+}
+
+// TestServeHTTPWholeWorkshop drives `journeybot serve` in HTTP mode, with
+// the real Redis and a fake Slack, through a whole workshop; then checks
+// the chart and the three exports it uploads.
+func TestServeHTTPWholeWorkshop(t *testing.T) {
+	fake := fakeslack.New()
+	defer fake.Close()
+	s := startServe(t, fake, serveEnv(t, fake))
+
+	s.command("U1", "start Checkout redesign")
+	header := s.waitTopLevel(1)
+	step := s.waitTopLevel(2)
+	if header == "" || step == "" {
+		t.Fatal("no header or step 1")
+	}
+	lines := []struct{ user, text string }{
+		{"U2", "Why do 40% of visitors leave at the payment page?"},
+		{"U3", "Claire, 34 | marketing manager, Lyon | values speed; hates hidden fees"},
+		{"U2", "Pricing page | website | before | -1 | clear tiers | hidden fees\nPayment | website | during | -2 | saved cards | card refused\nDelivery e-mail | e-mail | after | 1 | tracking | late"},
+		{"U3", "current-state"},
+		{"U2", "need | follow-up tool | no follow-up after a ticket | @maria"},
+		{"U3", "G1 partly | drop-off visible, cause unknown"},
+		{"U2", "Show fees on the pricing page | @leo | 2026-12-15"},
+	}
+	stepTS := map[int]string{}
+	for i, l := range lines {
+		stepTS[i+1] = step
+		ts := s.reply(l.user, step, l.text)
+		s.waitReaction(ts)
+		if i == len(lines)-1 {
+			break
+		}
+		s.command("U1", "next")
+		step = s.waitTopLevel(i + 3)
+		// The step's summary went to its thread.
+		found := false
+		for _, c := range fake.Calls("chat.postMessage") {
+			if c.Param("thread_ts") == stepTS[i+1] {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no summary in step %d's thread", i+1)
+		}
+	}
+
+	// The chart was posted when the touchpoints step closed, in its thread.
+	ups := fake.Uploads()
+	if len(ups) != 1 || ups[0].ThreadTS != stepTS[3] {
+		t.Fatalf("uploads after the touchpoints step: %+v", ups)
+	}
+	s.command("U2", "chart")
+	fake.WaitFor(t, "files.completeUploadExternal", 2, 5*time.Second)
+	chart := fake.Uploads()[1]
+	img, err := png.Decode(bytes.NewReader(chart.Data))
+	if err != nil {
+		t.Fatalf("chart upload is not a PNG: %v", err)
+	}
+	if w := img.Bounds().Dx(); w < 1200 {
+		t.Errorf("chart is %d px wide, want at least 1200", w)
+	}
+	if chart.Channel != "C1" || chart.ThreadTS != stepTS[3] {
+		t.Errorf("chart shared in %q thread %q, want C1 in the touchpoints thread %q", chart.Channel, chart.ThreadTS, stepTS[3])
+	}
+	if !strings.Contains(chart.AltText, "Lowest: T2 Payment") || !strings.Contains(chart.AltText, "Highest: T3 Delivery e-mail") {
+		t.Errorf("alt text %q does not name the lowest and highest touchpoints", chart.AltText)
+	}
+	if len(fake.Calls("files.getUploadURLExternal")) != 2 {
+		t.Errorf("files.getUploadURLExternal called %d times", len(fake.Calls("files.getUploadURLExternal")))
+	}
+
+	for _, f := range []string{"md", "csv", "json"} {
+		s.command("U3", "export "+f)
+	}
+	fake.WaitFor(t, "files.completeUploadExternal", 5, 5*time.Second)
+	files := map[string][]byte{}
+	for _, u := range fake.Uploads()[2:] {
+		files[u.Filename] = u.Data
+	}
+	md := string(files["journey-w1.md"])
+	for _, want := range []string{"# Checkout redesign", "## 3. Touchpoints", "| T2 | Payment | website | 😡 -2 |", "**G1** Why do 40% of visitors leave at the payment page? | 🟡 partly answered", "| Show fees on the pricing page | @leo | 2026-12-15 |"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("md export lacks %q:\n%s", want, md)
+		}
+	}
+	rows, err := csv.NewReader(bytes.NewReader(files["journey-w1.csv"])).ReadAll()
+	if err != nil || len(rows) != 4 || rows[0][0] != "id" {
+		t.Errorf("csv export: %v, %d rows (want header + 3)", err, len(rows))
+	}
+	var doc export.Document
+	if err := json.Unmarshal(files["journey-w1.json"], &doc); err != nil {
+		t.Fatalf("json export: %v", err)
+	}
+	if len(doc.Goals) != 1 || len(doc.Personas) != 1 || len(doc.Touchpoints) != 3 || doc.Scope.MapType != "current-state" ||
+		len(doc.Resources) != 1 || len(doc.Tests) != 1 || len(doc.Changes) != 1 || len(doc.Inputs) != 7 || doc.CurrentStep != "iterate" {
+		t.Errorf("json export incomplete: %+v", doc)
+	}
+	if doc.Touchpoints[0].Author != "U2" || doc.Goals[0].Author != "U2" || doc.Personas[0].Author != "U3" {
+		t.Errorf("authors wrong: %+v", doc)
+	}
+
+	// The store the CLI reads is the same.
+	js, errOut, err := runApp(t, s.env, "", "export", "-workshop", "W1", "-format", "json")
+	if err != nil || !strings.Contains(js, `"Show fees on the pricing page"`) {
+		t.Errorf("journeybot export: %v %s", err, errOut)
+	}
+}
+
+func TestServeConfigProblems(t *testing.T) {
+	_, _, err := runApp(t, map[string]string{"SLACK_BOT_TOKEN": "nope", "DEFAULT_LANG": "xx"}, "", "serve")
+	if err == nil {
+		t.Fatal("serve started with a bad configuration")
+	}
+	for _, want := range []string{"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "DEFAULT_LANG"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not name %s", err, want)
+		}
+	}
+}
+
+func TestServeHealth(t *testing.T) {
+	fake := fakeslack.New()
+	defer fake.Close()
+	s := startServe(t, fake, serveEnv(t, fake))
+	for _, path := range []string{"/healthz", "/readyz"} {
+		resp, err := http.Get("http://" + s.addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("%s: %d", path, resp.StatusCode)
+		}
+	}
+}
