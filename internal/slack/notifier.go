@@ -123,3 +123,18 @@ func (n *Notifier) Upload(ctx context.Context, f engine.File) error {
 	}
 	return nil
 }
+
+// Scopes are the bot token scopes the adapter needs, and no more; the app
+// manifests in deploy/ must ask for exactly these (a test checks).
+var Scopes = []string{
+	"channels:history", // message events in public channels: thread replies
+	"chat:write",       // step messages, summaries, answers, header updates
+	"commands",         // the /journey command
+	"files:write",      // charts and exports
+	"groups:history",   // message events in private channels
+	"reactions:write",  // the ✅ on accepted replies
+	"users:read",       // time zones for reviews, admin status
+}
+
+// BotEvents are the events the adapter subscribes to.
+var BotEvents = []string{"message.channels", "message.groups"}
