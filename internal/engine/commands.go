@@ -144,6 +144,15 @@ func (e *Engine) workshop(ctx context.Context, c *call) (*workshop.Workshop, err
 		return nil, fmt.Errorf("load workshop %s: %w", id, err)
 	}
 	c.lang = w.Lang
+	if a := c.Actor; a.ID == w.Facilitator && a.TZ != "" && a.TZ != w.FacilitatorTZ {
+		// Reviews are scheduled in the facilitator's zone; keep it current
+		// (a handed-over role starts without one).
+		if err := e.SetFacilitatorTZ(ctx, w.ID, a.ID, a.TZ); err != nil {
+			e.log.WarnContext(ctx, "record facilitator time zone", "workshop", w.ID, "err", err)
+		} else {
+			w.FacilitatorTZ = a.TZ
+		}
+	}
 	return w, nil
 }
 

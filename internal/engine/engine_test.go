@@ -429,3 +429,26 @@ func TestForms(t *testing.T) {
 		t.Errorf("bad form: %+v %v, want a phase field error", errs, err)
 	}
 }
+
+func TestFacilitatorTimeZoneFollowsTheRole(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	cmd := func(a engine.Actor, text string) {
+		if err := h.eng.Command(ctx, engine.Command{Channel: channel, Actor: a, Text: text}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd(engine.Actor{ID: "ana", TZ: "Europe/Paris"}, "start Checkout")
+	if tz := h.workshop().FacilitatorTZ; tz != "Europe/Paris" {
+		t.Fatalf("tz after start %q", tz)
+	}
+	cmd(engine.Actor{ID: "ana", TZ: "Europe/Paris"}, "facilitator @ben")
+	if w := h.workshop(); w.Facilitator != "ben" || w.FacilitatorTZ != "" {
+		t.Fatalf("after handover: %s %q", w.Facilitator, w.FacilitatorTZ)
+	}
+	cmd(engine.Actor{ID: "ben", TZ: "America/New_York"}, "status")
+	cmd(engine.Actor{ID: "cid", TZ: "Asia/Tokyo"}, "status")
+	if tz := h.workshop().FacilitatorTZ; tz != "America/New_York" {
+		t.Errorf("tz %q, want the new facilitator's", tz)
+	}
+}
