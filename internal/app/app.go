@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
@@ -212,15 +213,30 @@ func runExport(ctx context.Context, env Env, args []string) error {
 		return fmt.Errorf("load workshop %s: %w", *id, err)
 	}
 	eng := engine.New(engine.Config{Store: store, DefaultLang: cfg.DefaultLang, Charts: newCharts()})
-	f, err := eng.ExportFile(ctx, w, *format)
+	if *out == "" {
+		// On standard output there is no place for the chart beside it.
+		eng = engine.New(engine.Config{Store: store, DefaultLang: cfg.DefaultLang})
+	}
+	files, err := eng.ExportFiles(ctx, w, *format)
 	if err != nil {
 		return err
 	}
+	doc := files[len(files)-1]
 	if *out == "" {
-		_, err = env.Stdout.Write(f.Data)
+		_, err = env.Stdout.Write(doc.Data)
 		return err
 	}
-	return os.WriteFile(*out, f.Data, 0o644)
+	for _, f := range files[:len(files)-1] {
+		path := filepath.Join(filepath.Dir(*out), f.Name)
+		if err := os.WriteFile(path, f.Data, 0o644); err != nil {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+		fmt.Fprintf(env.Stderr, "wrote %s\n", path)
+	}
+	if err := os.WriteFile(*out, doc.Data, 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", *out, err)
+	}
+	return nil
 }
 
 func runList(ctx context.Context, env Env, args []string) error {

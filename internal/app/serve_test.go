@@ -243,13 +243,17 @@ func TestServeHTTPWholeWorkshop(t *testing.T) {
 	for _, f := range []string{"md", "csv", "json"} {
 		s.command("U3", "export "+f)
 	}
-	fake.WaitFor(t, "files.completeUploadExternal", 5, 5*time.Second)
+	// md comes with the curve beside it: chart, md, csv, json.
+	fake.WaitFor(t, "files.completeUploadExternal", 6, 5*time.Second)
 	files := map[string][]byte{}
 	for _, u := range fake.Uploads()[2:] {
 		files[u.Filename] = u.Data
 	}
+	if _, err := png.Decode(bytes.NewReader(files["journey-w1-curve.png"])); err != nil {
+		t.Errorf("no chart beside the md export: %v", err)
+	}
 	md := string(files["journey-w1.md"])
-	for _, want := range []string{"# Checkout redesign", "## 3. Touchpoints", "| T2 | Payment | website | 😡 -2 |", "**G1** Why do 40% of visitors leave at the payment page? | 🟡 partly answered", "| Show fees on the pricing page | @leo | 2026-12-15 |"} {
+	for _, want := range []string{"# Checkout redesign", "](journey-w1-curve.png)", "## 3. Touchpoints", "| T2 | Payment | website | 😡 -2 |", "**G1** Why do 40% of visitors leave at the payment page? | 🟡 partly answered", "| Show fees on the pricing page | @leo | 2026-12-15 |"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("md export lacks %q:\n%s", want, md)
 		}

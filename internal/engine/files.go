@@ -142,20 +142,45 @@ func (e *Engine) cmdExport(ctx context.Context, c *call) error {
 	if !export.ValidFormat(format) {
 		return problem("error.export_format", "got", Escape(format))
 	}
-	f, err := e.ExportFile(ctx, w, format)
+	files, err := e.ExportFiles(ctx, w, format)
 	if err != nil {
 		return err
 	}
-	if err := e.notify.Upload(ctx, f); err != nil {
-		return fmt.Errorf("upload export of %s: %w", w.ID, err)
+	for _, f := range files {
+		if err := e.notify.Upload(ctx, f); err != nil {
+			return fmt.Errorf("upload export of %s: %w", w.ID, err)
+		}
 	}
 	return nil
 }
 
-// ExportFile renders w in format as a file ready to upload or write.
-func (e *Engine) ExportFile(ctx context.Context, w *workshop.Workshop, format string) (File, error) {
+// ExportFiles renders w in format, ready to upload or write. A Markdown
+// export with touchpoints comes with the emotion curve, which the document
+// shows as an image; the curve is listed first, so the document follows it.
+func (e *Engine) ExportFiles(ctx context.Context, w *workshop.Workshop, format string) ([]File, error) {
+	var files []File
+	chartName := ""
+	if m := w.Map(); format == export.MD && e.charts != nil && len(m.Touchpoints) > 0 {
+		f, err := e.chartFile(ctx, w, m)
+		if err != nil {
+			return nil, err
+		}
+		f.ThreadTS = "" // beside the document, not in the touchpoints thread
+		files = append(files, f)
+		chartName = f.Name
+	}
+	f, err := e.exportFile(w, format, chartName)
+	if err != nil {
+		return nil, err
+	}
+	return append(files, f), nil
+}
+
+// exportFile renders w in format; chart names the curve's image file for a
+// Markdown document to show, if any.
+func (e *Engine) exportFile(w *workshop.Workshop, format, chart string) (File, error) {
 	var buf bytes.Buffer
-	opt := export.Options{T: func(key string, args ...any) string { return e.T(w.Lang, key, args...) }, Now: e.now()}
+	opt := export.Options{T: func(key string, args ...any) string { return e.T(w.Lang, key, args...) }, Now: e.now(), Chart: chart}
 	if err := export.Write(&buf, format, w, opt); err != nil {
 		return File{}, fmt.Errorf("export %s as %s: %w", w.ID, format, err)
 	}

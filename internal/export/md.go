@@ -33,12 +33,13 @@ func writeMD(out io.Writer, w *workshop.Workshop, m *workshop.Map, opt Options) 
 
 	p("# %s\n\n", mdText(w.Title))
 	p("_%s_\n\n", T("export.subtitle", "id", w.ID, "facilitator", who(w.Facilitator), "date", opt.Now.Format("2006-01-02")))
-	p("- **%s**: %s — %s\n", T("export.map_type"), T("maptype."+m.MapType()+".name"), T("maptype."+m.MapType()+".description"))
-	p("- **%s**: %s\n", T("export.current_step"), T("step."+w.Step.Key()+".name"))
+	field := func(label, value string) string { return T("export.field", "label", label, "value", value) }
+	p("- %s\n", field(T("export.map_type"), T("maptype."+m.MapType()+".name")+" — "+T("maptype."+m.MapType()+".description")))
+	p("- %s\n", field(T("export.current_step"), T("step."+w.Step.Key()+".name")))
 	if w.Closed() {
-		p("- **%s**: %s\n", T("export.closed"), w.ClosedAt.Format("2006-01-02"))
+		p("- %s\n", field(T("export.closed"), w.ClosedAt.Format("2006-01-02")))
 	}
-	p("- **%s**: %s\n\n", T("export.contributors"), joinWho(w.Contributors(), who))
+	p("- %s\n\n", field(T("export.contributors"), joinWho(w.Contributors(), who)))
 
 	p("## 1. %s\n\n", T("step.goals.name"))
 	if len(m.Goals) == 0 {
@@ -54,10 +55,10 @@ func writeMD(out io.Writer, w *workshop.Workshop, m *workshop.Map, opt Options) 
 	for _, ps := range m.Personas {
 		p("### %s\n\n", mdText(ps.Name))
 		if ps.Demographics != "" {
-			p("- **%s**: %s\n", T("export.demographics"), mdText(ps.Demographics))
+			p("- %s\n", field(T("export.demographics"), mdText(ps.Demographics)))
 		}
 		if ps.Psychographics != "" {
-			p("- **%s**: %s\n", T("export.psychographics"), mdText(ps.Psychographics))
+			p("- %s\n", field(T("export.psychographics"), mdText(ps.Psychographics)))
 		}
 		p("- %s\n\n", T("export.by", "user", who(ps.Author)))
 	}
@@ -169,10 +170,10 @@ func writeMD(out io.Writer, w *workshop.Workshop, m *workshop.Map, opt Options) 
 		}
 		p("- %s\n", line)
 		if !w.Review.NextDue.IsZero() {
-			p("- %s: %s\n", T("export.next_review"), w.Review.NextDue.UTC().Format("2006-01-02 15:04 MST"))
+			p("- %s\n", field(T("export.next_review"), w.Review.NextDue.UTC().Format("2006-01-02 15:04 MST")))
 		}
 		if !w.Review.LastReview.IsZero() {
-			p("- %s: %s\n", T("export.last_review"), w.Review.LastReview.UTC().Format("2006-01-02"))
+			p("- %s\n", field(T("export.last_review"), w.Review.LastReview.UTC().Format("2006-01-02")))
 		}
 	} else {
 		p("%s\n", T("review.none"))

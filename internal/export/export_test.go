@@ -1,0 +1,155 @@
+package export
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/journeybot/journeybot/internal/workshop"
+	"github.com/journeybot/journeybot/prompts"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// sample is a small finished workshop with text that must be escaped.
+func sample() *workshop.Workshop {
+	at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	in := func(ts string, step workshop.Step, author, text string) workshop.Input {
+		return workshop.Input{ID: ts, TS: ts, Step: step, Author: author, Text: text}
+	}
+	return &workshop.Workshop{
+		Meta: workshop.Meta{
+			ID: "W7", Title: "Checkout <!channel> & co", Lang: "en", Facilitator: "ana", Channel: "C1",
+			Step: workshop.Iterate, CreatedAt: at, ClosedAt: at.Add(72 * time.Hour),
+			Review: workshop.Review{Cadence: workshop.CadenceMonthly, TZ: "Europe/Paris", NextDue: time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)},
+		},
+		Inputs: []workshop.Input{
+			in("1700000001.000001", workshop.Goals, "ana", "Why do 40% leave at payment?\nWhich touchpoints cause calls?"),
+			in("1700000002.000001", workshop.Personas, "ben", "Claire, 34 | marketing manager, Lyon | values speed; hates <b>hidden</b> fees"),
+			in("1700000003.000001", workshop.Touchpoints, "ben", "Pricing page | website | before | -1 | clear tiers | hidden fees | @maria"),
+			in("1700000004.000001", workshop.Touchpoints, "cid", "Shop counter | shop | during | 1 | friendly staff | queue / wait"),
+			in("1700000005.000001", workshop.Touchpoints, "ana", "=HYPERLINK(\"evil\") | e-mail | after | +2 | fast | | ideal"),
+			in("1700000006.000001", workshop.Scope, "ana", "service-blueprint\nMobile only"),
+			in("1700000007.000001", workshop.Resources, "cid", "have | analytics | where people drop out | @ana\nneed | follow-up tool | no follow-up | @maria"),
+			in("1700000008.000001", workshop.Test, "ben", "G1 partly | drop-off visible, cause unknown"),
+			in("1700000009.000001", workshop.Iterate, "ana", "Show fees early | @leo | 2026-12-15"),
+		},
+		Scores: []workshop.Score{
+			{Touchpoint: "1700000003.000001#0", User: "cid", Value: -2, At: at},
+			{Touchpoint: "1700000003.000001#0", User: "ana", Value: 0, At: at},
+		},
+	}
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from %s (go test -update rewrites it):\n%s", name, path, got)
+	}
+}
+
+func render(t *testing.T, format, lang string) []byte {
+	t.Helper()
+	cat := prompts.MustLoad()
+	w := sample()
+	w.Lang = lang
+	var buf bytes.Buffer
+	opt := Options{T: func(k string, a ...any) string { return cat.T(lang, k, a...) }, Now: time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC), Chart: "journey-w7-curve.png"}
+	if err := Write(&buf, format, w, opt); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestGolden(t *testing.T) {
+	for _, tt := range []struct{ format, lang string }{{MD, "en"}, {MD, "fr"}, {CSV, "en"}, {JSON, "en"}} {
+		t.Run(tt.format+"-"+tt.lang, func(t *testing.T) {
+			golden(t, "w7-"+tt.lang+"."+tt.format, render(t, tt.format, tt.lang))
+		})
+	}
+}
+
+func TestMarkdownEscapesUserText(t *testing.T) {
+	md := string(render(t, MD, "en"))
+	for _, raw := range []string{"<!channel>", "<b>", "& co"} {
+		if strings.Contains(md, raw) {
+			t.Errorf("md contains %q unescaped", raw)
+		}
+	}
+	if got := mdText("a | b\nc <d>"); got != `a \| b c &lt;d&gt;` {
+		t.Errorf("mdText = %q", got)
+	}
+	for _, want := range []string{"# Checkout &lt;!channel&gt; &amp; co", "![Emotion curve of Checkout &lt;!channel&gt; &amp; co](journey-w7-curve.png)"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("md lacks %q", want)
+		}
+	}
+	// Every table row keeps its column count despite pipes in the text.
+	for _, line := range strings.Split(md, "\n") {
+		if strings.HasPrefix(line, "| T") {
+			if n := strings.Count(strings.ReplaceAll(line, `\|`, ""), "|"); n != 10 {
+				t.Errorf("row has %d separators, want 10: %s", n, line)
+			}
+		}
+	}
+}
+
+func TestCSVOneRowPerTouchpoint(t *testing.T) {
+	rows, err := csv.NewReader(bytes.NewReader(render(t, CSV, "en"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 4 || strings.Join(rows[0], ",") != strings.Join(CSVHeader, ",") {
+		t.Fatalf("rows %q", rows)
+	}
+	if rows[1][0] != "T1" || rows[1][5] != "-1" || rows[1][8] != "3" {
+		t.Errorf("pricing page row %q: want mean -1 over 3 scores", rows[1])
+	}
+	if rows[3][2] != `'=HYPERLINK("evil")` {
+		t.Errorf("formula not defused: %q", rows[3][2])
+	}
+}
+
+func TestJSONShape(t *testing.T) {
+	var doc map[string]any
+	if err := json.Unmarshal(render(t, JSON, "en"), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"id", "title", "lang", "facilitator", "channel", "map_type", "current_step", "created_at", "closed_at",
+		"goals", "personas", "touchpoints", "scope", "resources", "tests", "changes", "review", "inputs"} {
+		if _, ok := doc[key]; !ok {
+			t.Errorf("json lacks %q", key)
+		}
+	}
+	tp := doc["touchpoints"].([]any)[0].(map[string]any)
+	for _, key := range []string{"name", "channel", "phase", "emotion", "scores", "positive", "negative", "state", "online", "owner", "author"} {
+		if _, ok := tp[key]; !ok {
+			t.Errorf("touchpoint lacks %q", key)
+		}
+	}
+	review := doc["review"].(map[string]any)
+	for _, key := range []string{"cadence", "spec", "tz", "next_due", "last_review"} {
+		if _, ok := review[key]; !ok {
+			t.Errorf("review lacks %q", key)
+		}
+	}
+	if got := tp["scores"].(map[string]any); len(got) != 3 || got["cid"] != -2.0 {
+		t.Errorf("scores %v", got)
+	}
+}
