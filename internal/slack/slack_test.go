@@ -505,3 +505,27 @@ func TestUserTextIsQuotedEscapedEverywhere(t *testing.T) {
 		t.Errorf("header does not show the escaped title: %s", header.Blocks)
 	}
 }
+
+func TestRateLimitedPostsAreRetried(t *testing.T) {
+	h := newHarness(t)
+	h.fake.RateLimit("chat.postMessage", 1, 1)
+	h.command("U1", "start Checkout")
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) && len(h.fake.Messages("C1")) < 2 {
+		time.Sleep(20 * time.Millisecond)
+	}
+	var limited, ok int
+	for _, c := range h.fake.Calls("chat.postMessage") {
+		if c.Status == http.StatusTooManyRequests {
+			limited++
+		} else {
+			ok++
+		}
+	}
+	if limited != 1 || ok != 2 {
+		t.Errorf("chat.postMessage: %d limited, %d posted; want the limited post retried after Retry-After", limited, ok)
+	}
+	if w := h.meta(); w.HeaderTS == "" || w.StepTS(workshop.Goals) == "" {
+		t.Errorf("workshop incomplete after a 429: %+v", w.Meta)
+	}
+}
