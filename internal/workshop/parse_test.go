@@ -257,3 +257,20 @@ func FuzzParseLine(f *testing.F) {
 		}
 	})
 }
+
+func TestStepText(t *testing.T) {
+	for _, s := range []Step{0, Goals, Iterate} {
+		b, err := s.MarshalText()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back Step
+		if err := back.UnmarshalText(b); err != nil || back != s {
+			t.Errorf("step %d -> %q -> %d, %v", s, b, back, err)
+		}
+	}
+	var s Step
+	if err := s.UnmarshalText([]byte("nonsense")); err == nil {
+		t.Error("nonsense step accepted")
+	}
+}

@@ -74,11 +74,20 @@ func ParseStep(name string) (Step, bool) {
 }
 
 // MarshalText writes the step as its key, so JSON and stores hold "goals"
-// rather than a number.
-func (s Step) MarshalText() ([]byte, error) { return []byte(s.Key()), nil }
+// rather than a number. The zero Step (none) is written as "".
+func (s Step) MarshalText() ([]byte, error) {
+	if s == 0 {
+		return nil, nil
+	}
+	return []byte(s.Key()), nil
+}
 
-// UnmarshalText reads a step key or number.
+// UnmarshalText reads a step key or number; "" is the zero Step.
 func (s *Step) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*s = 0
+		return nil
+	}
 	st, ok := ParseStep(string(b))
 	if !ok {
 		return &LineError{Field: FieldStep, Got: string(b)}
