@@ -12,23 +12,27 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/journeybot/journeybot/internal/export"
+	"github.com/journeybot/journeybot/internal/redis"
 	"github.com/journeybot/journeybot/internal/redis/redistest"
 	"github.com/journeybot/journeybot/internal/slack/fakeslack"
 )
 
 const testSecret = "serve-test-secret"
 
+var replyTS atomic.Int64
+
 // server is a running `journeybot serve`.
 type server struct {
 	t    *testing.T
 	addr string
 	fake *fakeslack.Server
-	env  map[string]string
-	n    int
+	env   map[string]string
+	store *redis.Store
 }
 
 // startServe runs `journeybot serve` in HTTP mode against a fake Web API and
@@ -126,8 +130,9 @@ func (s *server) command(user, text string) {
 
 func (s *server) reply(user, thread, text string) string {
 	s.t.Helper()
-	s.n++
-	ts := fmt.Sprintf("1900000000.%06d", s.n)
+	// Message timestamps are unique in a channel, whichever replica
+	// receives the message.
+	ts := fmt.Sprintf("1900000000.%06d", replyTS.Add(1))
 	body, _ := json.Marshal(map[string]any{"type": "event_callback", "event_id": "Ev" + ts, "event": map[string]any{
 		"type": "message", "channel": "C1", "user": user, "text": text, "ts": ts, "thread_ts": thread}})
 	if code := s.signed("/slack/events", body, "application/json", nil); code != 200 {
@@ -136,7 +141,23 @@ func (s *server) reply(user, thread, text string) string {
 	return ts
 }
 
-// waitTopLevel waits for the n-th top-level message in C1 and returns its ts.
+// bound reports whether the thread of ts is bound to a workshop step (the
+// header's is not): the bot binds it just after posting.
+func (s *server) bound(ts string) bool {
+	if s.store == nil {
+		st, err := redis.Open(context.Background(), redis.Options{URL: s.env["REDIS_URL"], Prefix: s.env["REDIS_PREFIX"]})
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		s.t.Cleanup(func() { st.Close() })
+		s.store = st
+	}
+	_, err := s.store.Thread(context.Background(), "C1", ts)
+	return err == nil || len(s.fake.Messages("C1")) > 0 && s.fake.Messages("C1")[0].TS == ts
+}
+
+// waitTopLevel waits for the n-th top-level message in C1, and for its
+// thread to be bound (but for the header's), and returns its ts.
 func (s *server) waitTopLevel(n int) string {
 	s.t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
@@ -147,12 +168,16 @@ func (s *server) waitTopLevel(n int) string {
 				tops = append(tops, m)
 			}
 		}
-		if len(tops) >= n {
+		if len(tops) >= n && s.bound(tops[n-1].TS) {
 			return tops[n-1].TS
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	s.t.Fatalf("no top-level post #%d; calls: %d", n, len(s.fake.AllCalls()))
+	var said []string
+	for _, m := range s.fake.Messages("C1") {
+		said = append(said, fmt.Sprintf("[%s eph=%v thread=%s] %.200s", m.TS, m.Ephemeral, m.ThreadTS, m.Blocks))
+	}
+	s.t.Fatalf("no top-level post #%d; messages:\n%s", n, strings.Join(said, "\n"))
 	return ""
 }
 

@@ -1,0 +1,204 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/journeybot/journeybot/internal/export"
+	"github.com/journeybot/journeybot/internal/slack/fakeslack"
+)
+
+// script is a workshop as Slack requests: commands and thread replies.
+var replicaScript = []struct{ user, text string }{
+	{"", "start Checkout redesign"},
+	{"U2", "Why do 40% of visitors leave at the payment page?"},
+	{"U3", "Which touchpoints make people call support?"},
+	{"", "next"},
+	{"U3", "Claire, 34 | marketing manager, Lyon | values speed"},
+	{"", "next"},
+	{"U2", "Pricing page | website | before | -1 | clear tiers | hidden fees"},
+	{"U3", "Payment | website | during | -2 | saved cards | card refused"},
+	{"U2", "Pricing page | website | whenever | -1"},
+	{"", "score T1 -2"},
+	{"", "next"},
+	{"U3", "current-state"},
+	{"", "next"},
+	{"U2", "need | follow-up tool | no follow-up | @maria"},
+	{"", "next"},
+	{"U3", "G1 partly | cause unknown"},
+	{"", "next"},
+	{"U2", "Show fees | @leo | 2026-12-15"},
+}
+
+// playReplicas plays replicaScript, sending request i to servers[i%len]:
+// commands as U1 (the facilitator), replies in the current step's thread.
+func playReplicas(t *testing.T, fake *fakeslack.Server, servers []*server) export.Document {
+	t.Helper()
+	steps := 0
+	for i, l := range replicaScript {
+		s := servers[i%len(servers)]
+		if l.user == "" {
+			s.command("U1", l.text)
+			if l.text == "score T1 -2" {
+				fake.WaitFor(t, "chat.postEphemeral", 2, 5*time.Second)
+				continue
+			}
+			steps++
+			s.waitTopLevel(steps + 1) // header + one message per step
+			continue
+		}
+		tops := topLevelTS(fake)
+		s.reply(l.user, tops[len(tops)-1], l.text)
+	}
+	js, errOut, err := runApp(t, servers[0].env, "", "export", "-workshop", "W1", "-format", "json")
+	if err != nil {
+		t.Fatalf("export: %v %s", err, errOut)
+	}
+	var doc export.Document
+	if err := json.Unmarshal([]byte(js), &doc); err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+func topLevelTS(fake *fakeslack.Server) []string {
+	var out []string
+	for _, m := range fake.Messages("C1") {
+		if !m.Ephemeral && m.ThreadTS == "" {
+			out = append(out, m.TS)
+		}
+	}
+	return out
+}
+
+// comparable strips what differs between runs: times and timestamps.
+func comparable(d export.Document) string {
+	d.CreatedAt = time.Time{}
+	for i := range d.Touchpoints {
+		d.Touchpoints[i].Key = ""
+	}
+	for i := range d.Inputs {
+		d.Inputs[i].TS = ""
+	}
+	b, _ := json.MarshalIndent(d, "", " ")
+	return string(b)
+}
+
+// Two serve processes on one Redis, with the requests of one workshop
+// alternating between them, behave as one bot.
+func TestTwoReplicasBehaveAsOne(t *testing.T) {
+	fake1 := fakeslack.New()
+	defer fake1.Close()
+	single := playReplicas(t, fake1, []*server{startServe(t, fake1, serveEnv(t, fake1))})
+
+	fake2 := fakeslack.New()
+	defer fake2.Close()
+	env := serveEnv(t, fake2)
+	a, b := startServe(t, fake2, env), startServe(t, fake2, env)
+	double := playReplicas(t, fake2, []*server{a, b})
+
+	if got, want := comparable(double), comparable(single); got != want {
+		t.Errorf("two replicas exported\n%s\none process exported\n%s", got, want)
+	}
+	if len(single.Touchpoints) != 2 || len(single.Inputs) != 9 {
+		t.Errorf("the script did not run: %d touchpoints, %d inputs", len(single.Touchpoints), len(single.Inputs))
+	}
+	// Each side posted the same conversation.
+	if n1, n2 := len(fake1.Calls("chat.postMessage")), len(fake2.Calls("chat.postMessage")); n1 != n2 {
+		t.Errorf("one process posted %d messages, two posted %d", n1, n2)
+	}
+}
+
+// SIGTERM (the context's end) while events are in flight: serve returns
+// nil, and every reply Slack got a 200 for is in the store.
+func TestShutdownKeepsAcknowledgedReplies(t *testing.T) {
+	fake := fakeslack.New()
+	defer fake.Close()
+	env := serveEnv(t, fake)
+	ctx, cancel := context.WithCancel(context.Background())
+	addrc, done := make(chan string, 1), make(chan error, 1)
+	var stderr syncBuffer
+	go func() {
+		done <- Run(ctx, Env{Args: []string{"journeybot", "serve"}, Getenv: func(k string) string { return env[k] },
+			Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: &stderr, Listening: func(a string) { addrc <- a }})
+	}()
+	s := &server{t: t, addr: <-addrc, fake: fake, env: env}
+	s.command("U1", "start Shutdown drill")
+	step := s.waitTopLevel(2)
+
+	// Five senders in a steady stream; SIGTERM once 20 replies are
+	// acknowledged, while the rest are in flight.
+	var mu sync.Mutex
+	acked := map[string]bool{}
+	var once sync.Once
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range 5 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				ts := fmt.Sprintf("1950000000.%06d", i)
+				text := fmt.Sprintf("Goal number %d?", i)
+				body, _ := json.Marshal(map[string]any{"type": "event_callback", "event_id": "EvS" + ts, "event": map[string]any{
+					"type": "message", "channel": "C1", "user": "U2", "text": text, "ts": ts, "thread_ts": step}})
+				req, _ := http.NewRequest(http.MethodPost, "http://"+s.addr+"/slack/events", bytes.NewReader(body))
+				req.Header = fakeslack.Sign(testSecret, body, time.Now())
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					continue // refused once shutdown began: Slack would retry
+				}
+				resp.Body.Close()
+				if resp.StatusCode == 200 {
+					mu.Lock()
+					acked[text] = true
+					if len(acked) == 20 {
+						once.Do(cancel)
+					}
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for i := range 50 {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	once.Do(cancel)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve returned %v", err)
+		}
+	case <-time.After(40 * time.Second):
+		t.Fatal("serve did not stop within its deadline")
+	}
+	js, errOut, err := runApp(t, env, "", "export", "-workshop", "W1", "-format", "json")
+	if err != nil {
+		t.Fatalf("export: %v %s", err, errOut)
+	}
+	var doc export.Document
+	json.Unmarshal([]byte(js), &doc)
+	stored := map[string]bool{}
+	for _, g := range doc.Goals {
+		stored[g.Text] = true
+	}
+	for text := range acked {
+		if !stored[text] {
+			t.Errorf("acknowledged reply %q lost", text)
+		}
+	}
+	if len(acked) == 0 {
+		t.Error("no event was acknowledged before shutdown; the drill proved nothing")
+	}
+	t.Logf("%d of 50 events acknowledged before shutdown, %d stored", len(acked), len(stored))
+}
