@@ -12,12 +12,14 @@ import (
 // as HTTP, acknowledged over the websocket. Events are acknowledged only
 // once their input is stored, so Slack redelivers what was not.
 func (b *Bot) RunSocket(ctx context.Context, client *socketmode.Client) error {
+	loopCtx, stop := context.WithCancel(ctx)
+	defer stop()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		for {
 			select {
-			case <-ctx.Done():
+			case <-loopCtx.Done():
 				return
 			case evt, ok := <-client.Events:
 				if !ok {
@@ -28,6 +30,7 @@ func (b *Bot) RunSocket(ctx context.Context, client *socketmode.Client) error {
 		}
 	}()
 	err := client.RunContext(ctx)
+	stop()
 	<-done
 	if ctx.Err() != nil {
 		return nil
@@ -78,6 +81,16 @@ func (b *Bot) socketEvent(ctx context.Context, client *socketmode.Client, evt so
 			return
 		}
 		_ = client.Ack(*req)
+	case socketmode.EventTypeErrorBadMessage:
+		if bad, ok := evt.Data.(*socketmode.ErrorBadMessage); ok {
+			var r struct {
+				EnvelopeID string `json:"envelope_id"`
+			}
+			if json.Unmarshal(bad.Message, &r) == nil && r.EnvelopeID != "" {
+				b.observe("socket_events", outIgnored)
+				_ = client.AckCtx(ctx, r.EnvelopeID, nil)
+			}
+		}
 	case socketmode.EventTypeConnected:
 		b.log.InfoContext(ctx, "socket mode connected")
 	case socketmode.EventTypeConnectionError, socketmode.EventTypeInvalidAuth:
