@@ -28,9 +28,9 @@ var replyTS atomic.Int64
 
 // server is a running `journeybot serve`.
 type server struct {
-	t    *testing.T
-	addr string
-	fake *fakeslack.Server
+	t     *testing.T
+	addr  string
+	fake  *fakeslack.Server
 	env   map[string]string
 	store *redis.Store
 }

@@ -232,7 +232,7 @@ func checkAllMessages(t *testing.T, lang string) {
 		reply(fmt.Sprintf("U%d", i%7), fmt.Sprintf("%s | %s | %s | %d | %s | %s | ideal | @%s", long(fmt.Sprintf("T%d ", i), 200), long("c", 100), phase, i%5-2, long("+", 500), long("-", 500), long("o", 80)))
 	}
 	reply("U9", "bad | line | "+long("phase", 2900)+" | 9") // the rejection quotes what was typed
-	reply("U9", strings.Repeat("a | b | c\n", 40))           // many bad lines at once
+	reply("U9", strings.Repeat("a | b | c\n", 40))          // many bad lines at once
 	for i := range 50 {
 		cmd(fmt.Sprintf("U%d", i%7), fmt.Sprintf("score T%d %d", i+1, (i%5)-2))
 	}
