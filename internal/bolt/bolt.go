@@ -11,6 +11,11 @@
 //	threads       "channel ts" -> ThreadRef as JSON
 //	claims        key -> expiry in unix nanoseconds, 8 bytes big-endian; 0 never expires
 //	claim-expiry  expiry (8 bytes) + key -> nothing, so Claim purges expired claims oldest first
+//	due           workshop id -> review NextDue in unix nanoseconds, 8 bytes big-endian
+//	due-at        NextDue (8 bytes) + workshop id -> nothing: the due index, earliest first
+//
+// The due index is written in the same transaction as the meta, so it is
+// always exact.
 package bolt
 
 import (
@@ -40,6 +45,8 @@ var (
 	bucketThreads     = []byte("threads")
 	bucketClaims      = []byte("claims")
 	bucketClaimExpiry = []byte("claim-expiry")
+	bucketDue         = []byte("due")
+	bucketDueAt       = []byte("due-at")
 )
 
 // tombstone marks a deleted input in the versions bucket; stored versions
@@ -77,7 +84,7 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("open state file %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
-		for _, name := range [][]byte{bucketMeta, bucketInputs, bucketVersions, bucketScores, bucketThreads, bucketClaims, bucketClaimExpiry} {
+		for _, name := range [][]byte{bucketMeta, bucketInputs, bucketVersions, bucketScores, bucketThreads, bucketClaims, bucketClaimExpiry, bucketDue, bucketDueAt} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -145,7 +152,10 @@ func (s *Store) Create(ctx context.Context, m *workshop.Meta) error {
 		if b.Get([]byte(m.ID)) != nil {
 			return errors.New("id already in use")
 		}
-		return putJSON(b, m.ID, m)
+		if err := putJSON(b, m.ID, m); err != nil {
+			return err
+		}
+		return indexDue(tx, m)
 	})
 	if err != nil {
 		return fmt.Errorf("create workshop %s: %w", m.ID, err)
@@ -219,7 +229,10 @@ func (s *Store) UpdateMeta(ctx context.Context, id string, fn func(*workshop.Met
 			return fnErr
 		}
 		m.Rev++
-		return putJSON(b, id, m)
+		if err := putJSON(b, id, m); err != nil {
+			return err
+		}
+		return indexDue(tx, m)
 	})
 	if fnErr != nil {
 		return nil, fnErr
@@ -228,6 +241,50 @@ func (s *Store) UpdateMeta(ctx context.Context, id string, fn func(*workshop.Met
 		return nil, fmt.Errorf("update workshop %s: %w", id, err)
 	}
 	return m, nil
+}
+
+// indexDue files m in the due index at its review's NextDue, or takes it
+// out when its review is not active.
+func indexDue(tx *bbolt.Tx, m *workshop.Meta) error {
+	byID, byTime := tx.Bucket(bucketDue), tx.Bucket(bucketDueAt)
+	id := []byte(m.ID)
+	if cur := byID.Get(id); cur != nil {
+		if err := byTime.Delete(append(slices.Clone(cur), id...)); err != nil {
+			return err
+		}
+		if err := byID.Delete(id); err != nil {
+			return err
+		}
+	}
+	if !m.Review.Active() || m.Review.NextDue.IsZero() {
+		return nil
+	}
+	var at [8]byte
+	binary.BigEndian.PutUint64(at[:], uint64(max(m.Review.NextDue.UnixNano(), 0)))
+	if err := byTime.Put(append(at[:], id...), nil); err != nil {
+		return err
+	}
+	return byID.Put(id, at[:])
+}
+
+// Due walks the due index from its earliest entry up to until.
+func (s *Store) Due(ctx context.Context, until time.Time, limit int) ([]string, error) {
+	var out []string
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		c := tx.Bucket(bucketDueAt).Cursor()
+		end := uint64(max(until.UnixNano(), 0))
+		for k, _ := c.First(); k != nil && len(out) < limit; k, _ = c.Next() {
+			if binary.BigEndian.Uint64(k) > end {
+				break
+			}
+			out = append(out, string(k[8:]))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("due reviews: %w", err)
+	}
+	return out, nil
 }
 
 // PutInput stores in unless the stored version is the same, newer or a

@@ -82,6 +82,11 @@ func (s *store) List(ctx context.Context, channel string) ([]workshop.Summary, e
 	return l, s.count("list", err)
 }
 
+func (s *store) Due(ctx context.Context, until time.Time, limit int) ([]string, error) {
+	ids, err := s.Store.Due(ctx, until, limit)
+	return ids, s.count("due", err)
+}
+
 func (s *store) Claim(ctx context.Context, key string, ttl time.Duration) (bool, error) {
 	ok, err := s.Store.Claim(ctx, key, ttl)
 	return ok, s.count("claim", err)

@@ -13,10 +13,21 @@
 //	p:{W12}:scores          hash "touchpoint|user|round" -> Score as JSON
 //	p:thread:{C123}:<ts>    ThreadRef as JSON
 //	p:claim:<key>           claim marker, expiring with SET NX PX
+//	p:{due}:at              sorted set of workshop ids with an active review, scored by NextDue (unix ms)
+//	p:{due}:rev             hash workshop id -> the meta Rev the due entry was written for
 //
 // Every key of a workshop carries the workshop id as its hash tag, so in a
 // Cluster they share a slot and the scripts and transactions that touch
 // several of them stay legal.
+//
+// The due index lives in another slot than the metas, so it cannot be
+// written in the meta's transaction. It is kept a hint that may run early,
+// never late: before a meta update commits an earlier NextDue, the entry is
+// lowered (ZADD LT); after it commits, the entry is set exactly, unless an
+// update with a higher Rev already set it (the script compares revs, so two
+// updates finishing out of order leave the newer one's entry). A crash
+// between the two writes leaves an early entry, which the scheduler repairs
+// by saving the meta again.
 package redis
 
 import (
@@ -25,6 +36,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"slices"
 	"strconv"
@@ -130,6 +142,7 @@ func newClient(o Options) (goredis.UniversalClient, error) {
 func (s *Store) wkey(id, kind string) string { return s.prefix + ":{" + id + "}:" + kind }
 
 func (s *Store) indexKey() string              { return s.prefix + ":workshops" }
+func (s *Store) dueKeys() []string             { return []string{s.prefix + ":{due}:at", s.prefix + ":{due}:rev"} }
 func (s *Store) chanKey(channel string) string { return s.prefix + ":chan:{" + channel + "}" }
 func (s *Store) threadKey(channel, ts string) string {
 	return s.prefix + ":thread:{" + channel + "}:" + ts
@@ -174,6 +187,19 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 redis.call('HSET', KEYS[3], ARGV[1], '` + tombstone + `')
 return redis.call('HDEL', KEYS[2], ARGV[1])
 `)
+	// KEYS due zset, due revs; ARGV workshop id, meta rev, due (unix ms) or
+	// "" to remove. An entry written for a newer rev is left alone.
+	syncDueScript = goredis.NewScript(`
+local cur = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '-1')
+if tonumber(ARGV[2]) < cur then return 0 end
+if ARGV[3] == '' then
+  redis.call('ZREM', KEYS[1], ARGV[1])
+else
+  redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+return 1
+`)
 	// KEYS meta, scores; ARGV score field, score JSON.
 	putScoreScript = goredis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
@@ -209,6 +235,9 @@ func (s *Store) Create(ctx context.Context, m *workshop.Meta) error {
 	}
 	if !ok {
 		return fmt.Errorf("create workshop %s: id already in use", m.ID)
+	}
+	if err := s.syncDue(ctx, m); err != nil {
+		return fmt.Errorf("create workshop %s: %w", m.ID, err)
 	}
 	z := goredis.Z{Score: float64(m.CreatedAt.UnixMilli()), Member: m.ID}
 	_, err = s.c.Pipelined(ctx, func(p goredis.Pipeliner) error {
@@ -294,14 +323,19 @@ func decodeMeta(cmd *goredis.StringCmd) (*workshop.Meta, error) {
 // workshop.ErrConflict.
 func (s *Store) UpdateMeta(ctx context.Context, id string, fn func(*workshop.Meta) error) (*workshop.Meta, error) {
 	key := s.wkey(id, "meta")
+	lowered := math.Inf(1) // the due entry was lowered to this in an earlier attempt
 	for range maxUpdateAttempts {
 		var m *workshop.Meta
 		var fnErr error
+		var wasActive bool
+		lower := lowered
 		err := s.c.Watch(ctx, func(tx *goredis.Tx) error {
 			var err error
 			if m, err = decodeMeta(tx.Get(ctx, key)); err != nil {
 				return err
 			}
+			old := m.Review
+			wasActive = old.Active()
 			if fnErr = fn(m); fnErr != nil {
 				return fnErr
 			}
@@ -309,6 +343,15 @@ func (s *Store) UpdateMeta(ctx context.Context, id string, fn func(*workshop.Met
 			b, err := json.Marshal(m)
 			if err != nil {
 				return err
+			}
+			if due, ok := dueScore(m); ok && due < lowered && (!wasActive || old.NextDue.IsZero() || m.Review.NextDue.Before(old.NextDue)) {
+				// The due date moves earlier: lower the entry before this
+				// commits, so a crash after the commit cannot delay the
+				// reminder. That takes another connection, so leave the
+				// transaction (a connection held while waiting for another
+				// can exhaust the pool), lower, and try again.
+				lower = due
+				return errLowerFirst
 			}
 			_, err = tx.TxPipelined(ctx, func(p goredis.Pipeliner) error {
 				p.Set(ctx, key, b, 0)
@@ -319,14 +362,64 @@ func (s *Store) UpdateMeta(ctx context.Context, id string, fn func(*workshop.Met
 		switch {
 		case fnErr != nil:
 			return nil, fnErr
+		case errors.Is(err, errLowerFirst):
+			if err := s.c.ZAddLT(ctx, s.dueKeys()[0], goredis.Z{Score: lower, Member: id}).Err(); err != nil {
+				return nil, fmt.Errorf("update workshop %s: index review: %w", id, err)
+			}
+			lowered = lower
+			continue
 		case errors.Is(err, goredis.TxFailedErr):
 			continue
 		case err != nil:
 			return nil, fmt.Errorf("update workshop %s: %w", id, err)
 		}
+		if wasActive || m.Review.Active() {
+			if err := s.syncDue(ctx, m); err != nil {
+				// The meta is saved; the index entry is early at worst.
+				return m, fmt.Errorf("update workshop %s: %w", id, err)
+			}
+		}
 		return m, nil
 	}
 	return nil, fmt.Errorf("update workshop %s: %w", id, workshop.ErrConflict)
+}
+
+// errLowerFirst leaves an UpdateMeta attempt to lower the due entry first.
+var errLowerFirst = errors.New("lower the due entry first")
+
+// dueScore is the due index score of m, and whether m belongs in the index.
+func dueScore(m *workshop.Meta) (float64, bool) {
+	if !m.Review.Active() || m.Review.NextDue.IsZero() {
+		return 0, false
+	}
+	return float64(m.Review.NextDue.UnixMilli()), true
+}
+
+// syncDue sets m's due index entry exactly as m says, unless an entry for a
+// newer rev is there already.
+func (s *Store) syncDue(ctx context.Context, m *workshop.Meta) error {
+	arg := ""
+	if due, ok := dueScore(m); ok {
+		arg = strconv.FormatFloat(due, 'f', 0, 64)
+	}
+	if err := syncDueScript.Run(ctx, s.c, s.dueKeys(), m.ID, m.Rev, arg).Err(); err != nil {
+		return fmt.Errorf("index review of %s: %w", m.ID, err)
+	}
+	return nil
+}
+
+// Due reads the due index up to until, earliest first.
+func (s *Store) Due(ctx context.Context, until time.Time, limit int) ([]string, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	ids, err := s.c.ZRangeByScore(ctx, s.dueKeys()[0], &goredis.ZRangeBy{
+		Min: "-inf", Max: strconv.FormatInt(until.UnixMilli(), 10), Count: int64(limit),
+	}).Result()
+	if err != nil {
+		return nil, fmt.Errorf("due reviews: %w", err)
+	}
+	return ids, nil
 }
 
 // PutInput stores in with one script run: the version check and the write

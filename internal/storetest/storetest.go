@@ -38,6 +38,8 @@ func Run(t *testing.T, open func(t *testing.T) workshop.Store) {
 		{"Thread", testThread},
 		{"List", testList},
 		{"Claim", testClaim},
+		{"Due", testDue},
+		{"DueConcurrent", testDueConcurrent},
 		{"Ping", testPing},
 		{"Isolation", testIsolation},
 	}
@@ -605,5 +607,119 @@ func testIsolation(t *testing.T, s workshop.Store) {
 	}
 	if len(w2.Inputs) != 1 || w2.Inputs[0].Text != "edited" || len(w2.Scores) != 0 {
 		t.Errorf("W2: got inputs %+v and %d scores; want the edited input and no score", w2.Inputs, len(w2.Scores))
+	}
+}
+
+// schedule returns a meta update setting an active review due at due, or
+// turning reviews off when due is zero.
+func schedule(due time.Time) func(*workshop.Meta) error {
+	return func(m *workshop.Meta) error {
+		if due.IsZero() {
+			m.Review = workshop.Review{Cadence: workshop.CadenceOff}
+			return nil
+		}
+		m.Review = workshop.Review{Cadence: workshop.CadenceCustom, Spec: "0 9 * * *", TZ: "Europe/Paris", NextDue: due}
+		return nil
+	}
+}
+
+func testDue(t *testing.T, s workshop.Store) {
+	ctx := t.Context()
+	due := func(until time.Time, limit int, want ...string) {
+		t.Helper()
+		got, err := s.Due(ctx, until, limit)
+		if err != nil {
+			t.Fatalf("Due(%s, %d): %v", until.Format(time.RFC3339), limit, err)
+		}
+		if !slices.Equal(got, want) && !(len(got) == 0 && len(want) == 0) {
+			t.Errorf("Due(%s, %d) = %q, want %q", until.Format(time.RFC3339), limit, got, want)
+		}
+	}
+	update := func(id string, fn func(*workshop.Meta) error) {
+		t.Helper()
+		if _, err := s.UpdateMeta(ctx, id, fn); err != nil {
+			t.Fatalf("UpdateMeta(%s): %v", id, err)
+		}
+	}
+	far := t0.Add(10 * 365 * 24 * time.Hour)
+	for _, id := range []string{"W1", "W2", "W3"} {
+		create(t, s, newMeta(id, "C1", t0))
+	}
+	due(far, 10)
+
+	update("W1", schedule(t0.Add(time.Hour)))
+	update("W2", schedule(t0.Add(30*time.Minute)))
+	update("W3", schedule(t0.Add(2*time.Hour)))
+	due(t0, 10)
+	due(t0.Add(time.Hour), 10, "W2", "W1")
+	due(t0.Add(time.Hour), 1, "W2")
+	due(far, 10, "W2", "W1", "W3")
+
+	// A meta update that leaves the review alone keeps the entry.
+	update("W1", func(m *workshop.Meta) error { m.Title = "renamed"; return nil })
+	due(t0.Add(time.Hour), 10, "W2", "W1")
+	// Moving the due date later, or turning reviews off, moves the entry.
+	update("W1", schedule(t0.Add(3*time.Hour)))
+	update("W2", schedule(time.Time{}))
+	due(t0.Add(2*time.Hour), 10, "W3")
+	due(far, 10, "W3", "W1")
+	// A failed update changes nothing.
+	if _, err := s.UpdateMeta(ctx, "W3", func(m *workshop.Meta) error {
+		m.Review.NextDue = t0
+		return errors.New("refused")
+	}); err == nil {
+		t.Fatal("UpdateMeta with a failing function succeeded")
+	}
+	due(t0.Add(time.Hour), 10)
+
+	// A workshop created with an active review is indexed at once.
+	m := newMeta("W4", "C2", t0)
+	_ = schedule(t0.Add(time.Minute))(m)
+	create(t, s, m)
+	due(t0.Add(time.Minute), 10, "W4")
+
+	// The stored NextDue keeps its precision.
+	if got := load(t, s, "W4").Review.NextDue; !got.Equal(t0.Add(time.Minute)) {
+		t.Errorf("NextDue = %s, want %s", got, t0.Add(time.Minute))
+	}
+}
+
+// testDueConcurrent moves one workshop's due date from many goroutines at
+// once: the index must end up where the meta says, whatever order the
+// writes land in.
+func testDueConcurrent(t *testing.T, s workshop.Store) {
+	ctx := t.Context()
+	create(t, s, newMeta("W1", "C1", t0))
+	const n = 40
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			when := t0.Add(time.Duration(i+1) * time.Hour)
+			if i%7 == 3 {
+				when = time.Time{} // some writers turn reviews off
+			}
+			if _, err := s.UpdateMeta(ctx, "W1", schedule(when)); err != nil {
+				t.Errorf("UpdateMeta: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	m := load(t, s, "W1")
+	got, err := s.Due(ctx, t0.Add(1000*time.Hour), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.Review.Active() {
+		if len(got) != 0 {
+			t.Errorf("reviews off, yet Due = %q", got)
+		}
+		return
+	}
+	if !slices.Equal(got, []string{"W1"}) {
+		t.Fatalf("Due = %q, want [W1] (NextDue %s)", got, m.Review.NextDue)
+	}
+	// Exactly at NextDue: not a second earlier.
+	if early, _ := s.Due(ctx, m.Review.NextDue.Add(-time.Second), 10); len(early) != 0 {
+		t.Errorf("Due before NextDue %s = %q, want none", m.Review.NextDue, early)
 	}
 }

@@ -25,14 +25,25 @@ type ScopeSummary struct {
 	Notes   []string `json:"notes"`
 }
 
-// Map derives the journey map from the workshop's inputs and scores. Inputs
-// were checked when they were stored, so every line parses; a line that no
-// longer does (after a parser change) is skipped rather than failing the map.
-func (w *Workshop) Map() *Map {
+// Map derives the journey map as it stands (the current round) from the
+// workshop's inputs and scores. Inputs were checked when they were stored,
+// so every line parses; a line that no longer does (after a parser change)
+// is skipped rather than failing the map.
+func (w *Workshop) Map() *Map { return w.MapAt(w.Round) }
+
+// MapAt derives the map as it stood in review round `round`: the inputs
+// given up to that round, and each participant's latest score given up to
+// that round. A score stands until its author changes it in a later round,
+// so a review round starts from the previous version and records what the
+// team changed.
+func (w *Workshop) MapAt(round int) *Map {
 	m := &Map{Scope: ScopeSummary{Notes: []string{}}}
 	ins := slices.Clone(w.Inputs)
 	SortInputs(ins)
 	for _, in := range ins {
+		if in.Round > round {
+			continue
+		}
 		items, _ := ParseReply(in.Step, in.Text)
 		for i, it := range items {
 			switch it := it.(type) {
@@ -72,9 +83,9 @@ func (w *Workshop) Map() *Map {
 		byKey[m.Touchpoints[i].Key] = &m.Touchpoints[i]
 	}
 	scores := slices.Clone(w.Scores)
-	slices.SortStableFunc(scores, func(a, b Score) int { return a.At.Compare(b.At) })
+	slices.SortStableFunc(scores, func(a, b Score) int { return cmp.Or(cmp.Compare(a.Round, b.Round), a.At.Compare(b.At)) })
 	for _, s := range scores {
-		if s.Round != w.Round {
+		if s.Round > round {
 			continue
 		}
 		if t := byKey[s.Touchpoint]; t != nil {
@@ -82,6 +93,19 @@ func (w *Workshop) Map() *Map {
 		}
 	}
 	return m
+}
+
+// Means returns the mean score of every touchpoint, by name, for comparing
+// two versions of a map. When two touchpoints share a name, the first in
+// journey order counts.
+func (m *Map) Means() map[string]float64 {
+	out := make(map[string]float64, len(m.Touchpoints))
+	for _, t := range m.Journey() {
+		if _, ok := out[t.Name]; !ok {
+			out[t.Name] = t.Mean()
+		}
+	}
+	return out
 }
 
 // Goal returns the goal with id ("G2"), if there is one.

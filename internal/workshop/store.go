@@ -32,7 +32,8 @@ type ThreadRef struct {
 type Store interface {
 	// NewID reserves the next workshop id: W1, W2, ...
 	NewID(ctx context.Context) (string, error)
-	// Create stores a new workshop and indexes it by channel.
+	// Create stores a new workshop and indexes it by channel (and by its
+	// review's NextDue, as UpdateMeta does).
 	Create(ctx context.Context, m *Meta) error
 	// Load returns the workshop with all its inputs and scores.
 	Load(ctx context.Context, id string) (*Workshop, error)
@@ -42,6 +43,10 @@ type Store interface {
 	// Rev, unless the meta changed meanwhile, in which case it reloads and
 	// applies fn again. When fn returns an error nothing is saved and that
 	// error is returned.
+	//
+	// UpdateMeta keeps the due index (see Due) in step with the saved
+	// Review: a workshop whose review is active is indexed at its NextDue,
+	// any other is not indexed.
 	UpdateMeta(ctx context.Context, id string, fn func(*Meta) error) (*Meta, error)
 	// PutInput stores in under in.ID. It reports false, and changes nothing,
 	// when the same ID is stored with the same or a newer Version, or was
@@ -62,6 +67,12 @@ type Store interface {
 	// List returns the workshops of channel (every workshop when channel is
 	// ""), newest first.
 	List(ctx context.Context, channel string) ([]Summary, error)
+	// Due returns up to limit ids of workshops whose review reminder is due
+	// at or before until, earliest first. The index is a hint that may run
+	// early, never late: a caller reloads the meta and trusts
+	// Meta.Review.NextDue. Saving an unchanged meta (UpdateMeta with a
+	// function that changes nothing) re-indexes a workshop exactly.
+	Due(ctx context.Context, until time.Time, limit int) ([]string, error)
 	// Claim sets key for ttl if nobody holds it and reports whether this
 	// caller got it. Deduplication of events and of reminders rests on it.
 	Claim(ctx context.Context, key string, ttl time.Duration) (bool, error)

@@ -36,8 +36,10 @@ type Meta struct {
 	// threads (even an old one) lands in the right step.
 	Messages []StepMessage `json:"messages,omitempty"`
 	// Round counts review rounds; 0 is the first workshop.
-	Round  int    `json:"round,omitempty"`
-	Review Review `json:"review"`
+	Round int `json:"round,omitempty"`
+	// Rounds records when each review round (1, 2, ...) started.
+	Rounds []Version `json:"rounds,omitempty"`
+	Review Review    `json:"review"`
 	// Rev is bumped by every meta update; stores use it for compare-and-set.
 	Rev int64 `json:"rev"`
 }
