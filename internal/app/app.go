@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/journeybot/journeybot/internal/bolt"
 	"github.com/journeybot/journeybot/internal/config"
@@ -21,6 +22,7 @@ import (
 	"github.com/journeybot/journeybot/internal/engine"
 	"github.com/journeybot/journeybot/internal/export"
 	"github.com/journeybot/journeybot/internal/redis"
+	"github.com/journeybot/journeybot/internal/review"
 	"github.com/journeybot/journeybot/internal/workshop"
 	"github.com/journeybot/journeybot/prompts"
 )
@@ -45,6 +47,13 @@ type Env struct {
 	// Listening, when set, is told the address serve listens on (tests
 	// listen on port 0).
 	Listening func(addr string)
+
+	// now and reviewTick are test hooks: the clock of the engine and of
+	// the review scheduler (time.Now when nil), and how often the
+	// scheduler looks for due reminders (review.DefaultTick when zero), so
+	// tests make minutes pass in milliseconds.
+	now        func() time.Time
+	reviewTick time.Duration
 }
 
 const usage = `journeybot runs customer journey map workshops in Slack.
@@ -161,10 +170,19 @@ func runConsole(ctx context.Context, env Env, args []string) error {
 	defer store.Close()
 	printer := &console.Printer{Out: env.Stdout, Dir: *out}
 	eng := engine.New(engine.Config{
-		Store: store, Notifier: printer, Catalog: prompts.MustLoad(),
+		Store: store, Notifier: printer, Catalog: prompts.MustLoad(), Now: env.now,
 		DefaultLang: cfg.DefaultLang, Logger: log, Charts: newCharts(),
+		DefaultTZ: cfg.DefaultTZ, ReviewMinInterval: cfg.ReviewMinInterval,
 	})
-	s := &console.Session{Engine: eng, Printer: printer, User: *user, TZ: cfg.DefaultTZ.String(), Interactive: isTerminal(env.Stdin)}
+	s := &console.Session{Engine: eng, Printer: printer, User: *user, TZ: cfg.DefaultTZ.String(), Interactive: isTerminal(env.Stdin),
+		Tick: env.reviewTick,
+		Reminders: &review.Scheduler{
+			Store: store, Reminder: eng, Now: env.now, Logger: log.With("component", "review"),
+			// The console reminds its own workshops only: on a shared Redis,
+			// the bot's workshops are the bot's to remind in Slack.
+			Match: func(m *workshop.Meta) bool { return m.Channel == console.Channel },
+		},
+	}
 	if s.Interactive {
 		for _, p := range eng.Help(cfg.DefaultLang) {
 			fmt.Fprintln(env.Stdout, strings.ReplaceAll(p, "*", ""))

@@ -189,6 +189,9 @@ func TestConsoleScriptRedis(t *testing.T) {
 	_, local := playScript(t, nil, filepath.Join(t.TempDir(), "state.db"))
 	strip := func(d export.Document) export.Document {
 		d.CreatedAt = local.CreatedAt
+		for i := range d.Versions {
+			d.Versions[i].StartedAt = local.Versions[i].StartedAt
+		}
 		for i := range d.Touchpoints {
 			d.Touchpoints[i].Key = ""
 		}

@@ -13,7 +13,9 @@ import (
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/journeybot/journeybot/internal/config"
+	"github.com/journeybot/journeybot/internal/console"
 	"github.com/journeybot/journeybot/internal/engine"
+	"github.com/journeybot/journeybot/internal/review"
 	"github.com/journeybot/journeybot/internal/slack"
 	"github.com/journeybot/journeybot/internal/workshop"
 	"github.com/journeybot/journeybot/prompts"
@@ -61,8 +63,9 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	log.Info("connected to Slack", "team", auth.Team, "bot_user", auth.UserID, "socket_mode", cfg.SocketMode())
 
 	eng := engine.New(engine.Config{
-		Store: store, Notifier: &slack.Notifier{API: client}, Catalog: prompts.MustLoad(),
+		Store: store, Notifier: &slack.Notifier{API: client}, Catalog: prompts.MustLoad(), Now: env.now,
 		DefaultLang: cfg.DefaultLang, Logger: log.With("component", "engine"), Charts: newCharts(),
+		DefaultTZ: cfg.DefaultTZ, ReviewMinInterval: cfg.ReviewMinInterval,
 	})
 	bot := slack.New(slack.Config{
 		Engine: eng, API: client, SigningSecret: cfg.SigningSecret, BotUserID: auth.UserID,
@@ -83,6 +86,21 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	if env.Listening != nil {
 		env.Listening(ln.Addr().String())
 	}
+	// Review reminders: every replica runs a scheduler; the store's claims
+	// make each reminder go out once. It is stopped, and its reminder under
+	// way finished, before the store closes.
+	sched := &review.Scheduler{
+		Store: store, Reminder: eng, Now: env.now, Tick: env.reviewTick, Logger: log.With("component", "review"),
+		Match: func(m *workshop.Meta) bool { return m.Channel != console.Channel },
+	}
+	schedCtx, stopSched := context.WithCancel(ctx)
+	schedDone := make(chan struct{})
+	go func() {
+		defer close(schedDone)
+		sched.Run(schedCtx)
+	}()
+	defer func() { stopSched(); <-schedDone }()
+
 	errc := make(chan error, 2)
 	go func() {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {

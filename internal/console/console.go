@@ -181,12 +181,38 @@ type Session struct {
 	TZ   string
 	// Interactive shows a prompt before each line.
 	Interactive bool
+	// Reminders, when set, posts the review reminders that are due: once
+	// as the session starts, then every Tick while it runs, so a console
+	// left open prints them when they come due. A piped script ends at the
+	// end of its input, ticker or not.
+	Reminders Reminders
+	// Tick is how often Reminders runs (DefaultTick when zero).
+	Tick time.Duration
 }
+
+// Reminders runs the review reminders that are due; *review.Scheduler
+// implements it.
+type Reminders interface {
+	RunDue(ctx context.Context) (int, error)
+}
+
+// DefaultTick is how often a session checks for due review reminders.
+const DefaultTick = 30 * time.Second
 
 var asLine = regexp.MustCompile(`^(?i:as)\s+@?([^\s:]+)\s*:\s*(.*)$`)
 
 // Run reads in to its end (or until `quit`) and plays every line.
 func (s *Session) Run(ctx context.Context, in io.Reader) error {
+	if s.Reminders != nil {
+		s.remind(ctx)
+		tctx, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			s.tick(tctx)
+		}()
+		defer func() { stop(); <-done }()
+	}
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	s.prompt()
@@ -204,6 +230,36 @@ func (s *Session) Run(ctx context.Context, in io.Reader) error {
 		s.prompt()
 	}
 	return sc.Err()
+}
+
+// tick runs the due reminders every Tick until ctx ends.
+func (s *Session) tick(ctx context.Context) {
+	every := s.Tick
+	if every <= 0 {
+		every = DefaultTick
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if s.remind(ctx) > 0 {
+				// The reminder was printed over the prompt: show it again.
+				s.prompt()
+			}
+		}
+	}
+}
+
+// remind posts the reminders due now and says why when that fails.
+func (s *Session) remind(ctx context.Context) int {
+	n, err := s.Reminders.RunDue(ctx)
+	if err != nil && ctx.Err() == nil {
+		s.Printer.print("  (review reminders: " + err.Error() + ")\n")
+	}
+	return n
 }
 
 func (s *Session) prompt() {

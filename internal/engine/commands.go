@@ -590,8 +590,9 @@ func (e *Engine) Help(lang string) []string {
 	return []string{e.T(lang, "help.intro"), e.T(lang, "help.commands"), e.T(lang, "help.steps")}
 }
 
-// Press handles a click on a bot message's button (Next step, Summary).
-// The Add and Score buttons open forms, which adapters build themselves.
+// Press handles a click on a bot message's button (Next step, Summary, and
+// the review reminder's Start review, Snooze a week, Stop reminders). The
+// Add and Score buttons open forms, which adapters build themselves.
 func (e *Engine) Press(ctx context.Context, channel string, a Actor, actionID, value string) error {
 	id, _ := ParseActionValue(value)
 	w, err := e.store.Load(ctx, id)
@@ -603,6 +604,8 @@ func (e *Engine) Press(ctx context.Context, channel string, a Actor, actionID, v
 			err = e.Next(ctx, w, a, false)
 		case ActionSummary:
 			err = e.PostSummary(ctx, w)
+		case ActionReviewStart, ActionReviewSnooze, ActionReviewStop:
+			err = e.pressReview(ctx, w, a, actionID, value)
 		default:
 			err = problem("error.unknown_action")
 		}

@@ -122,6 +122,12 @@ type Config struct {
 	// Charts renders the emotion curve; without it, chart commands answer
 	// that charts are unavailable.
 	Charts ChartRenderer
+	// DefaultTZ is the zone reviews are scheduled in when the facilitator's
+	// is unknown (DEFAULT_TZ); UTC when nil.
+	DefaultTZ *time.Location
+	// ReviewMinInterval is the shortest gap a custom review schedule may
+	// have (REVIEW_MIN_INTERVAL); 24h when zero.
+	ReviewMinInterval time.Duration
 }
 
 // Engine applies commands, replies and forms to workshops.
@@ -134,6 +140,9 @@ type Engine struct {
 	log    *slog.Logger
 	charts ChartRenderer
 	clock  *tsClock
+
+	defaultTZ   *time.Location
+	minInterval time.Duration
 }
 
 // tsClock hands out strictly increasing timestamps; engines made by
@@ -154,6 +163,15 @@ func New(cfg Config) *Engine {
 		log:    cfg.Logger,
 		charts: cfg.Charts,
 		clock:  &tsClock{},
+
+		defaultTZ:   cfg.DefaultTZ,
+		minInterval: cfg.ReviewMinInterval,
+	}
+	if e.defaultTZ == nil {
+		e.defaultTZ = time.UTC
+	}
+	if e.minInterval <= 0 {
+		e.minInterval = 24 * time.Hour
 	}
 	if e.now == nil {
 		e.now = time.Now

@@ -60,6 +60,10 @@ func (e *Engine) curve(w *workshop.Workshop, m *workshop.Map) Curve {
 	for _, ph := range workshop.Phases {
 		c.Labels.Phases[ph] = e.T(lang, "phase."+string(ph))
 	}
+	if w.Round > 0 {
+		// In a review round, the version before it is drawn beside.
+		c.Previous = w.MapAt(w.Round - 1).Means()
+	}
 	return c
 }
 

@@ -51,6 +51,9 @@ func (e *Engine) stepMessage(m *workshop.Meta, s workshop.Step) Message {
 		Context: []string{e.T(lang, "step.context", "id", m.ID, "title", Escape(m.Title), "facilitator", Mention(m.Facilitator))},
 		Text:    title + " — " + Escape(m.Title),
 	}
+	if m.Round > 0 {
+		msg.Context = append(msg.Context, e.T(lang, "review.round_context", "round", m.Round))
+	}
 	v := actionValue(m.ID, s)
 	msg.Actions = append(msg.Actions, Action{ID: ActionAdd, Label: e.T(lang, "button.add"), Value: v})
 	if s == workshop.Touchpoints {
@@ -91,6 +94,9 @@ func (e *Engine) headerMessage(w *workshop.Workshop, m *workshop.Map) Message {
 		}
 		msg.Sections = append(msg.Sections, e.T(lang, "header.contributors", "count", len(people), "people", strings.Join(mentions, ", ")))
 	}
+	if w.Round > 0 {
+		msg.Sections = append(msg.Sections, e.roundLine(w))
+	}
 	if w.Review.Active() {
 		msg.Sections = append(msg.Sections, e.reviewLine(w))
 	}
@@ -106,6 +112,11 @@ func (e *Engine) reviewLine(w *workshop.Workshop) string {
 		next = e.dateTime(r.NextDue, r.TZ, w.Lang)
 	}
 	return e.T(w.Lang, "review.line", "cadence", e.cadenceName(w.Lang, r), "next", next)
+}
+
+// roundLine says which version of the map a workshop in review is at.
+func (e *Engine) roundLine(w *workshop.Workshop) string {
+	return e.T(w.Lang, "review.round_line", "round", w.Round, "date", e.date(w.Review.LastReview, w.Lang))
 }
 
 func (e *Engine) cadenceName(lang string, r workshop.Review) string {
@@ -319,6 +330,9 @@ func (e *Engine) statusSections(w *workshop.Workshop, m *workshop.Map) []string 
 		out = append(out, e.T(lang, "status.nobody"))
 	} else {
 		out = append(out, e.T(lang, "header.contributors", "count", len(people), "people", strings.Join(mentions, ", ")))
+	}
+	if w.Round > 0 {
+		out = append(out, e.roundLine(w))
 	}
 	if w.Review.Active() {
 		out = append(out, e.reviewLine(w))

@@ -1,12 +1,406 @@
 package engine
 
-import "context"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
 
-// cmdReview schedules review reminders. The scheduler arrives with the
-// reviews work (issue 5); until then the command says so plainly.
+	"github.com/journeybot/journeybot/internal/review"
+	"github.com/journeybot/journeybot/internal/workshop"
+)
+
+// Action IDs of the review reminder's buttons. Their Value is
+// "<workshop id> <occurrence unix seconds>".
+const (
+	ActionReviewStart  = "review_start"
+	ActionReviewSnooze = "review_snooze"
+	ActionReviewStop   = "review_stop"
+)
+
+// SnoozeDays is how far Snooze a week moves the next reminder.
+const SnoozeDays = 7
+
+// maxReminderItems bounds the touchpoints and changes a reminder lists.
+const maxReminderItems = 10
+
+// cadenceWords maps what may follow `/journey review` to a cadence.
+var cadenceWords = map[string]string{
+	"monthly": workshop.CadenceMonthly, "mensuel": workshop.CadenceMonthly, "mensuelle": workshop.CadenceMonthly,
+	"quarterly": workshop.CadenceQuarterly, "trimestriel": workshop.CadenceQuarterly, "trimestrielle": workshop.CadenceQuarterly,
+	"off": workshop.CadenceOff, "stop": workshop.CadenceOff, "arrêt": workshop.CadenceOff, "arret": workshop.CadenceOff, "non": workshop.CadenceOff,
+}
+
+// mayReview checks that the actor may change w's review schedule: the
+// facilitator or an admin, even once the workshop is closed, since reviews
+// go on after it.
+func (e *Engine) mayReview(w *workshop.Workshop, a Actor, action string) error {
+	if !w.IsFacilitator(a.ID) && !a.Admin {
+		return problem("error.not_facilitator", "action", action, "facilitator", Mention(w.Facilitator))
+	}
+	return nil
+}
+
+// zone is the time zone reviews of w are scheduled in: the facilitator's
+// Slack zone, else DEFAULT_TZ.
+func (e *Engine) zone(w *workshop.Workshop) *time.Location {
+	if w.FacilitatorTZ != "" {
+		if loc, err := review.LoadZone(w.FacilitatorTZ); err == nil {
+			return loc
+		}
+	}
+	return e.defaultTZ
+}
+
+// cmdReview schedules review reminders: `/journey review monthly`,
+// `quarterly`, `off` or a five-field cron spec; alone, it shows the
+// schedule.
 func (e *Engine) cmdReview(ctx context.Context, c *call) error {
-	if _, err := e.workshop(ctx, c); err != nil {
+	w, err := e.workshop(ctx, c)
+	if err != nil {
 		return err
 	}
-	return problem("error.review_unavailable")
+	lang := w.Lang
+	if len(c.args) == 0 {
+		line := e.T(lang, "review.none")
+		if w.Review.Active() {
+			line = e.reviewLine(w)
+		}
+		return e.answer(ctx, c, KindAnswer, line, e.T(lang, "review.usage"))
+	}
+	if err := e.mayReview(w, c.Actor, e.T(lang, "action.review")); err != nil {
+		return err
+	}
+	spec := strings.TrimSpace(strings.Join(c.args, " "))
+	cadence, named := cadenceWords[strings.ToLower(spec)]
+	if !named {
+		cadence = workshop.CadenceCustom
+	}
+	if cadence == workshop.CadenceOff {
+		return e.stopReview(ctx, w, c.Actor)
+	}
+	loc := e.zone(w)
+	sched, err := review.New(cadence, spec, loc)
+	if err != nil {
+		return e.specProblem(lang, spec, err)
+	}
+	now := e.now()
+	if cadence == workshop.CadenceCustom {
+		if err := sched.Check(now, e.minInterval); err != nil {
+			return e.specProblem(lang, spec, err)
+		}
+	} else {
+		spec = map[string]string{workshop.CadenceMonthly: review.MonthlySpec, workshop.CadenceQuarterly: review.QuarterlySpec}[cadence]
+	}
+	next := sched.NextN(now, 3)
+	meta, err := e.store.UpdateMeta(ctx, w.ID, func(m *workshop.Meta) error {
+		m.Review.Cadence, m.Review.Spec, m.Review.TZ, m.Review.NextDue = cadence, spec, loc.String(), next[0]
+		m.Review.Record(workshop.ReviewEvent{At: now.UTC(), By: c.Actor.ID, Action: workshop.ReviewScheduled, Cadence: cadence, NextDue: next[0]})
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("schedule reviews of %s: %w", w.ID, err)
+	}
+	w.Meta = *meta
+	e.refreshHeader(ctx, w, w.Map())
+	dates := make([]string, len(next))
+	for i, t := range next {
+		dates[i] = e.dateTime(t, loc.String(), lang)
+	}
+	return e.announce(ctx, w, e.T(lang, "review.scheduled", "user", Mention(c.Actor.ID), "title", Escape(w.Title),
+		"cadence", e.cadenceName(lang, w.Review), "tz", loc.String(), "dates", strings.Join(dates, " · ")))
+}
+
+// specProblem says what is wrong with a schedule the facilitator gave.
+func (e *Engine) specProblem(lang, spec string, err error) error {
+	var se *review.SpecError
+	var ie *review.IntervalError
+	switch {
+	case errors.As(err, &se) && se.Detail == "":
+		return problem("error.review_fields", "spec", Escape(spec), "count", se.Fields)
+	case errors.As(err, &se):
+		return problem("error.review_spec", "spec", Escape(spec), "detail", Escape(se.Detail))
+	case errors.Is(err, review.ErrNever):
+		return problem("error.review_never", "spec", Escape(spec))
+	case errors.As(err, &ie):
+		return problem("error.review_too_often", "spec", Escape(spec), "gap", e.duration(lang, ie.Gap),
+			"min", e.duration(lang, ie.Min), "first", e.dateTime(ie.First, ie.First.Location().String(), lang),
+			"second", e.dateTime(ie.Second, ie.Second.Location().String(), lang))
+	}
+	return fmt.Errorf("schedule %q: %w", spec, err)
+}
+
+// Remind posts the review reminder of workshop id for occurrence in its
+// channel. The review scheduler calls it once per occurrence; late says
+// the reminder comes after a downtime.
+func (e *Engine) Remind(ctx context.Context, id string, occurrence time.Time, late bool) error {
+	w, err := e.store.Load(ctx, id)
+	if err != nil {
+		return fmt.Errorf("load workshop %s: %w", id, err)
+	}
+	if _, err := e.notify.Post(ctx, e.reminderMessage(w, occurrence, late)); err != nil {
+		return fmt.Errorf("post review reminder of %s: %w", id, err)
+	}
+	return nil
+}
+
+// reminderMessage asks the team to review the map: how long since the last
+// review, the touchpoints that hurt, the changes past their due date.
+func (e *Engine) reminderMessage(w *workshop.Workshop, occurrence time.Time, late bool) Message {
+	lang, tz := w.Lang, w.Review.TZ
+	m := w.Map()
+	now := e.now()
+	title := e.T(lang, "reminder.title", "title", Escape(w.Title))
+	text := e.T(lang, "reminder.text", "title", Escape(w.Title))
+	if late {
+		title = e.T(lang, "reminder.late_title", "title", Escape(w.Title))
+		text = e.T(lang, "reminder.late_text", "title", Escape(w.Title))
+	}
+	msg := Message{Channel: w.Channel, Kind: KindReminder, Workshop: w.ID, Title: title, Text: text}
+
+	var since string
+	if w.Review.LastReview.IsZero() {
+		since = e.T(lang, "reminder.never", "date", e.date(w.CreatedAt, lang), "ago", e.duration(lang, now.Sub(w.CreatedAt)))
+	} else {
+		since = e.T(lang, "reminder.since", "date", e.date(w.Review.LastReview, lang), "ago", e.duration(lang, now.Sub(w.Review.LastReview)), "round", w.Round)
+	}
+	intro := e.T(lang, "reminder.intro", "title", Escape(w.Title)) + "\n" + since
+	if late {
+		intro = e.T(lang, "reminder.late", "date", e.dateTime(occurrence, tz, lang)) + "\n" + intro
+	}
+	msg.Sections = append(msg.Sections, intro)
+
+	var negative []workshop.Touchpoint
+	for _, t := range m.Touchpoints {
+		if t.Mean() < 0 {
+			negative = append(negative, t)
+		}
+	}
+	slices.SortStableFunc(negative, func(a, b workshop.Touchpoint) int {
+		switch {
+		case a.Mean() < b.Mean():
+			return -1
+		case a.Mean() > b.Mean():
+			return 1
+		}
+		return 0
+	})
+	if len(negative) == 0 {
+		msg.Sections = append(msg.Sections, e.T(lang, "reminder.negative_none"))
+	} else {
+		lines := []string{e.T(lang, "reminder.negative_title", "count", len(negative))}
+		for _, t := range negative[:min(len(negative), maxReminderItems)] {
+			lines = append(lines, fmt.Sprintf("• `%s` %s *%s* %s", t.ID, workshop.Emoji(t.Mean()), Escape(t.Name),
+				e.T(lang, "touchpoint.mean", "mean", workshop.FormatScore(t.Mean()), "count", len(t.Scores))))
+		}
+		if n := len(negative) - maxReminderItems; n > 0 {
+			lines = append(lines, e.T(lang, "reminder.more", "count", n))
+		}
+		msg.Sections = append(msg.Sections, strings.Join(lines, "\n"))
+	}
+
+	loc, err := review.LoadZone(tz)
+	if err != nil {
+		loc = e.defaultTZ
+	}
+	today := now.In(loc).Format("2006-01-02")
+	var overdue []workshop.Change
+	for _, c := range m.Changes {
+		if c.Due != "" && c.Due < today {
+			overdue = append(overdue, c)
+		}
+	}
+	if len(overdue) == 0 {
+		msg.Sections = append(msg.Sections, e.T(lang, "reminder.overdue_none"))
+	} else {
+		lines := []string{e.T(lang, "reminder.overdue_title", "count", len(overdue))}
+		for _, c := range overdue[:min(len(overdue), maxReminderItems)] {
+			line := "• " + Escape(c.Text)
+			if c.Owner != "" {
+				line += " — " + Escape(c.Owner)
+			}
+			lines = append(lines, line+" — "+e.T(lang, "change.overdue", "date", c.Due))
+		}
+		if n := len(overdue) - maxReminderItems; n > 0 {
+			lines = append(lines, e.T(lang, "reminder.more", "count", n))
+		}
+		msg.Sections = append(msg.Sections, strings.Join(lines, "\n"))
+	}
+
+	next := "—"
+	if s, err := review.Parse(w.Review); err == nil {
+		if t := s.Next(latest(occurrence, now)); !t.IsZero() {
+			next = e.dateTime(t, tz, lang)
+		}
+	}
+	msg.Context = []string{e.T(lang, "reminder.context", "id", w.ID, "cadence", e.cadenceName(lang, w.Review), "next", next, "facilitator", Mention(w.Facilitator))}
+	v := w.ID + " " + strconv.FormatInt(occurrence.Unix(), 10)
+	msg.Actions = []Action{
+		{ID: ActionReviewStart, Label: e.T(lang, "button.review_start"), Value: v, Style: "primary"},
+		{ID: ActionReviewSnooze, Label: e.T(lang, "button.review_snooze"), Value: v},
+		{ID: ActionReviewStop, Label: e.T(lang, "button.review_stop"), Value: v, Style: "danger"},
+	}
+	return msg
+}
+
+// parseReviewValue reads a reminder button's value: the workshop and the
+// occurrence reminded (zero when absent).
+func parseReviewValue(v string) (id string, occurrence time.Time) {
+	id, rest, _ := strings.Cut(v, " ")
+	if n, err := strconv.ParseInt(strings.TrimSpace(rest), 10, 64); err == nil {
+		occurrence = time.Unix(n, 0).UTC()
+	}
+	return id, occurrence
+}
+
+// pressReview handles the buttons of a review reminder.
+func (e *Engine) pressReview(ctx context.Context, w *workshop.Workshop, a Actor, actionID, value string) error {
+	_, occurrence := parseReviewValue(value)
+	switch actionID {
+	case ActionReviewStart:
+		return e.StartReview(ctx, w, a, occurrence)
+	case ActionReviewSnooze:
+		return e.snoozeReview(ctx, w, a)
+	default:
+		return e.stopReview(ctx, w, a)
+	}
+}
+
+// StartReview opens review round Round+1: a new version of the map. The
+// touchpoints and iterate steps get new messages whose threads collect the
+// round's input; scores given now belong to the round, and each
+// participant's earlier score stands until they change it. A closed
+// workshop is re-opened for the review. Anyone may start a review; when
+// the button of a reminder is pressed twice (two people at once), since
+// says which reminder it was, and only the first press starts a round.
+func (e *Engine) StartReview(ctx context.Context, w *workshop.Workshop, a Actor, since time.Time) error {
+	now := e.now().UTC()
+	meta, err := e.store.UpdateMeta(ctx, w.ID, func(m *workshop.Meta) error {
+		if !since.IsZero() && !m.Review.LastReview.IsZero() && !m.Review.LastReview.Before(since) {
+			by := ""
+			if n := len(m.Rounds); n > 0 {
+				by = m.Rounds[n-1].StartedBy
+			}
+			return problem("review.already_started", "round", m.Round, "user", Mention(by), "date", e.dateTime(m.Review.LastReview, m.Review.TZ, m.Lang))
+		}
+		m.Round++
+		m.Rounds = append(m.Rounds, workshop.Version{Round: m.Round, StartedAt: now, StartedBy: a.ID})
+		m.Review.LastReview = now
+		m.Review.Record(workshop.ReviewEvent{At: now, By: a.ID, Action: workshop.ReviewStarted, Round: m.Round})
+		m.ClosedAt = time.Time{}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	w.Meta = *meta
+	if err := e.announce(ctx, w, e.T(w.Lang, "review.started", "user", Mention(a.ID), "round", w.Round, "title", Escape(w.Title))); err != nil {
+		return err
+	}
+	for _, step := range []workshop.Step{workshop.Touchpoints, workshop.Iterate} {
+		if err := e.postStep(ctx, w, step); err != nil {
+			return err
+		}
+	}
+	// Where this review starts: the version just finished, beside the one
+	// before it, in the new touchpoints thread.
+	prev := *w
+	prev.Round = w.Round - 1
+	if pm := prev.Map(); e.charts != nil && len(pm.Touchpoints) > 0 {
+		f, err := e.chartFile(ctx, &prev, pm)
+		if err == nil {
+			f.Comment = e.T(w.Lang, "review.chart", "version", prev.Round)
+			err = e.notify.Upload(ctx, f)
+		}
+		if err != nil {
+			e.log.WarnContext(ctx, "post review chart", "workshop", w.ID, "err", err)
+		}
+	}
+	e.refreshHeader(ctx, w, w.Map())
+	return nil
+}
+
+// snoozeReview moves the next reminder a week later (seven days on the
+// schedule's calendar, so 09:00 stays 09:00 across a DST change).
+func (e *Engine) snoozeReview(ctx context.Context, w *workshop.Workshop, a Actor) error {
+	if err := e.mayReview(w, a, e.T(w.Lang, "action.review_snooze")); err != nil {
+		return err
+	}
+	now := e.now().UTC()
+	meta, err := e.store.UpdateMeta(ctx, w.ID, func(m *workshop.Meta) error {
+		r := &m.Review
+		if !r.Active() || r.NextDue.IsZero() {
+			return problem("error.review_not_active", "title", Escape(m.Title))
+		}
+		loc, err := review.LoadZone(r.TZ)
+		if err != nil {
+			loc = time.UTC
+		}
+		r.NextDue = r.NextDue.In(loc).AddDate(0, 0, SnoozeDays).UTC()
+		r.Record(workshop.ReviewEvent{At: now, By: a.ID, Action: workshop.ReviewSnoozed, Cadence: r.Cadence, NextDue: r.NextDue})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	w.Meta = *meta
+	e.refreshHeader(ctx, w, w.Map())
+	return e.announce(ctx, w, e.T(w.Lang, "review.snoozed", "user", Mention(a.ID), "title", Escape(w.Title),
+		"next", e.dateTime(w.Review.NextDue, w.Review.TZ, w.Lang)))
+}
+
+// stopReview turns reminders off (the Stop reminders button and
+// `/journey review off`).
+func (e *Engine) stopReview(ctx context.Context, w *workshop.Workshop, a Actor) error {
+	if err := e.mayReview(w, a, e.T(w.Lang, "action.review_stop")); err != nil {
+		return err
+	}
+	now := e.now().UTC()
+	meta, err := e.store.UpdateMeta(ctx, w.ID, func(m *workshop.Meta) error {
+		r := &m.Review
+		if !r.Active() {
+			return problem("error.review_already_off", "title", Escape(m.Title))
+		}
+		r.Cadence, r.Spec, r.NextDue = workshop.CadenceOff, "", time.Time{}
+		r.Record(workshop.ReviewEvent{At: now, By: a.ID, Action: workshop.ReviewStopped, Cadence: workshop.CadenceOff})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	w.Meta = *meta
+	e.refreshHeader(ctx, w, w.Map())
+	return e.announce(ctx, w, e.T(w.Lang, "review.stopped", "user", Mention(a.ID), "title", Escape(w.Title)))
+}
+
+// duration says how long d is in words, in the largest unit that reads
+// naturally: minutes, hours, days, months, years.
+func (e *Engine) duration(lang string, d time.Duration) string {
+	d = max(d, 0)
+	unit, n := "minute", int(d/time.Minute)
+	switch {
+	case d >= 2*365*24*time.Hour:
+		unit, n = "year", int(d/(365*24*time.Hour))
+	case d >= 60*24*time.Hour:
+		unit, n = "month", int(d/(30*24*time.Hour))
+	case d >= 48*time.Hour:
+		unit, n = "day", int(d/(24*time.Hour))
+	case d >= time.Hour:
+		unit, n = "hour", int(d/time.Hour)
+	}
+	form := "other"
+	if n == 1 || (lang == workshop.LangFR && n == 0) {
+		form = "one"
+	}
+	return e.T(lang, "duration."+unit+"."+form, "n", n)
+}
+
+func latest(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }

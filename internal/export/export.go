@@ -83,7 +83,10 @@ type Document struct {
 	Tests       []workshop.TestResult `json:"tests"`
 	Changes     []workshop.Change     `json:"changes"`
 	Review      Review                `json:"review"`
-	Inputs      []Input               `json:"inputs"`
+	// Versions lists every version of the map: round 0, the first
+	// workshop, then one per review round, each with its touchpoint scores.
+	Versions []Version `json:"versions"`
+	Inputs   []Input   `json:"inputs"`
 }
 
 // Touchpoint is a touchpoint with its team mean and spread.
@@ -101,6 +104,28 @@ type Review struct {
 	TZ         string     `json:"tz"`
 	NextDue    *time.Time `json:"next_due"`
 	LastReview *time.Time `json:"last_review"`
+	// LastReminder is the occurrence of the latest reminder posted.
+	LastReminder *time.Time `json:"last_reminder"`
+	// History lists the schedule's changes (scheduled, snoozed, stopped)
+	// and the review rounds started, oldest first.
+	History []workshop.ReviewEvent `json:"history"`
+}
+
+// Version is one version of the map with the touchpoints as they stood.
+type Version struct {
+	Round       int                 `json:"round"`
+	StartedAt   time.Time           `json:"started_at"`
+	StartedBy   string              `json:"started_by"`
+	Touchpoints []VersionTouchpoint `json:"touchpoints"`
+}
+
+// VersionTouchpoint is a touchpoint's team score in one version. IDs
+// number the touchpoints of that version; names match them across versions.
+type VersionTouchpoint struct {
+	ID     string         `json:"id"`
+	Name   string         `json:"name"`
+	Mean   float64        `json:"mean"`
+	Scores map[string]int `json:"scores"`
 }
 
 // Input is one raw reply, as collected.
@@ -132,7 +157,19 @@ func Doc(w *workshop.Workshop, m *workshop.Map) Document {
 		Review: Review{
 			Cadence: cmp.Or(w.Review.Cadence, workshop.CadenceOff), Spec: w.Review.Spec, TZ: w.Review.TZ,
 			NextDue: timePtr(w.Review.NextDue), LastReview: timePtr(w.Review.LastReview),
+			LastReminder: timePtr(w.Review.LastReminder), History: nonNil(w.Review.History),
 		},
+	}
+	for _, v := range w.Versions() {
+		vm := m
+		if v.Round != w.Round {
+			vm = w.MapAt(v.Round)
+		}
+		ver := Version{Round: v.Round, StartedAt: v.StartedAt, StartedBy: v.StartedBy, Touchpoints: []VersionTouchpoint{}}
+		for _, t := range vm.Touchpoints {
+			ver.Touchpoints = append(ver.Touchpoints, VersionTouchpoint{ID: t.ID, Name: t.Name, Mean: round1(t.Mean()), Scores: t.Scores})
+		}
+		d.Versions = append(d.Versions, ver)
 	}
 	if d.Scope.Notes == nil {
 		d.Scope.Notes = []string{}

@@ -178,6 +178,12 @@ func writeMD(out io.Writer, w *workshop.Workshop, m *workshop.Map, opt Options) 
 	} else {
 		p("%s\n", T("review.none"))
 	}
+	if vs := w.Versions(); len(vs) > 1 {
+		p("\n")
+		for _, v := range vs[1:] {
+			p("- %s\n", T("export.version", "round", v.Round, "date", v.StartedAt.UTC().Format("2006-01-02"), "user", who(v.StartedBy)))
+		}
+	}
 	return b.Flush()
 }
 

@@ -510,8 +510,9 @@ func TestRateLimitedPostsAreRetried(t *testing.T) {
 	h := newHarness(t)
 	h.fake.RateLimit("chat.postMessage", 1, 1)
 	h.command("U1", "start Checkout")
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) && len(h.fake.Messages("C1")) < 2 {
+	// Wait until the step message is posted and recorded.
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) && h.meta().StepTS(workshop.Goals) == "" {
 		time.Sleep(20 * time.Millisecond)
 	}
 	var limited, ok int
