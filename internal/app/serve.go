@@ -15,6 +15,7 @@ import (
 	"github.com/journeybot/journeybot/internal/config"
 	"github.com/journeybot/journeybot/internal/console"
 	"github.com/journeybot/journeybot/internal/engine"
+	"github.com/journeybot/journeybot/internal/metrics"
 	"github.com/journeybot/journeybot/internal/review"
 	"github.com/journeybot/journeybot/internal/slack"
 	"github.com/journeybot/journeybot/internal/workshop"
@@ -38,17 +39,19 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	log := newLogger(cfg, env.Stderr, cfg.LogLevel)
-	store, err := openStore(ctx, cfg, *state, log)
+	raw, err := openStore(ctx, cfg, *state, log)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer raw.Close()
+	m := metrics.New(func(ctx context.Context) (int, error) { return countOpen(ctx, raw) })
+	store := m.Store(raw)
 
 	opts := []goslack.Option{
 		goslack.OptionAPIURL(cfg.APIURL),
 		// Honour 429 Retry-After rather than failing a post.
 		goslack.OptionRetry(3),
-		goslack.OptionHTTPClient(&http.Client{Timeout: 30 * time.Second}),
+		goslack.OptionHTTPClient(&http.Client{Timeout: 30 * time.Second, Transport: m.Transport(nil)}),
 	}
 	if cfg.SocketMode() {
 		opts = append(opts, goslack.OptionAppLevelToken(cfg.AppToken))
@@ -69,13 +72,14 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	})
 	bot := slack.New(slack.Config{
 		Engine: eng, API: client, SigningSecret: cfg.SigningSecret, BotUserID: auth.UserID,
-		Logger: log.With("component", "slack"),
+		Logger: log.With("component", "slack"), Observe: m.Request,
 	})
 
 	mux := http.NewServeMux()
-	routes(mux, store)
+	routes(mux, store, log)
+	mux.Handle("GET /metrics", m.Handler())
 	if !cfg.SocketMode() {
-		bot.Routes(mux)
+		bot.Routes(mux, m.Time)
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -91,7 +95,8 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	// way finished, before the store closes.
 	sched := &review.Scheduler{
 		Store: store, Reminder: eng, Now: env.now, Tick: env.reviewTick, Logger: log.With("component", "review"),
-		Match: func(m *workshop.Meta) bool { return m.Channel != console.Channel },
+		Match:   func(m *workshop.Meta) bool { return m.Channel != console.Channel },
+		Observe: m.Reminder,
 	}
 	schedCtx, stopSched := context.WithCancel(ctx)
 	schedDone := make(chan struct{})
@@ -137,8 +142,20 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	return runErr
 }
 
+// countOpen counts the workshops not closed, for the open-workshops gauge.
+func countOpen(ctx context.Context, store workshop.Store) (int, error) {
+	list, err := store.List(ctx, "")
+	n := 0
+	for _, s := range list {
+		if !s.Closed {
+			n++
+		}
+	}
+	return n, err
+}
+
 // routes registers the routes every mode serves: liveness and readiness.
-func routes(mux *http.ServeMux, store workshop.Store) {
+func routes(mux *http.ServeMux, store workshop.Store, log *slog.Logger) {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Write([]byte("ok\n"))
 	})
@@ -146,7 +163,7 @@ func routes(mux *http.ServeMux, store workshop.Store) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		if err := store.Ping(ctx); err != nil {
-			slog.WarnContext(ctx, "not ready", "err", err)
+			log.WarnContext(ctx, "not ready", "err", err)
 			http.Error(w, "store unreachable", http.StatusServiceUnavailable)
 			return
 		}

@@ -333,3 +333,47 @@ func TestServeHealth(t *testing.T) {
 		}
 	}
 }
+
+func TestServeMetrics(t *testing.T) {
+	fake := fakeslack.New()
+	defer fake.Close()
+	s := startServe(t, fake, serveEnv(t, fake))
+	s.command("U1", "start Metrics")
+	step := s.waitTopLevel(2)
+	ts := s.reply("U2", step, "Why do people leave?")
+	s.waitReaction(ts)
+	// A duplicate delivery, a forged request and an oversized one.
+	body, _ := json.Marshal(map[string]any{"type": "event_callback", "event_id": "Ev" + ts, "event": map[string]any{
+		"type": "message", "channel": "C1", "user": "U2", "text": "Why do people leave?", "ts": ts, "thread_ts": step}})
+	s.signed("/slack/events", body, "application/json", nil)
+	resp, err := http.Post("http://"+s.addr+"/slack/events", "application/json", strings.NewReader(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	s.signed("/slack/events", bytes.Repeat([]byte("x"), 2<<20), "application/json", nil)
+
+	resp, err = http.Get("http://" + s.addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`journeybot_requests_total{outcome="accepted",route="commands"} 1`,
+		`journeybot_requests_total{outcome="accepted",route="events"} 1`,
+		`journeybot_requests_total{outcome="duplicate",route="events"} 1`,
+		`journeybot_requests_total{outcome="bad_signature",route="events"} 1`,
+		`journeybot_requests_total{outcome="too_large",route="events"} 1`,
+		`journeybot_request_duration_seconds_count{route="events"} 4`,
+		`journeybot_slack_api_calls_total{method="chat.postMessage",status="200"}`,
+		`journeybot_slack_api_calls_total{method="reactions.add",status="200"} 1`,
+		`journeybot_workshops_open 1`,
+		`journeybot_reminders_total{result="posted"} 0`,
+		`journeybot_store_errors_total`,
+	} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}

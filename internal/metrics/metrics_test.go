@@ -90,9 +90,9 @@ func TestStoreErrorsAreCounted(t *testing.T) {
 			t.Errorf("metrics lack %s:\n%s", want, out)
 		}
 	}
-	for _, not := range []string{`op="load"`, `op="update_meta"`} {
-		if strings.Contains(out, not) {
-			t.Errorf("an answer was counted as a store error: %s", not)
+	for _, zero := range []string{`journeybot_store_errors_total{op="load"} 0`, `journeybot_store_errors_total{op="update_meta"} 0`} {
+		if !strings.Contains(out, zero) {
+			t.Errorf("an answer was counted as a store error: want %s", zero)
 		}
 	}
 }

@@ -10,7 +10,14 @@ import (
 
 // Store counts the failures of a store's operations. Methods it does not
 // list pass through uncounted (the embedded Store).
-func (m *Metrics) Store(s workshop.Store) workshop.Store { return &store{Store: s, m: m} }
+func (m *Metrics) Store(s workshop.Store) workshop.Store {
+	// Known operations start at zero, so a rate() alert sees them at once.
+	for _, op := range []string{"new_id", "create", "load", "load_meta", "update_meta", "put_input", "delete_input",
+		"put_score", "bind_thread", "thread", "list", "claim", "due", "ping"} {
+		m.storeErrors.WithLabelValues(op)
+	}
+	return &store{Store: s, m: m}
+}
 
 type store struct {
 	workshop.Store

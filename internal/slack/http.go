@@ -14,11 +14,15 @@ import (
 // before it is read further.
 const MaxBody = 1 << 20
 
-// Routes registers the Slack endpoints on mux.
-func (b *Bot) Routes(mux *http.ServeMux) {
-	mux.HandleFunc("POST /slack/events", b.handleEvents)
-	mux.HandleFunc("POST /slack/commands", b.handleCommands)
-	mux.HandleFunc("POST /slack/interactions", b.handleInteractions)
+// Routes registers the Slack endpoints on mux. wrap, when not nil, wraps
+// each handler with its route name (metrics time them).
+func (b *Bot) Routes(mux *http.ServeMux, wrap func(route string, h http.Handler) http.Handler) {
+	if wrap == nil {
+		wrap = func(_ string, h http.Handler) http.Handler { return h }
+	}
+	mux.Handle("POST /slack/events", wrap("events", http.HandlerFunc(b.handleEvents)))
+	mux.Handle("POST /slack/commands", wrap("commands", http.HandlerFunc(b.handleCommands)))
+	mux.Handle("POST /slack/interactions", wrap("interactions", http.HandlerFunc(b.handleInteractions)))
 }
 
 // verify reads the body (at most MaxBody) and checks Slack's signature and

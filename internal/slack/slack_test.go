@@ -49,7 +49,7 @@ func newHarness(t *testing.T) *harness {
 	eng := engine.New(engine.Config{Store: store, Notifier: &slack.Notifier{API: client}, Catalog: prompts.MustLoad()})
 	bot := slack.New(slack.Config{Engine: eng, API: client, SigningSecret: secret, BotUserID: fakeslack.BotUserID, HeaderDelay: 50 * time.Millisecond})
 	mux := http.NewServeMux()
-	bot.Routes(mux)
+	bot.Routes(mux, nil)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(func() {
 		srv.Close()
