@@ -214,11 +214,7 @@ func runExport(ctx context.Context, env Env, args []string) error {
 		fmt.Fprintln(env.Stderr, "journeybot export: -workshop ID is required and -format must be md, csv or json")
 		return ErrUsage
 	}
-	cfg, err := config.Load(env.Getenv)
-	if err != nil {
-		return err
-	}
-	store, err := openStore(ctx, cfg, *state, newLogger(cfg, env.Stderr, max(cfg.LogLevel, slog.LevelWarn)))
+	cfg, store, err := quietStore(ctx, env, *state)
 	if err != nil {
 		return err
 	}
@@ -257,6 +253,20 @@ func runExport(ctx context.Context, env Env, args []string) error {
 	return nil
 }
 
+// quietStore reads the configuration and opens the store for a command
+// whose output is data: only warnings go to stderr.
+func quietStore(ctx context.Context, env Env, state string) (*config.Config, workshop.Store, error) {
+	cfg, err := config.Load(env.Getenv)
+	if err != nil {
+		return nil, nil, err
+	}
+	store, err := openStore(ctx, cfg, state, newLogger(cfg, env.Stderr, max(cfg.LogLevel, slog.LevelWarn)))
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, store, nil
+}
+
 func runList(ctx context.Context, env Env, args []string) error {
 	fs := newFlags("list", env)
 	state := fs.String("state", DefaultState, "embedded store file (ignored when REDIS_URL is set)")
@@ -268,11 +278,7 @@ func runList(ctx context.Context, env Env, args []string) error {
 		fmt.Fprintln(env.Stderr, "journeybot list: -format must be text or json")
 		return ErrUsage
 	}
-	cfg, err := config.Load(env.Getenv)
-	if err != nil {
-		return err
-	}
-	store, err := openStore(ctx, cfg, *state, newLogger(cfg, env.Stderr, max(cfg.LogLevel, slog.LevelWarn)))
+	_, store, err := quietStore(ctx, env, *state)
 	if err != nil {
 		return err
 	}
