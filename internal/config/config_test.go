@@ -1,0 +1,72 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestDefaults(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.APIURL != DefaultAPIURL || c.Addr != ":3000" || c.DefaultLang != "en" || c.DefaultTZ.String() != "UTC" ||
+		c.LogFormat != "json" || c.ReviewMinInterval != 24*time.Hour || c.UsesRedis() || c.SocketMode() || c.RedisPrefix != "journeybot" {
+		t.Errorf("defaults %+v", c)
+	}
+}
+
+func TestProblems(t *testing.T) {
+	tests := []struct {
+		name  string
+		env   map[string]string
+		serve bool
+		want  []string // variable names the error must name; none for valid
+	}{
+		{"valid http", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}, true, nil},
+		{"valid socket", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}, true, nil},
+		{"serve needs tokens", nil, true, []string{"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"}},
+		{"wrong token kinds", map[string]string{"SLACK_BOT_TOKEN": "xapp-1", "SLACK_APP_TOKEN": "xoxb-1"}, true, []string{"SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"}},
+		{"all at once", map[string]string{"DEFAULT_LANG": "de", "DEFAULT_TZ": "Paris", "LOG_LEVEL": "loud", "LOG_FORMAT": "xml",
+			"REVIEW_MIN_INTERVAL": "soon", "SLACK_API_URL": "ftp://x", "REDIS_URL": "http://x"}, false,
+			[]string{"DEFAULT_LANG", "DEFAULT_TZ", "LOG_LEVEL", "LOG_FORMAT", "REVIEW_MIN_INTERVAL", "SLACK_API_URL", "REDIS_URL"}},
+		{"both redis settings", map[string]string{"REDIS_URL": "redis://x:6379", "REDIS_ADDRS": "a:1,b:2"}, false, []string{"REDIS_URL and REDIS_ADDRS"}},
+		{"master without sentinels", map[string]string{"REDIS_MASTER_NAME": "m"}, false, []string{"REDIS_MASTER_NAME"}},
+		{"interval under a minute", map[string]string{"REVIEW_MIN_INTERVAL": "30s"}, false, []string{"REVIEW_MIN_INTERVAL"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(env(tt.env))
+			if tt.serve {
+				err = Merge(err, c.ForServe())
+			}
+			if len(tt.want) == 0 {
+				if err != nil {
+					t.Fatalf("unexpected error: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not name %s", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestAPIURLGetsItsSlash(t *testing.T) {
+	c, err := Load(env(map[string]string{"SLACK_API_URL": "http://127.0.0.1:9/api", "REDIS_ADDRS": " a:1 , b:2 ,"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.APIURL != "http://127.0.0.1:9/api/" || len(c.RedisAddrs) != 2 || c.RedisAddrs[1] != "b:2" {
+		t.Errorf("APIURL %q addrs %q", c.APIURL, c.RedisAddrs)
+	}
+}
