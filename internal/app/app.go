@@ -168,9 +168,10 @@ func runConsole(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer store.Close()
-	printer := &console.Printer{Out: env.Stdout, Dir: *out}
+	cat := prompts.MustLoad()
+	printer := &console.Printer{Out: env.Stdout, Dir: *out, T: func(k string, a ...any) string { return cat.T(cfg.DefaultLang, k, a...) }}
 	eng := engine.New(engine.Config{
-		Store: store, Notifier: printer, Catalog: prompts.MustLoad(), Now: env.now,
+		Store: store, Notifier: printer, Catalog: cat, Now: env.now,
 		DefaultLang: cfg.DefaultLang, Logger: log, Charts: newCharts(),
 		DefaultTZ: cfg.DefaultTZ, ReviewMinInterval: cfg.ReviewMinInterval,
 	})
@@ -187,7 +188,7 @@ func runConsole(ctx context.Context, env Env, args []string) error {
 		for _, p := range eng.Help(cfg.DefaultLang) {
 			fmt.Fprintln(env.Stdout, strings.ReplaceAll(p, "*", ""))
 		}
-		fmt.Fprintf(env.Stdout, "\nYou are %s. Plain lines are replies in the current step's thread; `as NAME: ...` speaks as someone else; quit with Ctrl-D.\n\n", *user)
+		fmt.Fprintf(env.Stdout, "\n%s\n\n", cat.T(cfg.DefaultLang, "console.banner", "user", *user))
 	}
 	return s.Run(ctx, env.Stdin)
 }

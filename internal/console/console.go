@@ -33,6 +33,9 @@ type Printer struct {
 	// Dir receives charts and exports.
 	Dir string
 	Now func() time.Time
+	// T gives the console's own words (prompts' console.* keys) in the
+	// console's language.
+	T func(key string, args ...any) string
 
 	mu     sync.Mutex
 	lastTS time.Time
@@ -64,10 +67,10 @@ func (p *Printer) Post(_ context.Context, m engine.Message) (string, error) {
 	switch {
 	case m.Ephemeral:
 		indent = "  │ "
-		fmt.Fprintf(&b, "  ┌ (only %s sees this)\n", plain("<@"+m.User+">"))
+		fmt.Fprintf(&b, "  ┌ (%s)\n", p.t("console.only", "user", plain("<@"+m.User+">")))
 	case m.ThreadTS != "":
 		indent = "    "
-		b.WriteString("  ↳ in the thread:\n")
+		b.WriteString("  ↳ " + p.t("console.in_thread") + "\n")
 	default:
 		b.WriteString("\n" + strings.Repeat("─", 72) + "\n")
 	}
@@ -125,7 +128,7 @@ func (p *Printer) React(_ context.Context, _, _, emoji string) error {
 	if emoji == engine.ReactionAccepted {
 		mark = "✅"
 	}
-	p.print("    " + mark + " saved\n")
+	p.print("    " + mark + " " + p.t("console.saved") + "\n")
 	return nil
 }
 
@@ -155,6 +158,14 @@ func (p *Printer) Upload(_ context.Context, f engine.File) error {
 	}
 	p.print(b.String())
 	return nil
+}
+
+// t looks up one of the console's own sentences.
+func (p *Printer) t(key string, args ...any) string {
+	if p.T == nil {
+		return key
+	}
+	return p.T(key, args...)
 }
 
 func (p *Printer) print(s string) {
@@ -312,7 +323,7 @@ func (s *Session) reply(ctx context.Context, a engine.Actor, line string) error 
 		}
 	}
 	if meta == nil || meta.StepTS(meta.Step) == "" {
-		s.Printer.print("  (no open workshop here: start one with /journey start <title>, or type /journey help)\n")
+		s.Printer.print("  (" + s.Printer.t("console.no_workshop") + ")\n")
 		return nil
 	}
 	_, _, err = s.Engine.Reply(ctx, engine.Reply{
@@ -320,7 +331,7 @@ func (s *Session) reply(ctx context.Context, a engine.Actor, line string) error 
 		Author: a.ID, Text: line, Source: workshop.SourceConsole,
 	})
 	if err != nil && !errors.Is(err, context.Canceled) {
-		s.Printer.print("  (that reply could not be saved: " + err.Error() + ")\n")
+		s.Printer.print("  (" + s.Printer.t("console.not_saved", "err", err.Error()) + ")\n")
 		return nil
 	}
 	return err
