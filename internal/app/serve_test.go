@@ -33,6 +33,7 @@ type server struct {
 	fake  *fakeslack.Server
 	env   map[string]string
 	store *redis.Store
+	logs  *syncBuffer
 }
 
 // startServe runs `journeybot serve` in HTTP mode against a fake Web API and
@@ -75,7 +76,7 @@ func startServe(t *testing.T, fake *fakeslack.Server, env map[string]string) *se
 			}
 		}
 	})
-	return &server{t: t, addr: addr, fake: fake, env: env}
+	return &server{t: t, addr: addr, fake: fake, env: env, logs: &stderr}
 }
 
 type syncBuffer struct {
@@ -297,6 +298,16 @@ func TestServeHTTPWholeWorkshop(t *testing.T) {
 	}
 	if doc.Touchpoints[0].Author != "U2" || doc.Goals[0].Author != "U2" || doc.Personas[0].Author != "U3" {
 		t.Errorf("authors wrong: %+v", doc)
+	}
+
+	// Logs (at debug level here) carry ids, never what people wrote.
+	for _, l := range lines {
+		if strings.Contains(s.logs.String(), strings.Split(l.text, "|")[0]) {
+			t.Errorf("the logs contain a reply: %q", l.text)
+		}
+	}
+	if !strings.Contains(s.logs.String(), "listening") {
+		t.Error("no logs captured")
 	}
 
 	// The store the CLI reads is the same.
