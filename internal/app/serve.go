@@ -51,7 +51,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		goslack.OptionAPIURL(cfg.APIURL),
 		// Honour 429 Retry-After rather than failing a post.
 		goslack.OptionRetry(3),
-		goslack.OptionHTTPClient(&http.Client{Timeout: 30 * time.Second, Transport: m.Transport(nil)}),
+		goslack.OptionHTTPClient(&http.Client{Timeout: 30 * time.Second, Transport: m.Transport(slackTransport())}),
 	}
 	if cfg.SocketMode() {
 		opts = append(opts, goslack.OptionAppLevelToken(cfg.AppToken))
@@ -140,6 +140,15 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	}
 	log.Info("stopped")
 	return runErr
+}
+
+// slackTransport keeps enough idle connections to Slack for a busy bot:
+// the default two per host made it dial (a TLS handshake) for half the
+// events under load.
+func slackTransport() http.RoundTripper {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 64
+	return t
 }
 
 // countOpen counts the workshops not closed, for the open-workshops gauge.

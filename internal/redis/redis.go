@@ -130,9 +130,12 @@ func newClient(o Options) (goredis.UniversalClient, error) {
 			}
 			return nil, fmt.Errorf("parse redis url: %w", err)
 		}
+		// Callers' deadlines bound every command: a hung server must not
+		// hold a Slack acknowledgement past its 3 seconds.
+		opt.ContextTimeoutEnabled = true
 		return goredis.NewClient(opt), nil
 	case len(o.Addrs) > 0:
-		return goredis.NewUniversalClient(&goredis.UniversalOptions{Addrs: o.Addrs, MasterName: o.MasterName}), nil
+		return goredis.NewUniversalClient(&goredis.UniversalOptions{Addrs: o.Addrs, MasterName: o.MasterName, ContextTimeoutEnabled: true}), nil
 	default:
 		return nil, errors.New("redis options: no URL or addresses")
 	}

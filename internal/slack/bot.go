@@ -177,6 +177,11 @@ type message struct {
 	DeletedTS       string   `json:"deleted_ts"`
 }
 
+// AckTimeout bounds the work done before acknowledging an event (the
+// store lookups and the write): Slack wants an answer within 3 seconds, and
+// a late 200 is worse than a 503 it will retry.
+const AckTimeout = 2 * time.Second
+
 // Event outcomes, for logs and metrics.
 const (
 	outAccepted  = "accepted"
@@ -189,6 +194,8 @@ const (
 // onEvent applies one event_callback. Input is stored before it returns, so
 // the caller acknowledges Slack only for work done; an error means "retry".
 func (b *Bot) onEvent(ctx context.Context, env envelope) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, AckTimeout)
+	defer cancel()
 	var ev message
 	if err := json.Unmarshal(env.Event, &ev); err != nil {
 		return outIgnored, nil // not a shape we act on; a retry would not help
