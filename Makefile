@@ -21,8 +21,14 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 
+# bench: the Go benchmarks (chart rendering, store writes), then the
+# end-to-end tables (event path vs a baseline, charts under load, scale,
+# fault drills) against its own redis-server and a fake Slack on loopback;
+# about 8 minutes. Needs redis-server (`make redis` installs it when
+# missing). BENCHFLAGS is passed on, e.g. BENCHFLAGS='-parts drills'.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 $(PKGS)
+	$(GO) run ./cmd/journeybot-bench $(BENCHFLAGS)
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParseLine -fuzztime 60s ./internal/workshop

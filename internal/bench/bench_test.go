@@ -1,0 +1,111 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestMain lets the test binary double as the bot and the baseline, which
+// the smoke test starts as child processes: no `go build` inside a test.
+func TestMain(m *testing.M) {
+	MaybeRunRole()
+	os.Exit(m.Run())
+}
+
+// TestSmoke runs every part of the bench at tiny sizes, so `make test`
+// keeps the harness working without paying for (or judging) a real run:
+// the numbers mean nothing here, but the drills must still lose and
+// duplicate nothing.
+func TestSmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the bench smoke test starts redis-server and the bot; skipped with -short")
+	}
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("redis-server is not installed (.ci/redis.sh installs it)")
+		}
+		t.Skip("redis-server is not installed")
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	// Under -race, a process sleeps 1 s at exit to let reports through;
+	// the children are started and stopped a dozen times.
+	gorace := strings.TrimSpace(os.Getenv("GORACE") + " atexit_sleep_ms=0")
+	var out bytes.Buffer
+	rep, err := Run(ctx, Options{
+		Out: &out, Log: t.Output(), Dir: t.TempDir(), Small: true,
+		BotArgv: []string{self}, BotEnv: []string{RoleEnv + "=" + RoleBot, "GORACE=" + gorace},
+		SelfArgv: []string{self}, BaselineEnv: []string{"GORACE=" + gorace},
+	})
+	t.Log("\n" + out.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, title := range []string{"1. Event path", "1b. Redis round trips", "2a. Chart rendering", "2b. Ack latency while charts render",
+		"3a. Open workshops", "3b. Cost of one workshop", "4. Fault drills"} {
+		found := false
+		for _, tb := range rep.Tables {
+			found = found || strings.HasPrefix(tb.Title, title)
+		}
+		if !found {
+			t.Errorf("no table %q", title)
+		}
+	}
+	if len(rep.Drills) != 5 {
+		t.Errorf("%d drills ran, want 5", len(rep.Drills))
+	}
+	for _, d := range rep.Drills {
+		if d.Sent == 0 || d.Stored != d.Sent || d.AckedButLost+d.Lost+d.Duplicated > 0 {
+			t.Errorf("drill %s: sent %d, stored %d, acked but lost %d, lost %d, duplicated %d", d.Name, d.Sent, d.Stored, d.AckedButLost, d.Lost, d.Duplicated)
+		}
+	}
+	if len(rep.Verdicts) != 0 {
+		t.Errorf("the smoke run judged targets: %+v", rep.Verdicts)
+	}
+}
+
+func TestParseCommandStats(t *testing.T) {
+	info := "# Commandstats\r\ncmdstat_get:calls=10,usec=5,usec_per_call=0.50,rejected_calls=0,failed_calls=0\r\n" +
+		"cmdstat_config|resetstat:calls=1,usec=1\r\ncmdstat_info:calls=3,usec=1\r\ncmdstat_evalsha:calls=4,usec=9\r\n"
+	calls, total := parseCommandStats(info)
+	if total != 14 || calls["get"] != 10 || calls["evalsha"] != 4 || len(calls) != 2 {
+		t.Errorf("got %v total %d", calls, total)
+	}
+}
+
+func TestFirstCommand(t *testing.T) {
+	for in, want := range map[string]string{
+		"*2\r\n$3\r\nGET\r\n$3\r\nkey\r\n":                    "GET",
+		"*1\r\n$5\r\nMULTI\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n": "MULTI",
+		"garbage": "?",
+	} {
+		if got := firstCommand([]byte(in)); got != want {
+			t.Errorf("firstCommand(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestSummarize(t *testing.T) {
+	now := time.Now()
+	var outs []Outcome
+	for i := range 100 {
+		outs = append(outs, Outcome{Status: 200, Sent: now.Add(time.Duration(i) * time.Millisecond), Latency: time.Duration(i+1) * time.Millisecond})
+	}
+	outs = append(outs, Outcome{Status: 503, Sent: now, Latency: time.Millisecond})
+	s := Summarize(outs)
+	if s.Acked != 100 || s.Failed != 1 || s.P50 != 50*time.Millisecond || s.P99 != 99*time.Millisecond || s.Max != 100*time.Millisecond {
+		t.Errorf("%+v", s)
+	}
+	if s.Elapsed != 199*time.Millisecond {
+		t.Errorf("elapsed %v", s.Elapsed)
+	}
+}
