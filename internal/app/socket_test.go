@@ -1,7 +1,6 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,7 +9,6 @@ import (
 	"reflect"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,29 +22,11 @@ import (
 // so this is only reached when something is broken.
 const socketWait = 15 * time.Second
 
-// socketLog is a goroutine-safe writer for serve's logs.
-type socketLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *socketLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *socketLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 // socketWorkshop drives `journeybot serve` in Socket Mode against fakeslack.
 type socketWorkshop struct {
 	t     *testing.T
 	fake  *fakeslack.Server
-	log   *socketLog
+	log   *syncBuffer
 	store *redis.Store
 	seq   int // for unique message timestamps
 }
@@ -134,7 +114,7 @@ type socketServe struct {
 	addr     string
 	redisEnv map[string]string // for export
 	store    *redis.Store      // the same Redis data, to look at
-	log      *socketLog
+	log      *syncBuffer
 	cancel   context.CancelFunc
 	finished chan struct{} // closed when Run returned err
 	err      error
@@ -159,7 +139,7 @@ func serveSocket(t *testing.T, fake *fakeslack.Server) *socketServe {
 	s := &socketServe{
 		redisEnv: map[string]string{"REDIS_URL": redistestURL(), "REDIS_PREFIX": prefix},
 		store:    redis.New(client, prefix),
-		log:      &socketLog{},
+		log:      &syncBuffer{},
 		finished: make(chan struct{}),
 	}
 	env := map[string]string{
