@@ -230,8 +230,6 @@ func (e *Engine) answerError(ctx context.Context, channel string, a Actor, lang 
 		key = "error.closed"
 	case errors.Is(err, workshop.ErrConflict):
 		key = "error.conflict"
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		key, internal = "error.internal", err
 	default:
 		key, internal = "error.internal", err
 	}

@@ -234,7 +234,7 @@ func TestRepliesAreStoredOnceAndMalformedLinesRejected(t *testing.T) {
 		t.Errorf("emotion after edit %d, want -1", tp.Emotion)
 	}
 	// A deletion removes the input for good.
-	if ok, err := h.eng.Delete(context.Background(), channel, r.ThreadTS, r.TS); !ok || err != nil {
+	if ok, _, err := h.eng.Delete(context.Background(), channel, r.ThreadTS, r.TS); !ok || err != nil {
 		t.Fatalf("delete: %v %v", ok, err)
 	}
 	if out, _, _ := h.eng.Reply(context.Background(), r); out != engine.Duplicate {

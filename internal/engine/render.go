@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -341,5 +340,3 @@ func (e *Engine) statusSections(w *workshop.Workshop, m *workshop.Map) []string 
 	}
 	return out
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

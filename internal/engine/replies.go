@@ -128,23 +128,24 @@ func (e *Engine) langOf(ctx context.Context, id string) (string, error) {
 	return m.Lang, nil
 }
 
-// Delete removes the input of a deleted thread message.
-func (e *Engine) Delete(ctx context.Context, channel, threadTS, ts string) (bool, error) {
+// Delete removes the input of a deleted thread message. It reports
+// whether an input was removed, and from which workshop step.
+func (e *Engine) Delete(ctx context.Context, channel, threadTS, ts string) (bool, *workshop.ThreadRef, error) {
 	if threadTS == "" {
-		return false, nil
+		return false, nil, nil
 	}
 	ref, err := e.store.Thread(ctx, channel, threadTS)
 	if errors.Is(err, workshop.ErrNotFound) {
-		return false, nil
+		return false, nil, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("thread %s/%s: %w", channel, threadTS, err)
+		return false, nil, fmt.Errorf("thread %s/%s: %w", channel, threadTS, err)
 	}
 	ok, err := e.store.DeleteInput(ctx, ref.Workshop, ts)
 	if err != nil {
-		return false, fmt.Errorf("delete reply %s in %s: %w", ts, ref.Workshop, err)
+		return false, &ref, fmt.Errorf("delete reply %s in %s: %w", ts, ref.Workshop, err)
 	}
-	return ok, nil
+	return ok, &ref, nil
 }
 
 // FieldError is a form field that could not be read, with the sentence to

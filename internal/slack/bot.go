@@ -3,7 +3,6 @@ package slack
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -222,14 +221,12 @@ func (b *Bot) onEvent(ctx context.Context, env envelope) (string, error) {
 		if prev == nil || prev.ThreadTS == "" {
 			return outIgnored, nil
 		}
-		ok, err := b.eng.Delete(ctx, ev.Channel, prev.ThreadTS, ev.DeletedTS)
+		ok, ref, err := b.eng.Delete(ctx, ev.Channel, prev.ThreadTS, ev.DeletedTS)
 		if err != nil {
 			return outError, err
 		}
 		if ok {
-			if ref, err := b.store.Thread(ctx, ev.Channel, prev.ThreadTS); err == nil {
-				b.touch(ref.Workshop)
-			}
+			b.touch(ref.Workshop)
 			return outAccepted, nil
 		}
 		return outIgnored, nil
@@ -315,6 +312,3 @@ func (c *userCache) actor(ctx context.Context, id string) engine.Actor {
 	c.mu.Unlock()
 	return a
 }
-
-// errNoWorkshop is answered when a button refers to a workshop that is gone.
-var errNoWorkshop = errors.New("workshop not found")
