@@ -116,7 +116,13 @@ func TestTwoReplicasBehaveAsOne(t *testing.T) {
 	}
 	// Each side posted the same conversation.
 	if n1, n2 := len(fake1.Calls("chat.postMessage")), len(fake2.Calls("chat.postMessage")); n1 != n2 {
-		t.Errorf("one process posted %d messages, two posted %d", n1, n2)
+		dump := func(f *fakeslack.Server) (out []string) {
+			for _, c := range f.Calls("chat.postMessage") {
+				out = append(out, fmt.Sprintf("%d %s thread=%s %.80s", c.Status, c.Error, c.Param("thread_ts"), c.Param("text")))
+			}
+			return out
+		}
+		t.Errorf("one process posted %d messages, two posted %d\n%s\n---\n%s", n1, n2, strings.Join(dump(fake1), "\n"), strings.Join(dump(fake2), "\n"))
 	}
 }
 

@@ -245,16 +245,19 @@ func (e *Engine) postStep(ctx context.Context, w *workshop.Workshop, step worksh
 	if err != nil {
 		return fmt.Errorf("post step %s of %s: %w", step, w.ID, err)
 	}
-	ref := workshop.ThreadRef{Workshop: w.ID, Step: step, Round: w.Round}
-	if err := e.store.BindThread(ctx, w.Channel, ts, ref); err != nil {
-		return fmt.Errorf("bind step %s of %s: %w", step, w.ID, err)
-	}
+	// Record the message before binding its thread: once a reply can land
+	// in the thread, the workshop already knows the thread is the step's
+	// (a next or a summary right after then finds it).
 	meta, err := e.store.UpdateMeta(ctx, w.ID, func(m *workshop.Meta) error {
 		m.Messages = append(m.Messages, workshop.StepMessage{Step: step, TS: ts, Round: m.Round, At: e.now().UTC()})
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("record step %s of %s: %w", step, w.ID, err)
+	}
+	ref := workshop.ThreadRef{Workshop: w.ID, Step: step, Round: meta.Round}
+	if err := e.store.BindThread(ctx, w.Channel, ts, ref); err != nil {
+		return fmt.Errorf("bind step %s of %s: %w", step, w.ID, err)
 	}
 	w.Meta = *meta
 	return nil
