@@ -220,7 +220,7 @@ func runExport(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer store.Close()
-	w, err := store.Load(ctx, strings.ToUpper(*id))
+	w, err := workshop.Open(ctx, store, strings.ToUpper(*id))
 	if errors.Is(err, workshop.ErrNotFound) {
 		return fmt.Errorf("no workshop %s in the store (journeybot list shows them)", *id)
 	}

@@ -72,7 +72,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	})
 	bot := slack.New(slack.Config{
 		Engine: eng, API: client, SigningSecret: cfg.SigningSecret, BotUserID: auth.UserID,
-		Logger: log.With("component", "slack"), Observe: m.Request,
+		Logger: log.With("component", "slack"), Observe: m.Request, Panicked: m.Panic,
 	})
 
 	mux := http.NewServeMux()
@@ -112,13 +112,20 @@ func runServe(ctx context.Context, env Env, args []string) error {
 			errc <- fmt.Errorf("http server: %w", err)
 		}
 	}()
+	// The Socket Mode loop is stopped, and the envelopes it holds handled,
+	// before the bot drains and the store closes.
+	sockCtx, stopSock := context.WithCancel(ctx)
+	sockDone := make(chan struct{})
 	if cfg.SocketMode() {
 		sm := socketmode.New(client)
 		go func() {
-			if err := bot.RunSocket(ctx, sm); err != nil {
+			defer close(sockDone)
+			if err := bot.RunSocket(sockCtx, sm); err != nil {
 				errc <- fmt.Errorf("socket mode: %w", err)
 			}
 		}()
+	} else {
+		close(sockDone)
 	}
 
 	var runErr error
@@ -133,6 +140,8 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	if err := srv.Shutdown(shutCtx); err != nil {
 		log.Warn("http shutdown", "err", err)
 	}
+	stopSock()
+	<-sockDone
 	drainCtx, cancelDrain := context.WithTimeout(context.WithoutCancel(ctx), drainShutdown)
 	defer cancelDrain()
 	if err := bot.Shutdown(drainCtx); err != nil {

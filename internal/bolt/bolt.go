@@ -47,6 +47,7 @@ var (
 	bucketClaimExpiry = []byte("claim-expiry")
 	bucketDue         = []byte("due")
 	bucketDueAt       = []byte("due-at")
+	bucketNames       = []byte("names")
 )
 
 // tombstone marks a deleted input in the versions bucket; stored versions
@@ -84,7 +85,7 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("open state file %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
-		for _, name := range [][]byte{bucketMeta, bucketInputs, bucketVersions, bucketScores, bucketThreads, bucketClaims, bucketClaimExpiry, bucketDue, bucketDueAt} {
+		for _, name := range [][]byte{bucketMeta, bucketInputs, bucketVersions, bucketScores, bucketThreads, bucketClaims, bucketClaimExpiry, bucketDue, bucketDueAt, bucketNames} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -355,6 +356,9 @@ func (s *Store) DeleteInput(ctx context.Context, ws, inputID string) (bool, erro
 // PutScore stores sc under its touchpoint, user and round, replacing the
 // participant's earlier score for the same round.
 func (s *Store) PutScore(ctx context.Context, ws string, sc workshop.Score) error {
+	if err := sc.Validate(); err != nil {
+		return fmt.Errorf("put score in workshop %s: %w", ws, err)
+	}
 	err := s.db.Update(func(tx *bbolt.Tx) error {
 		b, err := workshopBucket(tx, bucketScores, ws)
 		if err != nil {
@@ -458,6 +462,52 @@ func (s *Store) Claim(ctx context.Context, key string, ttl time.Duration) (bool,
 		return false, fmt.Errorf("claim %s: %w", key, err)
 	}
 	return got, nil
+}
+
+// cachedName is a display name with the time it stops being valid (zero:
+// never).
+type cachedName struct {
+	Name    string    `json:"name"`
+	Expires time.Time `json:"expires,omitzero"`
+}
+
+// PutName caches a display name until s.Now passes ttl.
+func (s *Store) PutName(ctx context.Context, id, name string, ttl time.Duration) error {
+	c := cachedName{Name: name}
+	if ttl > 0 {
+		c.Expires = s.Now().Add(ttl)
+	}
+	if err := s.db.Update(func(tx *bbolt.Tx) error { return putJSON(tx.Bucket(bucketNames), id, c) }); err != nil {
+		return fmt.Errorf("put name %s: %w", id, err)
+	}
+	return nil
+}
+
+// Names returns the names cached and not expired. Expired entries are left
+// for the next PutName to replace: one per person, the bucket stays small.
+func (s *Store) Names(ctx context.Context, ids []string) (workshop.Names, error) {
+	out := make(workshop.Names, len(ids))
+	now := s.Now()
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketNames)
+		for _, id := range ids {
+			var c cachedName
+			if err := getJSON(b, id, &c); err != nil {
+				if errors.Is(err, workshop.ErrNotFound) {
+					continue
+				}
+				return err
+			}
+			if c.Expires.IsZero() || c.Expires.After(now) {
+				out[id] = c.Name
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("names: %w", err)
+	}
+	return out, nil
 }
 
 // Ping reports whether the file is still open.

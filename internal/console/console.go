@@ -8,6 +8,7 @@ package console
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -174,12 +175,16 @@ func (p *Printer) print(s string) {
 	io.WriteString(p.Out, s)
 }
 
-var mention = regexp.MustCompile(`<@([^>|]+)(?:\|[^>]*)?>`)
+var mention = regexp.MustCompile(`<@([^>|]+)(?:\|([^>]*))?>`)
 
-// plain turns message mrkdwn into terminal text: mentions become @name and
-// escaped user text reads as typed.
+// plain turns message mrkdwn into terminal text: mentions become @name (the
+// display name they carry, else the id) and escaped user text reads as
+// typed.
 func plain(s string) string {
-	s = mention.ReplaceAllString(s, "@$1")
+	s = mention.ReplaceAllStringFunc(s, func(ref string) string {
+		m := mention.FindStringSubmatch(ref)
+		return "@" + cmp.Or(m[2], m[1])
+	})
 	return engine.Unescape(s)
 }
 

@@ -136,7 +136,7 @@ func (e *Engine) workshop(ctx context.Context, c *call) (*workshop.Workshop, err
 			return nil, problem("error.no_workshop")
 		}
 	}
-	w, err := e.store.Load(ctx, id)
+	w, err := workshop.Open(ctx, e.store, id)
 	if errors.Is(err, workshop.ErrNotFound) {
 		return nil, problem("error.unknown_workshop", "id", Escape(id))
 	}
@@ -200,7 +200,8 @@ func (e *Engine) cmdHelp(ctx context.Context, c *call) error {
 }
 
 func (e *Engine) cmdStart(ctx context.Context, c *call) error {
-	title := strings.TrimSpace(strings.Join(c.args, " "))
+	// A title is plain text: a person named in it is shown, not referred to.
+	title := workshop.Names(nil).Text(strings.TrimSpace(strings.Join(c.args, " ")))
 	if title == "" {
 		return problem("error.start_no_title")
 	}
@@ -277,7 +278,7 @@ func (e *Engine) refreshHeader(ctx context.Context, w *workshop.Workshop, m *wor
 // RefreshHeader reloads a workshop and rewrites its header; adapters call it
 // (debounced) after replies.
 func (e *Engine) RefreshHeader(ctx context.Context, id string) error {
-	w, err := e.store.Load(ctx, id)
+	w, err := workshop.Open(ctx, e.store, id)
 	if err != nil {
 		return fmt.Errorf("load workshop %s: %w", id, err)
 	}
@@ -598,7 +599,7 @@ func (e *Engine) Help(lang string) []string {
 // Add and Score buttons open forms, which adapters build themselves.
 func (e *Engine) Press(ctx context.Context, channel string, a Actor, actionID, value string) error {
 	id, _ := ParseActionValue(value)
-	w, err := e.store.Load(ctx, id)
+	w, err := workshop.Open(ctx, e.store, id)
 	lang := e.lang
 	if err == nil {
 		lang = w.Lang
@@ -625,7 +626,7 @@ func (e *Engine) Press(ctx context.Context, channel string, a Actor, actionID, v
 // SaveScores records scores given through a form (touchpoint number ->
 // emotion) and answers the actor.
 func (e *Engine) SaveScores(ctx context.Context, id string, a Actor, scores map[int]int) error {
-	w, err := e.store.Load(ctx, id)
+	w, err := workshop.Open(ctx, e.store, id)
 	if err != nil {
 		return fmt.Errorf("load workshop %s: %w", id, err)
 	}

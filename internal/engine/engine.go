@@ -336,18 +336,40 @@ func TS(t time.Time) string {
 // Escape makes user text safe to place in a message: Slack reads &, < and >
 // as markup, so a reply could otherwise ping @channel or forge a link.
 func Escape(s string) string {
-	return escaper.Replace(s)
+	// A user reference in user text is shown, never made a mention: only an
+	// owner field names a person (see Owner).
+	return escaper.Replace(workshop.Names(nil).Text(s))
 }
 
 var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
-// Unescape reverses Escape; the Slack adapter applies it to the text Slack
-// sends, which arrives escaped, so the store holds what people typed.
+// Unescape undoes the escaping of &, < and >; the console applies it to the
+// messages it prints, so they read as typed.
 func Unescape(s string) string {
 	return unescaper.Replace(s)
 }
 
 var unescaper = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
+
+// Owner shows who owns an item. An owner named as a person (OwnerID) is a
+// mention, carrying their display name for surfaces that cannot look it up;
+// it is the only place where user input becomes a mention. Any other owner
+// is the escaped name as typed.
+func Owner(owner, id string) string {
+	if id == "" {
+		return Escape(owner)
+	}
+	label := strings.Map(func(r rune) rune {
+		if strings.ContainsRune("<>|\n", r) {
+			return -1
+		}
+		return r
+	}, strings.TrimPrefix(owner, "@"))
+	if label == "" {
+		return Mention(id)
+	}
+	return "<@" + id + "|" + Escape(label) + ">"
+}
 
 // Mention refers to a user in a message.
 func Mention(user string) string {

@@ -202,7 +202,7 @@ func (e *Engine) stepLines(lang string, m *workshop.Map, s workshop.Step) []stri
 					line += " — " + e.T(lang, "resource.gap", "gap", opt(r.Gap))
 				}
 				if r.Owner != "" {
-					line += " — " + opt(r.Owner)
+					line += " — " + Owner(r.Owner, r.OwnerID)
 				}
 				group = append(group, line)
 			}
@@ -228,7 +228,7 @@ func (e *Engine) stepLines(lang string, m *workshop.Map, s workshop.Step) []stri
 		for _, c := range m.Changes {
 			line := "• " + opt(c.Text)
 			if c.Owner != "" {
-				line += " — " + opt(c.Owner)
+				line += " — " + Owner(c.Owner, c.OwnerID)
 			}
 			if c.Due != "" {
 				key := "change.due"
@@ -268,7 +268,7 @@ func (e *Engine) touchpointLine(lang string, t *workshop.Touchpoint) string {
 		line += "\n   👎 " + Escape(t.Negative)
 	}
 	if t.Owner != "" {
-		line += "\n   " + e.T(lang, "touchpoint.owner", "owner", Escape(t.Owner))
+		line += "\n   " + e.T(lang, "touchpoint.owner", "owner", Owner(t.Owner, t.OwnerID))
 	}
 	return line
 }

@@ -93,11 +93,12 @@ func (e *Engine) Reply(ctx context.Context, r Reply) (Outcome, *workshop.ThreadR
 	if !stored {
 		return Duplicate, &ref, nil
 	}
-	if r.EditedTS == "" {
-		if err := e.notify.React(ctx, r.Channel, r.TS, ReactionAccepted); err != nil {
-			// The input is safe; a missing check mark is cosmetic.
-			e.log.WarnContext(ctx, "react to reply", "workshop", ref.Workshop, "err", err)
-		}
+	// An edit gets the check mark too: it may be the fix of a reply that was
+	// refused, which never had one (on a reply that has it, adding it again
+	// changes nothing).
+	if err := e.notify.React(ctx, r.Channel, r.TS, ReactionAccepted); err != nil {
+		// The input is safe; a missing check mark is cosmetic.
+		e.log.WarnContext(ctx, "react to reply", "workshop", ref.Workshop, "err", err)
 	}
 	return Stored, &ref, nil
 }
@@ -221,7 +222,7 @@ var formField = map[string]string{
 // thread, so the team sees it where the other replies are. Field errors are
 // returned for the form to show; nothing is stored then.
 func (e *Engine) Submit(ctx context.Context, f Form) ([]FieldError, error) {
-	w, err := e.store.Load(ctx, f.Workshop)
+	w, err := workshop.Open(ctx, e.store, f.Workshop)
 	if err != nil {
 		return nil, fmt.Errorf("load workshop %s: %w", f.Workshop, err)
 	}
@@ -235,7 +236,13 @@ func (e *Engine) Submit(ctx context.Context, f Form) ([]FieldError, error) {
 	if len(lineErrs) > 0 {
 		var out []FieldError
 		for _, le := range lineErrs {
-			field := cmp.Or(formField[le.Field], FormFields[f.Step][0])
+			// The form's own block, or its first: a line error names what
+			// the line lacks ("name"), which some forms call otherwise (the
+			// iterate form's change is its "text").
+			field := formField[le.Field]
+			if !slices.Contains(FormFields[f.Step], field) {
+				field = FormFields[f.Step][0]
+			}
 			out = append(out, FieldError{Field: field, Message: e.lineErrorText(w.Lang, le)})
 		}
 		return out, nil
@@ -248,7 +255,7 @@ func (e *Engine) Submit(ctx context.Context, f Form) ([]FieldError, error) {
 	}
 	if stored {
 		if thread := w.StepTS(f.Step); thread != "" {
-			text := e.T(w.Lang, "form.added", "user", Mention(f.Actor.ID), "line", Escape(line))
+			text := e.T(w.Lang, "form.added", "user", Mention(f.Actor.ID), "line", Escape(w.Names.Text(line)))
 			msg := Message{Channel: w.Channel, ThreadTS: thread, Kind: KindNotice, Sections: []string{text}, Text: text, Workshop: w.ID, Step: f.Step}
 			if _, err := e.notify.Post(ctx, msg); err != nil {
 				e.log.WarnContext(ctx, "echo form", "workshop", w.ID, "err", err)

@@ -137,7 +137,7 @@ func (e *Engine) specProblem(lang, spec string, err error) error {
 // channel. The review scheduler calls it once per occurrence; late says
 // the reminder comes after a downtime.
 func (e *Engine) Remind(ctx context.Context, id string, occurrence time.Time, late bool) error {
-	w, err := e.store.Load(ctx, id)
+	w, err := workshop.Open(ctx, e.store, id)
 	if err != nil {
 		return fmt.Errorf("load workshop %s: %w", id, err)
 	}
@@ -220,7 +220,7 @@ func (e *Engine) reminderMessage(w *workshop.Workshop, occurrence time.Time, lat
 		for _, c := range overdue[:min(len(overdue), maxReminderItems)] {
 			line := "• " + Escape(c.Text)
 			if c.Owner != "" {
-				line += " — " + Escape(c.Owner)
+				line += " — " + Owner(c.Owner, c.OwnerID)
 			}
 			lines = append(lines, line+" — "+e.T(lang, "change.overdue", "date", c.Due))
 		}

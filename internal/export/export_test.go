@@ -87,15 +87,21 @@ func TestGolden(t *testing.T) {
 
 func TestMarkdownEscapesUserText(t *testing.T) {
 	md := string(render(t, MD, "en"))
-	for _, raw := range []string{"<!channel>", "<b>", "& co"} {
+	for _, raw := range []string{"<!channel>", "<b>", "&amp;amp;", "&amp; co"} {
 		if strings.Contains(md, raw) {
-			t.Errorf("md contains %q unescaped", raw)
+			t.Errorf("md contains %q", raw)
 		}
 	}
-	if got := mdText("a | b\nc <d>"); got != `a \| b c &lt;d&gt;` {
-		t.Errorf("mdText = %q", got)
+	for in, want := range map[string]string{
+		"a | b\nc <d>":       `a \| b c &lt;d&gt;`,
+		"Checkout & payment": "Checkout & payment",       // a lone & reads as typed
+		"&copy; &#169; &x":   "&amp;copy; &amp;#169; &x", // an entity would be decoded
+	} {
+		if got := mdText(in); got != want {
+			t.Errorf("mdText(%q) = %q, want %q", in, got, want)
+		}
 	}
-	for _, want := range []string{"# Checkout &lt;!channel&gt; &amp; co", "![Emotion curve of Checkout &lt;!channel&gt; &amp; co](journey-w7-curve.png)"} {
+	for _, want := range []string{"# Checkout &lt;!channel&gt; & co", "![Emotion curve of Checkout &lt;!channel&gt; & co](journey-w7-curve.png)"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("md lacks %q", want)
 		}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 
 	"github.com/journeybot/journeybot/internal/workshop"
@@ -13,9 +14,14 @@ import (
 // slip through (&, < and > become entities), and table cells keep their
 // columns (| is escaped, line breaks folded).
 func mdText(s string) string {
-	s = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "|", `\|`, "\r\n", " ", "\n", " ").Replace(s)
+	// An "&" stays as typed ("Checkout & payment" reads well in the raw
+	// file) unless it would start an entity, which a viewer would decode.
+	s = entity.ReplaceAllString(s, "&amp;$1")
+	s = strings.NewReplacer("<", "&lt;", ">", "&gt;", "|", `\|`, "\r\n", " ", "\n", " ").Replace(s)
 	return strings.TrimSpace(s)
 }
+
+var entity = regexp.MustCompile(`&(#?[A-Za-z0-9]+;)`)
 
 func writeMD(out io.Writer, w *workshop.Workshop, m *workshop.Map, opt Options) error {
 	T := opt.T

@@ -26,6 +26,7 @@ type Metrics struct {
 	slackCalls  *prometheus.CounterVec
 	storeErrors *prometheus.CounterVec
 	reminders   *prometheus.CounterVec
+	panics      *prometheus.CounterVec
 
 	openMu    sync.Mutex
 	openAt    time.Time
@@ -58,8 +59,12 @@ func New(open func(context.Context) (int, error)) *Metrics {
 			Name: "journeybot_reminders_total",
 			Help: "Review reminders by result: posted, late (posted after downtime), claimed_elsewhere (another replica posted it).",
 		}, []string{"result"}),
+		panics: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "journeybot_panics_total",
+			Help: "Panics recovered (the process kept running), by task: a bug to look at in the logs.",
+		}, []string{"task"}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.slackCalls, m.storeErrors, m.reminders,
+	m.reg.MustRegister(m.requests, m.latency, m.slackCalls, m.storeErrors, m.reminders, m.panics,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if open != nil {
 		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -100,6 +105,11 @@ func (m *Metrics) Request(route, outcome string) {
 // Reminder counts one review reminder by result.
 func (m *Metrics) Reminder(result string) {
 	m.reminders.WithLabelValues(result).Inc()
+}
+
+// Panic counts a panic recovered in task.
+func (m *Metrics) Panic(task string) {
+	m.panics.WithLabelValues(task).Inc()
 }
 
 // StoreError counts a failed store operation.

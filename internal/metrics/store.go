@@ -99,6 +99,15 @@ func (s *store) Claim(ctx context.Context, key string, ttl time.Duration) (bool,
 	return ok, s.count("claim", err)
 }
 
+func (s *store) PutName(ctx context.Context, id, name string, ttl time.Duration) error {
+	return s.count("put_name", s.Store.PutName(ctx, id, name, ttl))
+}
+
+func (s *store) Names(ctx context.Context, ids []string) (workshop.Names, error) {
+	n, err := s.Store.Names(ctx, ids)
+	return n, s.count("names", err)
+}
+
 func (s *store) Ping(ctx context.Context) error {
 	return s.count("ping", s.Store.Ping(ctx))
 }

@@ -446,6 +446,9 @@ func (s *Store) DeleteInput(ctx context.Context, ws, inputID string) (bool, erro
 // PutScore stores s under its touchpoint, user and round, replacing the
 // participant's earlier score for the same round.
 func (s *Store) PutScore(ctx context.Context, ws string, sc workshop.Score) error {
+	if err := sc.Validate(); err != nil {
+		return fmt.Errorf("put score in workshop %s: %w", ws, err)
+	}
 	b, err := json.Marshal(sc)
 	if err != nil {
 		return fmt.Errorf("put score in workshop %s: %w", ws, err)
@@ -550,6 +553,43 @@ func (s *Store) Claim(ctx context.Context, key string, ttl time.Duration) (bool,
 		return false, fmt.Errorf("claim %s: %w", key, err)
 	}
 	return ok, nil
+}
+
+func (s *Store) nameKey(id string) string { return s.prefix + ":name:{" + id + "}" }
+
+// PutName caches a display name under a key of its own, which the server
+// expires after ttl.
+func (s *Store) PutName(ctx context.Context, id, name string, ttl time.Duration) error {
+	if err := s.c.Set(ctx, s.nameKey(id), name, max(ttl, 0)).Err(); err != nil {
+		return fmt.Errorf("put name %s: %w", id, err)
+	}
+	return nil
+}
+
+// Names reads the cached names in one pipeline of GETs: each id is its own
+// key (and slot), so a Cluster client spreads the pipeline over the nodes
+// where an MGET would fail with CROSSSLOT.
+func (s *Store) Names(ctx context.Context, ids []string) (workshop.Names, error) {
+	if len(ids) == 0 {
+		return workshop.Names{}, nil
+	}
+	cmds := make([]*goredis.StringCmd, len(ids))
+	_, err := s.c.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for i, id := range ids {
+			cmds[i] = p.Get(ctx, s.nameKey(id))
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, goredis.Nil) {
+		return nil, fmt.Errorf("names: %w", err)
+	}
+	out := make(workshop.Names, len(ids))
+	for i, c := range cmds {
+		if v, err := c.Result(); err == nil {
+			out[ids[i]] = v
+		}
+	}
+	return out, nil
 }
 
 // Ping reports whether the server answers.

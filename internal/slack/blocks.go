@@ -30,6 +30,7 @@ const (
 	maxFallbackText  = 3000
 	maxInputLabel    = 2000
 	maxPlaceholder   = 150
+	maxHint          = 2000
 	maxMetadata      = 3000
 	maxActionButtons = 25
 	// maxMessageChars is a budget for all the text of one message: Slack

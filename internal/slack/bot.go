@@ -1,10 +1,12 @@
 package slack
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -34,6 +36,9 @@ type Config struct {
 	// Observe, when set, is told what became of every request (route and
 	// outcome), for metrics.
 	Observe func(route, outcome string)
+	// Panicked, when set, is told the task of every panic recovered, for
+	// metrics.
+	Panicked func(task string)
 }
 
 // Bot turns Slack requests into engine calls. It is safe for concurrent use;
@@ -50,6 +55,7 @@ type Bot struct {
 	timeout  time.Duration
 	dedupe   time.Duration
 	observe  func(route, outcome string)
+	panicked func(task string)
 	users    userCache
 	tasks    sync.WaitGroup
 	mu       sync.Mutex
@@ -63,7 +69,7 @@ func New(cfg Config) *Bot {
 	b := &Bot{
 		eng: cfg.Engine, notify: &Notifier{API: cfg.API}, store: cfg.Engine.Store(),
 		secret: cfg.SigningSecret, botUser: cfg.BotUserID, log: cfg.Logger,
-		delay: cfg.HeaderDelay, timeout: cfg.TaskTimeout, dedupe: cfg.DedupeTTL, observe: cfg.Observe,
+		delay: cfg.HeaderDelay, timeout: cfg.TaskTimeout, dedupe: cfg.DedupeTTL, observe: cfg.Observe, panicked: cfg.Panicked,
 		headers: map[string]*time.Timer{},
 	}
 	b.users.api = cfg.API
@@ -82,25 +88,74 @@ func New(cfg Config) *Bot {
 	if b.observe == nil {
 		b.observe = func(string, string) {}
 	}
+	if b.panicked == nil {
+		b.panicked = func(string) {}
+	}
 	return b
 }
 
+type eventIDKey struct{}
+
+// withEventID tags ctx with the id of what Slack sent (event id, view id,
+// trigger id), so logs of the work it causes, panics included, name it.
+func withEventID(ctx context.Context, id string) context.Context {
+	if id == "" {
+		return ctx
+	}
+	return context.WithValue(ctx, eventIDKey{}, id)
+}
+
+func eventID(ctx context.Context) string {
+	id, _ := ctx.Value(eventIDKey{}).(string)
+	return id
+}
+
 // spawn runs work after an acknowledgement, tracked so Shutdown waits for
-// it, under its own deadline (the request's context ends with the response).
-func (b *Bot) spawn(name string, f func(ctx context.Context) error) {
+// it, under its own deadline: parent lends its values (the event id), not
+// its end, since a request's context ends with the response. Once Shutdown
+// has begun nothing new starts: the work is refused, and logged.
+func (b *Bot) spawn(parent context.Context, name string, f func(ctx context.Context) error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.draining {
+		b.log.ErrorContext(parent, "work refused: shutting down", "task", name, "event_id", eventID(parent))
+		return
+	}
+	b.start(parent, name, f)
+}
+
+// start runs f in a tracked goroutine that survives a panic.
+func (b *Bot) start(parent context.Context, name string, f func(ctx context.Context) error) {
 	b.tasks.Add(1)
 	go func() {
 		defer b.tasks.Done()
-		ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), b.timeout)
 		defer cancel()
+		defer b.recover(ctx, name)
 		if err := f(ctx); err != nil {
-			b.log.ErrorContext(ctx, "background work failed", "task", name, "err", err)
+			b.log.ErrorContext(ctx, "background work failed", "task", name, "event_id", eventID(ctx), "err", err)
 		}
 	}()
 }
 
+// recover stops a panic from taking the process (and every workspace user)
+// down with it: it is logged with what caused it and counted, and each
+// of then runs (an HTTP handler answers 500). Call it deferred.
+func (b *Bot) recover(ctx context.Context, task string, then ...func()) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	b.log.ErrorContext(ctx, "panic recovered", "task", task, "event_id", eventID(ctx), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+	b.panicked(task)
+	for _, f := range then {
+		f()
+	}
+}
+
 // Shutdown flushes pending header updates and waits for work in flight,
-// until ctx ends.
+// until ctx ends. Call it once nothing delivers requests any more (the HTTP
+// server is shut down, the Socket Mode loop has returned).
 func (b *Bot) Shutdown(ctx context.Context) error {
 	b.mu.Lock()
 	b.draining = true
@@ -113,10 +168,10 @@ func (b *Bot) Shutdown(ctx context.Context) error {
 		}
 	}
 	b.headers = map[string]*time.Timer{}
-	b.mu.Unlock()
 	for _, id := range pending {
-		b.spawn("header", func(ctx context.Context) error { return b.eng.RefreshHeader(ctx, id) })
+		b.start(ctx, "header", func(ctx context.Context) error { return b.eng.RefreshHeader(ctx, id) })
 	}
+	b.mu.Unlock()
 	done := make(chan struct{})
 	go func() { b.tasks.Wait(); close(done) }()
 	select {
@@ -143,6 +198,7 @@ func (b *Bot) touch(id string) {
 		b.mu.Unlock()
 		ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
 		defer cancel()
+		defer b.recover(ctx, "header")
 		if err := b.eng.RefreshHeader(ctx, id); err != nil {
 			b.log.WarnContext(ctx, "refresh header", "workshop", id, "err", err)
 		}
@@ -193,7 +249,7 @@ const (
 // onEvent applies one event_callback. Input is stored before it returns, so
 // the caller acknowledges Slack only for work done; an error means "retry".
 func (b *Bot) onEvent(ctx context.Context, env envelope) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, AckTimeout)
+	ctx, cancel := context.WithTimeout(withEventID(ctx, env.EventID), AckTimeout)
 	defer cancel()
 	var ev message
 	if err := json.Unmarshal(env.Event, &ev); err != nil {
@@ -236,8 +292,9 @@ func (b *Bot) onEvent(ctx context.Context, env envelope) (string, error) {
 	if r.Author == "" || r.Author == b.botUser {
 		return outIgnored, nil
 	}
-	// Slack escapes &, < and > in message text; the store keeps what was typed.
-	r.Text = engine.Unescape(r.Text)
+	// Slack escapes &, < and > in message text and adds its markup; the
+	// store keeps what was typed.
+	r.Text = FromSlack(r.Text)
 	q := &engine.Queue{}
 	out, ref, err := b.eng.WithNotifier(q).Reply(ctx, r)
 	if err != nil {
@@ -245,13 +302,14 @@ func (b *Bot) onEvent(ctx context.Context, env envelope) (string, error) {
 	}
 	switch out {
 	case engine.Stored:
+		b.learnNames(ctx, r.Text)
 		b.touch(ref.Workshop)
-		b.spawn("deliver reply", func(ctx context.Context) error { return q.Flush(ctx, b.notify) })
+		b.spawn(ctx, "deliver reply", func(ctx context.Context) error { return q.Flush(ctx, b.notify) })
 		return outAccepted, nil
 	case engine.Rejected:
 		// A retried delivery of a rejected reply must not repeat the
 		// explanation: the event id says whether this is the first.
-		b.spawn("explain rejection", func(ctx context.Context) error {
+		b.spawn(ctx, "explain rejection", func(ctx context.Context) error {
 			if env.EventID != "" {
 				first, err := b.store.Claim(ctx, "event:"+env.EventID, b.dedupe)
 				if err != nil || !first {
@@ -267,12 +325,59 @@ func (b *Bot) onEvent(ctx context.Context, env envelope) (string, error) {
 	return outIgnored, nil
 }
 
-// onCommand runs a slash command after it was acknowledged.
-func (b *Bot) onCommand(cmd goslack.SlashCommand) {
-	b.spawn("command", func(ctx context.Context) error {
+// onCommand runs a slash command after it was acknowledged, and says
+// whether it will.
+func (b *Bot) onCommand(cmd goslack.SlashCommand) string {
+	if cmd.UserID == "" || cmd.ChannelID == "" {
+		// Not a command anyone typed: answering it would call Slack with
+		// empty ids.
+		return outIgnored
+	}
+	b.spawn(withEventID(context.Background(), cmd.TriggerID), "command", func(ctx context.Context) error {
 		ctx = withResponseURL(ctx, cmd.ResponseURL)
 		actor := b.users.actor(ctx, cmd.UserID)
-		return b.eng.Command(ctx, engine.Command{Channel: cmd.ChannelID, Actor: actor, Text: strings.TrimSpace(cmd.Text)})
+		return b.eng.Command(ctx, engine.Command{Channel: cmd.ChannelID, Actor: actor, Text: strings.TrimSpace(FromSlack(cmd.Text))})
+	})
+	return outAccepted
+}
+
+// NameTTL is how long a display name from users.info is trusted; a name
+// seen again after that is looked up anew, so a renamed person shows under
+// their new name within a day.
+const NameTTL = 24 * time.Hour
+
+// learnNames looks up, off the acknowledgement path, the display names of
+// the people a stored text refers to and caches them in the store, where
+// every renderer (exports included) finds them.
+func (b *Bot) learnNames(parent context.Context, text string) {
+	ids := workshop.UserRefs(text)
+	if len(ids) == 0 {
+		return
+	}
+	b.spawn(parent, "names", func(ctx context.Context) error {
+		known, err := b.store.Names(ctx, ids)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if _, ok := known[id]; ok {
+				continue
+			}
+			u, err := b.users.api.GetUserInfoContext(ctx, id)
+			if err != nil {
+				// Unknown user or no users:read: the id is shown instead.
+				b.log.WarnContext(ctx, "users.info", "user", id, "err", err)
+				continue
+			}
+			name := cmp.Or(strings.TrimSpace(u.Profile.DisplayName), strings.TrimSpace(u.Profile.RealName), strings.TrimSpace(u.RealName), u.Name)
+			if name == "" {
+				continue
+			}
+			if err := b.store.PutName(ctx, id, name, NameTTL); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 

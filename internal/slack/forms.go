@@ -71,8 +71,13 @@ func (b *Bot) fieldOptions(lang, field string, m *workshop.Map) []*goslack.Optio
 		}
 		return out
 	case "goal":
+		if len(m.Goals) > maxOptions {
+			// A select holds at most 100 options: past that, the goal is
+			// typed (formView says so), so no goal is left out.
+			return nil
+		}
 		var out []*goslack.OptionBlockObject
-		for _, g := range m.Goals[:min(len(m.Goals), maxOptions)] {
+		for _, g := range m.Goals {
 			out = append(out, option(g.ID, g.ID+" "+g.Text))
 		}
 		return out
@@ -89,8 +94,23 @@ func (b *Bot) formView(w *workshop.Workshop, step workshop.Step) goslack.ModalVi
 	for _, f := range engine.FormFields[step] {
 		key := step.Key() + "." + f
 		label := plainText(cut(b.eng.T(lang, "form."+key), maxInputLabel))
+		if f == "goal" && len(m.Goals) > maxOptions {
+			label = plainText(cut(b.eng.T(lang, "form.goal_typed", "count", len(m.Goals)), maxInputLabel))
+		}
 		var el goslack.BlockElement
 		switch opts := b.fieldOptions(lang, f, m); {
+		case f == "owner":
+			// A person in Slack, so forms and thread mentions give the same
+			// owner; a name typed in the next block covers everyone else.
+			el = goslack.NewOptionsSelectBlockElement(goslack.OptTypeUser, plainText(cut(b.eng.T(lang, "form.choose"), maxPlaceholder)), f)
+			input := goslack.NewInputBlock(f, label, plainText(cut(b.eng.T(lang, "form.owner_hint"), maxHint)), el)
+			input.Optional = true
+			name := goslack.NewPlainTextInputBlockElement(nil, ownerName)
+			name.MaxLength = workshop.MaxFieldLen
+			byName := goslack.NewInputBlock(ownerName, plainText(cut(b.eng.T(lang, "form.owner_name"), maxInputLabel)), nil, name)
+			byName.Optional = true
+			blocks = append(blocks, input, byName)
+			continue
 		case f == "due":
 			el = goslack.NewDatePickerBlockElement(f)
 		case opts != nil:
@@ -116,32 +136,51 @@ func (b *Bot) formView(w *workshop.Workshop, step workshop.Step) goslack.ModalVi
 	}
 }
 
-// scoreView lets one participant score every touchpoint, starting from the
-// scores they gave before.
-func (b *Bot) scoreView(w *workshop.Workshop, user string) goslack.ModalViewRequest {
+// scorePage is how many touchpoints one page of the score form holds: a
+// modal takes 100 blocks, and 20 selects are what a person scores at once.
+const scorePage = 20
+
+// scoreView lets one participant score the touchpoints of one page (from
+// 0), starting from the scores they gave before. A journey longer than a
+// page is scored page by page: each page's submit saves it and opens the
+// next, so no touchpoint is left out.
+func (b *Bot) scoreView(w *workshop.Workshop, user string, page int) goslack.ModalViewRequest {
 	lang, m := w.Lang, w.Map()
+	journey := m.Journey()
+	pages := max(1, (len(journey)+scorePage-1)/scorePage)
+	page = max(0, min(page, pages-1))
+	from, to := page*scorePage, min((page+1)*scorePage, len(journey))
 	blocks := []goslack.Block{goslack.NewSectionBlock(mrkdwn(b.eng.T(lang, "form.score.intro")), nil, nil)}
-	opts := b.emotionOptions(lang)
-	for _, t := range m.Journey() {
-		if len(blocks) >= maxModalBlocks {
-			break
+	submit := b.eng.T(lang, "form.submit")
+	if pages > 1 {
+		key := "form.score.last_page"
+		if page < pages-1 {
+			submit, key = b.eng.T(lang, "form.next_page"), "form.score.page"
 		}
+		blocks = append(blocks, goslack.NewContextBlock("", mrkdwn(cut(b.eng.T(lang, key, "from", from+1, "to", to, "total", len(journey), "next", submit), maxContextText))))
+	}
+	opts := b.emotionOptions(lang)
+	for _, t := range journey[from:to] {
 		sel := goslack.NewOptionsSelectBlockElement(goslack.OptTypeStatic, plainText(cut(b.eng.T(lang, "form.choose"), maxPlaceholder)), "score", opts...)
 		if v, ok := t.Scores[user]; ok {
-			sel.InitialOption = opts[v+2]
+			sel.InitialOption = opts[workshop.ClampEmotion(v)+2]
 		}
 		label := fmt.Sprintf("%s · %s (%s)", t.ID, t.Name, b.eng.T(lang, "phase."+string(t.Phase)))
 		input := goslack.NewInputBlock(t.ID, plainText(cut(label, maxInputLabel)), nil, sel)
 		input.Optional = true
 		blocks = append(blocks, input)
 	}
+	meta := w.ID + " " + workshop.Touchpoints.Key()
+	if page < pages-1 {
+		meta += " " + strconv.Itoa(page+1) // the page the submit opens
+	}
 	return goslack.ModalViewRequest{
 		Type:            goslack.VTModal,
 		CallbackID:      callbackScore,
 		Title:           plainText(cut(b.eng.T(lang, "form.title.score"), maxModalTitle)),
-		Submit:          plainText(cut(b.eng.T(lang, "form.submit"), maxModalTitle)),
+		Submit:          plainText(cut(submit, maxModalTitle)),
 		Close:           plainText(cut(b.eng.T(lang, "form.cancel"), maxModalTitle)),
-		PrivateMetadata: w.ID + " " + workshop.Touchpoints.Key(),
+		PrivateMetadata: meta,
 		Blocks:          goslack.Blocks{BlockSet: blocks},
 	}
 }
@@ -156,7 +195,7 @@ func (b *Bot) onInteraction(ctx context.Context, cb goslack.InteractionCallback)
 		}
 		act := cb.ActionCallback.BlockActions[0]
 		channel, user, trigger := cb.Channel.ID, cb.User.ID, cb.TriggerID
-		b.spawn("button "+act.ActionID, func(ctx context.Context) error {
+		b.spawn(withEventID(ctx, trigger), "button "+act.ActionID, func(ctx context.Context) error {
 			actor := b.users.actor(ctx, user)
 			switch act.ActionID {
 			case engine.ActionAdd, engine.ActionScore:
@@ -176,7 +215,7 @@ func (b *Bot) onInteraction(ctx context.Context, cb goslack.InteractionCallback)
 // trigger id lives 3 seconds, so this runs straight after the ack.
 func (b *Bot) openForm(ctx context.Context, channel string, a engine.Actor, trigger, action, value string) error {
 	id, step := engine.ParseActionValue(value)
-	w, err := b.store.Load(ctx, id)
+	w, err := workshop.Open(ctx, b.store, id)
 	if errors.Is(err, workshop.ErrNotFound) {
 		return b.eng.Tell(ctx, channel, a.ID, b.eng.DefaultLang(), "error.unknown_workshop", "id", engine.Escape(id))
 	}
@@ -191,7 +230,7 @@ func (b *Bot) openForm(ctx context.Context, channel string, a engine.Actor, trig
 	case action == engine.ActionScore && len(w.Map().Touchpoints) == 0:
 		return b.eng.Tell(ctx, channel, a.ID, w.Lang, "error.no_touchpoints")
 	case action == engine.ActionScore:
-		view = b.scoreView(w, a.ID)
+		view = b.scoreView(w, a.ID, 0)
 	case step == workshop.Test && len(w.Map().Goals) == 0:
 		return b.eng.Tell(ctx, channel, a.ID, w.Lang, "error.line.goal_missing", "line", 1, "got", "G1", "goals", b.eng.T(w.Lang, "error.line.no_goals"))
 	case step.Valid():
@@ -212,35 +251,81 @@ func fieldValue(a goslack.BlockAction) string {
 		return a.SelectedOption.Value
 	case a.SelectedDate != "":
 		return a.SelectedDate
+	case a.SelectedUser != "":
+		return a.SelectedUser
 	}
 	return a.Value
 }
 
+// ownerName is the block of the owner typed by name, beside the user
+// select of the "owner" block.
+const ownerName = "owner_name"
+
+// formFields reads a submitted form into the engine's fields: an owner
+// picked in the user select is a user reference, as a mention in a thread
+// is; otherwise the name typed, if any.
+func formFields(values map[string]map[string]goslack.BlockAction) map[string]string {
+	fields := map[string]string{}
+	for block, acts := range values {
+		fields[block] = strings.TrimSpace(fieldValue(acts[block]))
+	}
+	if id := fields["owner"]; id != "" {
+		if _, _, ok := workshop.ParseUserRef(workshop.UserRef(id)); ok {
+			fields["owner"] = workshop.UserRef(id)
+		} else {
+			fields["owner"] = ""
+		}
+	}
+	if fields["owner"] == "" {
+		fields["owner"] = fields[ownerName]
+	}
+	delete(fields, ownerName)
+	return fields
+}
+
 func (b *Bot) onSubmit(ctx context.Context, cb goslack.InteractionCallback) (any, error) {
+	// Slack closes the modal with an error after 3 seconds: answer within
+	// the same deadline as events.
+	ctx, cancel := context.WithTimeout(withEventID(ctx, cb.View.ID), AckTimeout)
+	defer cancel()
+	meta := strings.Fields(cb.View.PrivateMetadata)
 	id, step := engine.ParseActionValue(cb.View.PrivateMetadata)
 	values := map[string]map[string]goslack.BlockAction{}
 	if cb.View.State != nil {
 		values = cb.View.State.Values
 	}
 	user := cb.User.ID
+	if id == "" || user == "" {
+		return nil, nil
+	}
 	switch cb.View.CallbackID {
 	case callbackScore:
 		scores := map[int]int{}
 		for block, acts := range values {
 			n, ok := workshop.ParseTouchpointRef(block)
-			if v, err := strconv.Atoi(fieldValue(acts["score"])); ok && err == nil {
+			if v, err := strconv.Atoi(fieldValue(acts["score"])); ok && err == nil && v >= workshop.MinEmotion && v <= workshop.MaxEmotion {
 				scores[n] = v
 			}
 		}
-		b.spawn("save scores", func(ctx context.Context) error {
+		b.spawn(ctx, "save scores", func(ctx context.Context) error {
 			return b.eng.SaveScores(ctx, id, b.users.actor(ctx, user), scores)
 		})
-		return nil, nil
-	case callbackForm:
-		fields := map[string]string{}
-		for block, acts := range values {
-			fields[block] = strings.TrimSpace(fieldValue(acts[block]))
+		if len(meta) < 3 {
+			return nil, nil
 		}
+		// Not the last page: the submit opens the next one in place.
+		page, err := strconv.Atoi(meta[2])
+		if err != nil {
+			return nil, nil
+		}
+		w, err := workshop.Open(ctx, b.store, id)
+		if err != nil {
+			return nil, fmt.Errorf("load workshop %s: %w", id, err)
+		}
+		view := b.scoreView(w, user, page)
+		return goslack.NewUpdateViewSubmissionResponse(&view), nil
+	case callbackForm:
+		fields := formFields(values)
 		q := &engine.Queue{}
 		errs, err := b.eng.WithNotifier(q).Submit(ctx, engine.Form{Workshop: id, Step: step, Actor: engine.Actor{ID: user}, ID: cb.View.ID, Fields: fields})
 		if err != nil {
@@ -253,8 +338,9 @@ func (b *Bot) onSubmit(ctx context.Context, cb goslack.InteractionCallback) (any
 			}
 			return goslack.NewErrorsViewSubmissionResponse(m), nil
 		}
+		b.learnNames(ctx, fields["owner"])
 		b.touch(id)
-		b.spawn("echo form", func(ctx context.Context) error { return q.Flush(ctx, b.notify) })
+		b.spawn(ctx, "echo form", func(ctx context.Context) error { return q.Flush(ctx, b.notify) })
 	}
 	return nil, nil
 }

@@ -20,9 +20,21 @@ func (b *Bot) Routes(mux *http.ServeMux, wrap func(route string, h http.Handler)
 	if wrap == nil {
 		wrap = func(_ string, h http.Handler) http.Handler { return h }
 	}
-	mux.Handle("POST /slack/events", wrap("events", http.HandlerFunc(b.handleEvents)))
-	mux.Handle("POST /slack/commands", wrap("commands", http.HandlerFunc(b.handleCommands)))
-	mux.Handle("POST /slack/interactions", wrap("interactions", http.HandlerFunc(b.handleInteractions)))
+	mux.Handle("POST /slack/events", wrap("events", b.recovering("events", b.handleEvents)))
+	mux.Handle("POST /slack/commands", wrap("commands", b.recovering("commands", b.handleCommands)))
+	mux.Handle("POST /slack/interactions", wrap("interactions", b.recovering("interactions", b.handleInteractions)))
+}
+
+// recovering answers a panic in h with a 500, logged and counted like a
+// panic in background work, rather than net/http's dropped connection.
+func (b *Bot) recovering(route string, h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer b.recover(r.Context(), route, func() {
+			b.observe(route, outError)
+			http.Error(w, "internal error", http.StatusInternalServerError)
+		})
+		h(w, r)
+	})
 }
 
 // verify reads the body (at most MaxBody) and checks Slack's signature and
@@ -96,8 +108,14 @@ func (b *Bot) handleCommands(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad command", http.StatusBadRequest)
 		return
 	}
-	b.observe("commands", outAccepted)
-	b.onCommand(cmd)
+	if r.PostFormValue("ssl_check") == "1" {
+		// Slack checking the certificate: nothing to run.
+		b.observe("commands", "ssl_check")
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+
+	b.observe("commands", b.onCommand(cmd))
 	// An empty 200 acknowledges without echoing anything in the channel;
 	// the answer follows through the Web API.
 	w.WriteHeader(http.StatusOK)

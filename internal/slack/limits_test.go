@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -291,7 +292,36 @@ func checkAllMessages(t *testing.T, lang string) {
 	for _, s := range workshop.Steps {
 		checkModal(t, "form "+s.Key(), b.formView(w, s))
 	}
-	checkModal(t, "score form", b.scoreView(w, "U1"))
+	// The score form pages: every touchpoint on exactly one page, each
+	// page within the limits, the last page's submit closes the form.
+	seen := map[string]int{}
+	for page := 0; ; page++ {
+		v := b.scoreView(w, "U1", page)
+		checkModal(t, fmt.Sprintf("score form page %d", page), v)
+		for _, bl := range v.Blocks.BlockSet {
+			if in, ok := bl.(*goslack.InputBlock); ok {
+				seen[in.BlockID]++
+			}
+		}
+		next := strings.Fields(v.PrivateMetadata)
+		if len(next) < 3 {
+			if page != 2 {
+				t.Errorf("50 touchpoints in %d pages, want 3", page+1)
+			}
+			break
+		}
+		if next[2] != strconv.Itoa(page+1) || v.Submit.Text == b.eng.T("en", "form.submit") {
+			t.Errorf("page %d: metadata %q, submit %q", page, v.PrivateMetadata, v.Submit.Text)
+		}
+		if page > 5 {
+			t.Fatal("the score form does not end")
+		}
+	}
+	for _, tp := range w.Map().Touchpoints {
+		if seen[tp.ID] != 1 {
+			t.Errorf("%s is on %d pages of the score form", tp.ID, seen[tp.ID])
+		}
+	}
 }
 
 func TestSplitAndCut(t *testing.T) {

@@ -32,6 +32,7 @@ type harness struct {
 	fake  *fakeslack.Server
 	store workshop.Store
 	bot   *slack.Bot
+	eng   *engine.Engine
 	srv   *httptest.Server
 	n     int
 }
@@ -57,7 +58,7 @@ func newHarness(t *testing.T) *harness {
 			t.Errorf("shutdown: %v", err)
 		}
 	})
-	return &harness{t: t, fake: fake, store: store, bot: bot, srv: srv}
+	return &harness{t: t, fake: fake, store: store, bot: bot, eng: eng, srv: srv}
 }
 
 func (h *harness) post(path string, body []byte, contentType string, header http.Header) *http.Response {
@@ -128,6 +129,31 @@ func (h *harness) reply(user, thread, text string) (string, *http.Response) {
 	ts := fmt.Sprintf("1900000000.%06d", h.n)
 	resp := h.event(fmt.Sprintf("Ev%d", h.n), map[string]any{"type": "message", "channel": "C1", "user": user, "text": text, "ts": ts, "thread_ts": thread}, 0)
 	return ts, resp
+}
+
+// interact posts a signed interaction payload and returns the status and
+// the response body.
+func (h *harness) interact(payload []byte) (int, string) {
+	h.t.Helper()
+	body := []byte(url.Values{"payload": {string(payload)}}.Encode())
+	req, _ := http.NewRequest(http.MethodPost, h.srv.URL+"/slack/interactions", bytes.NewReader(body))
+	req.Header = fakeslack.Sign(secret, body, time.Now())
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return resp.StatusCode, readAll(h.t, resp)
+}
+
+func readAll(t testing.TB, resp *http.Response) string {
+	t.Helper()
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 func (h *harness) meta() *workshop.Workshop {
@@ -455,54 +481,6 @@ func TestFormsOpenAndSubmit(t *testing.T) {
 	views = h.fake.WaitFor(t, "views.open", 2, 3*time.Second)
 	if !strings.Contains(string(views[1].Body), "T1 · Pricing page") {
 		t.Errorf("score form %s", views[1].Body)
-	}
-}
-
-func TestUserTextIsQuotedEscapedEverywhere(t *testing.T) {
-	h := newHarness(t)
-	h.command("U1", "start Launch <!here> review")
-	step1 := h.meta().StepTS(workshop.Goals)
-	// Slack sends @channel and a user mention as markup in the text.
-	_, resp := h.reply("U2", step1, "Why does <!channel> ignore <@U123>? &amp; why <https://evil.example|click here>?")
-	if resp.StatusCode != 200 {
-		t.Fatal(resp.StatusCode)
-	}
-	if got := h.meta().Map().Goals[0].Text; got != "Why does <!channel> ignore <@U123>? & why <https://evil.example|click here>?" {
-		t.Errorf("stored text %q, want what was typed", got)
-	}
-	time.Sleep(150 * time.Millisecond) // let the debounced header update run
-	h.command("U1", "summary")
-	h.command("U1", "next")
-	h.command("U1", "export md")
-	h.fake.WaitFor(t, "files.completeUploadExternal", 1, 3*time.Second)
-
-	var texts []string
-	for _, c := range append(h.fake.Calls("chat.postMessage"), h.fake.Calls("chat.update")...) {
-		texts = append(texts, c.Param("blocks")+c.Param("text"))
-	}
-	ups := h.fake.Uploads()
-	if len(ups) != 1 {
-		t.Fatalf("%d uploads, want the md export", len(ups))
-	}
-	texts = append(texts, string(ups[0].Data))
-	found := 0
-	for _, s := range texts {
-		for _, raw := range []string{"<!channel>", "<!here>", "<@U123>", "<https://evil", `\u003c!channel`, `\u003c@U123`, `\u003chttps`} {
-			if strings.Contains(s, raw) {
-				t.Errorf("%q quoted unescaped in %.300s", raw, s)
-			}
-		}
-		if strings.Contains(s, "&lt;!channel&gt;") || strings.Contains(s, `\u0026lt;!channel\u0026gt;`) {
-			found++
-		}
-	}
-	// The summary, the step summary and the export, at least.
-	if found < 3 {
-		t.Errorf("the escaped reply shows in %d messages, want summary, step summary and export", found)
-	}
-	header, _ := h.fake.Message("C1", h.meta().HeaderTS)
-	if !strings.Contains(string(header.Blocks), `\u0026lt;!here\u0026gt;`) {
-		t.Errorf("header does not show the escaped title: %s", header.Blocks)
 	}
 }
 

@@ -3,20 +3,36 @@ package slack
 import (
 	"context"
 	"encoding/json"
+	"sync"
 
 	goslack "github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 )
 
+// SocketWorkers bounds how many Socket Mode envelopes are handled at once.
+// One connection delivers every request in turn; handled one at a time, a
+// slow one (a store under failover) would push the acknowledgements of all
+// those behind it past Slack's 3 seconds.
+const SocketWorkers = 32
+
 // RunSocket serves Slack over Socket Mode until ctx ends: the same handling
 // as HTTP, acknowledged over the websocket. Events are acknowledged only
-// once their input is stored, so Slack redelivers what was not.
+// once their input is stored, so Slack redelivers what was not. Envelopes
+// are taken in order of arrival and handled concurrently, at most
+// SocketWorkers at a time, each acknowledged as soon as it is handled. It
+// returns once every envelope taken is handled, so the store can close.
 func (b *Bot) RunSocket(ctx context.Context, client *socketmode.Client) error {
 	loopCtx, stop := context.WithCancel(ctx)
 	defer stop()
+	// Envelopes in hand finish under their own deadlines, as HTTP requests
+	// do during a graceful shutdown.
+	handleCtx := context.WithoutCancel(ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		var inFlight sync.WaitGroup
+		defer inFlight.Wait()
+		slots := make(chan struct{}, SocketWorkers)
 		for {
 			select {
 			case <-loopCtx.Done():
@@ -25,7 +41,18 @@ func (b *Bot) RunSocket(ctx context.Context, client *socketmode.Client) error {
 				if !ok {
 					return
 				}
-				b.socketEvent(ctx, client, evt)
+				select {
+				case slots <- struct{}{}:
+				case <-loopCtx.Done():
+					return
+				}
+				inFlight.Add(1)
+				go func() {
+					defer inFlight.Done()
+					defer func() { <-slots }()
+					defer b.recover(handleCtx, "socket "+string(evt.Type))
+					b.socketEvent(handleCtx, client, evt)
+				}()
 			}
 		}
 	}()
@@ -60,8 +87,7 @@ func (b *Bot) socketEvent(ctx context.Context, client *socketmode.Client, evt so
 		cmd, ok := evt.Data.(goslack.SlashCommand)
 		_ = client.Ack(*req)
 		if ok {
-			b.observe("socket_commands", outAccepted)
-			b.onCommand(cmd)
+			b.observe("socket_commands", b.onCommand(cmd))
 		}
 	case socketmode.EventTypeInteractive:
 		cb, ok := evt.Data.(goslack.InteractionCallback)

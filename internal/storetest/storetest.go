@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -40,6 +41,7 @@ func Run(t *testing.T, open func(t *testing.T) workshop.Store) {
 		{"Claim", testClaim},
 		{"Due", testDue},
 		{"DueConcurrent", testDueConcurrent},
+		{"Names", testNames},
 		{"Ping", testPing},
 		{"Isolation", testIsolation},
 	}
@@ -443,19 +445,25 @@ func testPutScore(t *testing.T, s workshop.Store) {
 		score("1.1#1", "U1", 0, -2), // changes their mind
 		score("1.1#1", "U2", 0, 2),
 		score("1.1#1", "U1", 1, 0),
-		score("1.1#2", "U1", 0, 3),
-		score("1.1#2", "U1", 0, 3), // delivered twice
+		score("1.1#2", "U1", 0, 1),
+		score("1.1#2", "U1", 0, 1), // delivered twice
 	}
 	for _, sc := range puts {
 		if err := s.PutScore(ctx, "W1", sc); err != nil {
 			t.Fatalf("PutScore(%+v): %v", sc, err)
 		}
 	}
+	// Out of range: refused, and the stored score stands.
+	for _, v := range []int{3, -3, 7, math.MinInt} {
+		if err := s.PutScore(ctx, "W1", score("1.1#2", "U1", 0, v)); !errors.Is(err, workshop.ErrScoreRange) {
+			t.Errorf("PutScore(value %d) = %v, want ErrScoreRange", v, err)
+		}
+	}
 	want := []workshop.Score{
 		score("1.1#1", "U1", 0, -2),
 		score("1.1#1", "U1", 1, 0),
 		score("1.1#1", "U2", 0, 2),
-		score("1.1#2", "U1", 0, 3),
+		score("1.1#2", "U1", 0, 1),
 	}
 	got := load(t, s, "W1").Scores
 	sortScores(got)
@@ -573,6 +581,47 @@ func testClaim(t *testing.T, s workshop.Store) {
 	time.Sleep(ttl + 300*time.Millisecond)
 	claim("event:Ev1", true)
 	claim("event:Ev1", false)
+}
+
+func testNames(t *testing.T, s workshop.Store) {
+	ctx := t.Context()
+	if got, err := s.Names(ctx, nil); err != nil || len(got) != 0 {
+		t.Fatalf("Names(nil) = %v, %v; want empty", got, err)
+	}
+	for id, name := range map[string]string{"U1": "Maria Silva", "U2": "Léo", "U3": "short-lived"} {
+		ttl := time.Hour
+		if id == "U3" {
+			ttl = 50 * time.Millisecond
+		}
+		if err := s.PutName(ctx, id, name, ttl); err != nil {
+			t.Fatalf("PutName(%s): %v", id, err)
+		}
+	}
+	if err := s.PutName(ctx, "U2", "Léo Martin", 0); err != nil { // renamed, kept for good
+		t.Fatal(err)
+	}
+	got, err := s.Names(ctx, []string{"U1", "U2", "U9"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (workshop.Names{"U1": "Maria Silva", "U2": "Léo Martin"}); asJSON(t, got) != asJSON(t, want) {
+		t.Errorf("Names = %v, want %v", got, want)
+	}
+	// The short-lived name expires: wait for the store to say so.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		got, err := s.Names(ctx, []string{"U3"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := got["U3"]; !ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a name cached for 50ms is still there after 5s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 func testPing(t *testing.T, s workshop.Store) {

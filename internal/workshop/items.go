@@ -96,7 +96,10 @@ type Touchpoint struct {
 	State    string         `json:"state"`
 	Online   bool           `json:"online"`
 	Owner    string         `json:"owner"`
-	Author   string         `json:"author"`
+	// OwnerID is the owner's user id when the owner was named as a person
+	// (a mention, a user picked in a form); Owner is then their display text.
+	OwnerID string `json:"owner_id,omitempty"`
+	Author  string `json:"author"`
 }
 
 // ScopeNote is a scope line: a map type keyword, or a free note.
@@ -108,11 +111,13 @@ type ScopeNote struct {
 
 // Resource is a resource or tool the team has, or needs to close a gap.
 type Resource struct {
-	Kind   string `json:"kind"`
-	Name   string `json:"name"`
-	Gap    string `json:"gap"`
-	Owner  string `json:"owner"`
-	Author string `json:"author"`
+	Kind  string `json:"kind"`
+	Name  string `json:"name"`
+	Gap   string `json:"gap"`
+	Owner string `json:"owner"`
+	// OwnerID: see Touchpoint.OwnerID.
+	OwnerID string `json:"owner_id,omitempty"`
+	Author  string `json:"author"`
 }
 
 // TestResult says whether the map answers one goal.
@@ -125,10 +130,12 @@ type TestResult struct {
 
 // Change is an improvement the team commits to.
 type Change struct {
-	Text   string `json:"text"`
-	Owner  string `json:"owner"`
-	Due    string `json:"due"`
-	Author string `json:"author"`
+	Text  string `json:"text"`
+	Owner string `json:"owner"`
+	// OwnerID: see Touchpoint.OwnerID.
+	OwnerID string `json:"owner_id,omitempty"`
+	Due     string `json:"due"`
+	Author  string `json:"author"`
 }
 
 func (*Goal) step() Step       { return Goals }
@@ -163,6 +170,17 @@ func (t *Touchpoint) Spread() (lo, hi int) {
 	}
 	return lo, hi
 }
+
+// Emotion bounds: every emotion and score is an integer in [MinEmotion,
+// MaxEmotion].
+const (
+	MinEmotion = -2
+	MaxEmotion = 2
+)
+
+// ClampEmotion brings a stored value back into range, so a value written by
+// an older version or by hand can never index past the faces or the chart.
+func ClampEmotion(v int) int { return max(MinEmotion, min(v, MaxEmotion)) }
 
 // Emoji returns the face for a (rounded) emotion value.
 func Emoji(v float64) string {

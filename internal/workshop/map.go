@@ -40,6 +40,8 @@ func (w *Workshop) MapAt(round int) *Map {
 	m := &Map{Scope: ScopeSummary{Notes: []string{}}}
 	ins := slices.Clone(w.Inputs)
 	SortInputs(ins)
+	names := w.Names
+	plain := names.Text
 	for _, in := range ins {
 		if in.Round > round {
 			continue
@@ -49,14 +51,17 @@ func (w *Workshop) MapAt(round int) *Map {
 			switch it := it.(type) {
 			case *Goal:
 				it.ID = "G" + strconv.Itoa(len(m.Goals)+1)
-				it.Author = in.Author
+				it.Text, it.Author = plain(it.Text), in.Author
 				m.Goals = append(m.Goals, *it)
 			case *Persona:
+				it.Name, it.Demographics, it.Psychographics = plain(it.Name), plain(it.Demographics), plain(it.Psychographics)
 				it.Author = in.Author
 				m.Personas = append(m.Personas, *it)
 			case *Touchpoint:
 				it.ID = "T" + strconv.Itoa(len(m.Touchpoints)+1)
 				it.Key = in.ID + "#" + strconv.Itoa(i)
+				it.Name, it.Channel, it.Positive, it.Negative = plain(it.Name), plain(it.Channel), plain(it.Positive), plain(it.Negative)
+				it.Owner, it.OwnerID = names.owner(it.Owner)
 				it.Author = in.Author
 				it.Scores = map[string]int{in.Author: it.Emotion}
 				m.Touchpoints = append(m.Touchpoints, *it)
@@ -64,15 +69,19 @@ func (w *Workshop) MapAt(round int) *Map {
 				if it.MapType != "" {
 					m.Scope.MapType = it.MapType
 				} else {
-					m.Scope.Notes = append(m.Scope.Notes, it.Note)
+					m.Scope.Notes = append(m.Scope.Notes, plain(it.Note))
 				}
 			case *Resource:
+				it.Name, it.Gap = plain(it.Name), plain(it.Gap)
+				it.Owner, it.OwnerID = names.owner(it.Owner)
 				it.Author = in.Author
 				m.Resources = append(m.Resources, *it)
 			case *TestResult:
-				it.Author = in.Author
+				it.Note, it.Author = plain(it.Note), in.Author
 				m.Tests = append(m.Tests, *it)
 			case *Change:
+				it.Text = plain(it.Text)
+				it.Owner, it.OwnerID = names.owner(it.Owner)
 				it.Author = in.Author
 				m.Changes = append(m.Changes, *it)
 			}
@@ -89,7 +98,7 @@ func (w *Workshop) MapAt(round int) *Map {
 			continue
 		}
 		if t := byKey[s.Touchpoint]; t != nil {
-			t.Scores[s.User] = s.Value
+			t.Scores[s.User] = ClampEmotion(s.Value)
 		}
 	}
 	return m

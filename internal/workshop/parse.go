@@ -233,12 +233,24 @@ func ParseLine(step Step, line string) (Item, *LineError) {
 	return fail(FieldStep, step.Key())
 }
 
+// splitFields splits a line on "|", except inside a user reference
+// ("<@U123|maria>"), which is one token whatever it holds.
 func splitFields(line string) []string {
-	fields := strings.Split(line, "|")
-	for i := range fields {
-		fields[i] = strings.TrimSpace(fields[i])
+	refs := userRef.FindAllStringIndex(line, -1)
+	var fields []string
+	start := 0
+	for i := 0; i < len(line); i++ {
+		if len(refs) > 0 && i == refs[0][0] {
+			i = refs[0][1] - 1
+			refs = refs[1:]
+			continue
+		}
+		if line[i] == '|' {
+			fields = append(fields, strings.TrimSpace(line[start:i]))
+			start = i + 1
+		}
 	}
-	return fields
+	return append(fields, strings.TrimSpace(line[start:]))
 }
 
 func at(fields []string, i int) string {

@@ -13,6 +13,8 @@ var (
 	ErrNotFacilitator = errors.New("only the facilitator can do that")
 	ErrClosed         = errors.New("workshop is closed")
 	ErrConflict       = errors.New("workshop changed concurrently")
+	// ErrScoreRange: a score outside MinEmotion..MaxEmotion.
+	ErrScoreRange = errors.New("score out of range")
 )
 
 // ThreadRef says which workshop step a Slack thread belongs to.
@@ -57,7 +59,8 @@ type Store interface {
 	// an input was removed.
 	DeleteInput(ctx context.Context, workshop, inputID string) (bool, error)
 	// PutScore stores one participant's score for a touchpoint, replacing
-	// their earlier score in the same round.
+	// their earlier score in the same round. A score out of range (see
+	// Score.Validate) is refused with ErrScoreRange and nothing is written.
 	PutScore(ctx context.Context, workshop string, s Score) error
 	// BindThread records that replies in the thread (channel, ts) belong to
 	// ref.
@@ -76,8 +79,31 @@ type Store interface {
 	// Claim sets key for ttl if nobody holds it and reports whether this
 	// caller got it. Deduplication of events and of reminders rests on it.
 	Claim(ctx context.Context, key string, ttl time.Duration) (bool, error)
+	// PutName caches a person's display name for ttl (for good when ttl is
+	// zero or less); a later PutName for the same id replaces it.
+	PutName(ctx context.Context, id, name string, ttl time.Duration) error
+	// Names returns the cached display names of ids; an id whose name is
+	// unknown or expired is absent from the result.
+	Names(ctx context.Context, ids []string) (Names, error)
 	// Ping reports whether the store answers.
 	Ping(ctx context.Context) error
 	// Close releases the store.
 	Close() error
+}
+
+// Open loads a workshop with the display names of the people its inputs
+// refer to, which is what rendering it needs. Names are a cache: when they
+// cannot be read the workshop is returned with ids for names, and the error
+// is nil.
+func Open(ctx context.Context, s Store, id string) (*Workshop, error) {
+	w, err := s.Load(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if ids := w.Mentioned(); len(ids) > 0 {
+		if names, err := s.Names(ctx, ids); err == nil {
+			w.Names = names
+		}
+	}
+	return w, nil
 }

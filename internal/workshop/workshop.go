@@ -2,6 +2,7 @@ package workshop
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"time"
 )
@@ -105,12 +106,24 @@ type Score struct {
 	At         time.Time `json:"at"`
 }
 
+// Validate refuses a score outside the emotion range: stores call it before
+// writing, so no out-of-range value reaches the map, the forms or the chart.
+func (s Score) Validate() error {
+	if s.Value < MinEmotion || s.Value > MaxEmotion {
+		return fmt.Errorf("score %d for %s: %w", s.Value, s.Touchpoint, ErrScoreRange)
+	}
+	return nil
+}
+
 // Workshop is a workshop as loaded from the store: its meta plus everything
 // collected so far.
 type Workshop struct {
 	Meta
 	Inputs []Input
 	Scores []Score
+	// Names are the display names of the people the inputs refer to (see
+	// Open); the map shows them instead of user ids.
+	Names Names `json:"-"`
 }
 
 // SortInputs orders inputs by timestamp, then by ID, which is journey order.
