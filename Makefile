@@ -30,9 +30,16 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 $(PKGS)
 	$(GO) run ./cmd/journeybot-bench $(BENCHFLAGS)
 
+# fuzz: each target for FUZZTIME; the inputs it finds stay in Go's cache
+# (go env GOCACHE)/fuzz, and a failing one is written to testdata/fuzz,
+# where `make test` replays it.
+FUZZTIME ?= 60s
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzParseLine -fuzztime 60s ./internal/workshop
-	$(GO) test -run '^$$' -fuzz FuzzRender -fuzztime 60s ./internal/chart
+	$(GO) test -run '^$$' -fuzz FuzzParseLine -fuzztime $(FUZZTIME) ./internal/workshop
+	$(GO) test -run '^$$' -fuzz FuzzRender -fuzztime $(FUZZTIME) ./internal/chart
+	$(GO) test -run '^$$' -fuzz FuzzEventsHandler -fuzztime $(FUZZTIME) ./internal/slack
+	$(GO) test -run '^$$' -fuzz FuzzCommandsHandler -fuzztime $(FUZZTIME) ./internal/slack
+	$(GO) test -run '^$$' -fuzz FuzzInteractionsHandler -fuzztime $(FUZZTIME) ./internal/slack
 
 redis:
 	bash .ci/redis.sh

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"sync"
+	"time"
 
 	goslack "github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
@@ -15,23 +16,41 @@ import (
 // those behind it past Slack's 3 seconds.
 const SocketWorkers = 32
 
+// socketAckFlush is how long the connection stays open at shutdown once the
+// last envelope is handled, for its acknowledgement to be written.
+const socketAckFlush = 500 * time.Millisecond
+
 // RunSocket serves Slack over Socket Mode until ctx ends: the same handling
 // as HTTP, acknowledged over the websocket. Events are acknowledged only
 // once their input is stored, so Slack redelivers what was not. Envelopes
 // are taken in order of arrival and handled concurrently, at most
-// SocketWorkers at a time, each acknowledged as soon as it is handled. It
-// returns once every envelope taken is handled, so the store can close.
+// SocketWorkers at a time, each acknowledged as soon as it is handled.
+//
+// When ctx ends no new envelope is taken, but the connection stays open
+// until those in hand are handled and acknowledged; RunSocket returns after
+// that, so the store can close.
 func (b *Bot) RunSocket(ctx context.Context, client *socketmode.Client) error {
 	loopCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	// Envelopes in hand finish under their own deadlines, as HTTP requests
-	// do during a graceful shutdown.
+	// do during a graceful shutdown, and the connection outlives them.
 	handleCtx := context.WithoutCancel(ctx)
-	done := make(chan struct{})
+	connCtx, closeConn := context.WithCancel(handleCtx)
+	defer closeConn()
+	done, connDone := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)
 		var inFlight sync.WaitGroup
-		defer inFlight.Wait()
+		defer func() {
+			inFlight.Wait()
+			// slack-go queues an ack for its writer: leave the writer a
+			// moment to send the last ones before the connection closes.
+			select {
+			case <-time.After(socketAckFlush):
+			case <-connDone:
+			}
+			closeConn()
+		}()
 		slots := make(chan struct{}, SocketWorkers)
 		for {
 			select {
@@ -56,7 +75,8 @@ func (b *Bot) RunSocket(ctx context.Context, client *socketmode.Client) error {
 			}
 		}
 	}()
-	err := client.RunContext(ctx)
+	err := client.RunContext(connCtx)
+	close(connDone)
 	stop()
 	<-done
 	if ctx.Err() != nil {
