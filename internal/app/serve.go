@@ -96,7 +96,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	sched := &review.Scheduler{
 		Store: store, Reminder: eng, Now: env.now, Tick: env.reviewTick, Logger: log.With("component", "review"),
 		Match:   func(m *workshop.Meta) bool { return m.Channel != console.Channel },
-		Observe: m.Reminder,
+		Observe: m.Reminder, Panicked: m.Panic,
 	}
 	schedCtx, stopSched := context.WithCancel(ctx)
 	schedDone := make(chan struct{})

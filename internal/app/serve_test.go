@@ -382,6 +382,7 @@ func TestServeMetrics(t *testing.T) {
 		`journeybot_workshops_open 1`,
 		`journeybot_reminders_total{result="posted"} 0`,
 		`journeybot_store_errors_total`,
+		`journeybot_panics_total{task="events"} 0`,
 	} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("/metrics lacks %s", want)

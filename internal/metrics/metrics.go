@@ -75,6 +75,11 @@ func New(open func(context.Context) (int, error)) *Metrics {
 	for _, r := range []string{"posted", "late", "claimed_elsewhere"} {
 		m.reminders.WithLabelValues(r)
 	}
+	// Zero series for the request routes and the scheduler, so an alert on
+	// an increase sees the first panic.
+	for _, t := range []string{"events", "commands", "interactions", "review"} {
+		m.panics.WithLabelValues(t)
+	}
 	return m
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"time"
@@ -83,7 +84,10 @@ type Scheduler struct {
 	// metrics such as metrics.Reminder. It is called from several
 	// goroutines at once.
 	Observe func(result string)
-	Logger  *slog.Logger
+	// Panicked, when set, is told of every panic recovered ("review"), for
+	// metrics.
+	Panicked func(task string)
+	Logger   *slog.Logger
 
 	mu sync.Mutex
 	// early remembers workshops the index listed as due while their meta
@@ -164,7 +168,7 @@ func (s *Scheduler) RunDue(ctx context.Context) (int, error) {
 		// A reminder under way finishes even when ctx ends.
 		hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), DefaultTimeout)
 		defer cancel()
-		ok, err := s.handle(hctx, id, now)
+		ok, err := s.safeHandle(hctx, id, now)
 		mu.Lock()
 		defer mu.Unlock()
 		if ok {
@@ -210,6 +214,22 @@ query:
 	wg.Wait()
 	s.forgetEarly(seen)
 	return posted, errors.Join(errs...)
+}
+
+// safeHandle is handle with a panic (a bug, a value no check foresaw)
+// recovered into an error, logged and counted, so one workshop cannot stop
+// the reminders of the others, or the process.
+func (s *Scheduler) safeHandle(ctx context.Context, id string, now time.Time) (ok bool, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log().ErrorContext(ctx, "panic recovered", "task", "review", "workshop", id, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			if s.Panicked != nil {
+				s.Panicked("review")
+			}
+			ok, err = false, fmt.Errorf("panic: %v", r)
+		}
+	}()
+	return s.handle(ctx, id, now)
 }
 
 // handle posts the reminder due for workshop id, if this scheduler claims

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -303,6 +304,26 @@ func TestFailedPostIsNotRetried(t *testing.T) {
 	}
 	if !slices.Equal(results, []string{review.ResultFailed}) {
 		t.Errorf("observed %v", results)
+	}
+}
+
+type panicker struct{}
+
+func (panicker) Remind(context.Context, string, time.Time, bool) error { panic("reminder boom") }
+
+// A reminder that panics is recovered: counted, returned as an error, and
+// the next workshop is still reminded.
+func TestPanickingReminderIsRecovered(t *testing.T) {
+	s := stores[0].open(t)
+	schedule(t, s, "W1", "* * * * *", t0.Add(time.Minute))
+	clk := &clock{now: t0.Add(time.Minute)}
+	var panics atomic.Int32
+	sch := &review.Scheduler{Store: s, Reminder: panicker{}, Now: clk.Now, Panicked: func(string) { panics.Add(1) }}
+	if n, err := sch.RunDue(context.Background()); n != 0 || err == nil || !strings.Contains(err.Error(), "reminder boom") {
+		t.Errorf("RunDue = %d, %v; want 0 and the panic as an error", n, err)
+	}
+	if panics.Load() != 1 {
+		t.Errorf("%d panics counted, want 1", panics.Load())
 	}
 }
 
