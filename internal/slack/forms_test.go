@@ -3,14 +3,12 @@ package slack
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	goslack "github.com/slack-go/slack"
 
-	"github.com/journeybot/journeybot/internal/bolt"
 	"github.com/journeybot/journeybot/internal/engine"
 	"github.com/journeybot/journeybot/internal/workshop"
 	"github.com/journeybot/journeybot/prompts"
@@ -18,11 +16,7 @@ import (
 
 func formHarness(t *testing.T) (*Bot, *engine.Engine, workshop.Store) {
 	t.Helper()
-	store, err := bolt.Open(filepath.Join(t.TempDir(), "state.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store := OpenTestStore(t)
 	eng := engine.New(engine.Config{Store: store, Notifier: &capture{}, Catalog: prompts.MustLoad()})
 	if err := eng.Command(context.Background(), engine.Command{Channel: "C1", Actor: engine.Actor{ID: "U1"}, Text: "start Forms"}); err != nil {
 		t.Fatal(err)

@@ -16,7 +16,6 @@ import (
 
 	goslack "github.com/slack-go/slack"
 
-	"github.com/journeybot/journeybot/internal/bolt"
 	"github.com/journeybot/journeybot/internal/engine"
 	"github.com/journeybot/journeybot/internal/slack"
 	"github.com/journeybot/journeybot/internal/slack/fakeslack"
@@ -37,17 +36,11 @@ func newFuzzBot(f *testing.F) *fuzzBot {
 	f.Helper()
 	fake := fakeslack.New()
 	f.Cleanup(fake.Close)
-	store, err := bolt.Open(filepath.Join(f.TempDir(), "state.db"))
-	if err != nil {
-		f.Fatal(err)
-	}
+	store := slack.OpenTestStore(f)
 	client := goslack.New("xoxb-test", goslack.OptionAPIURL(fake.APIURL()))
 	eng := engine.New(engine.Config{Store: store, Notifier: &slack.Notifier{API: client}, Catalog: prompts.MustLoad()})
 	bot := slack.New(slack.Config{Engine: eng, API: client, SigningSecret: secret, BotUserID: fakeslack.BotUserID, HeaderDelay: time.Millisecond})
-	f.Cleanup(func() {
-		bot.Shutdown(context.Background())
-		store.Close()
-	})
+	f.Cleanup(func() { bot.Shutdown(context.Background()) })
 	ctx := context.Background()
 	if err := eng.Command(ctx, engine.Command{Channel: fixtureChannel, Actor: engine.Actor{ID: fixtureAuthor}, Text: "start Fuzz"}); err != nil {
 		f.Fatal(err)

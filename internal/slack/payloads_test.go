@@ -16,7 +16,6 @@ import (
 	goslack "github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 
-	"github.com/journeybot/journeybot/internal/bolt"
 	"github.com/journeybot/journeybot/internal/engine"
 	"github.com/journeybot/journeybot/internal/export"
 	"github.com/journeybot/journeybot/internal/slack"
@@ -124,10 +123,7 @@ func socketHarness(t *testing.T) (*fakeslack.Server, workshop.Store) {
 	t.Helper()
 	fake := fakeslack.New()
 	t.Cleanup(fake.Close)
-	store, err := bolt.Open(filepath.Join(t.TempDir(), "state.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	store := slack.OpenTestStore(t)
 	client := goslack.New("xoxb-test", goslack.OptionAPIURL(fake.APIURL()), goslack.OptionAppLevelToken("xapp-test"), goslack.OptionRetry(2))
 	eng := engine.New(engine.Config{Store: store, Notifier: &slack.Notifier{API: client}, Catalog: prompts.MustLoad()})
 	bot := slack.New(slack.Config{Engine: eng, API: client, BotUserID: fakeslack.BotUserID, HeaderDelay: 50 * time.Millisecond})
@@ -142,7 +138,6 @@ func socketHarness(t *testing.T) (*fakeslack.Server, workshop.Store) {
 		if err := bot.Shutdown(context.Background()); err != nil {
 			t.Errorf("shutdown: %v", err)
 		}
-		store.Close()
 	})
 	fake.SocketConnected(t, 5*time.Second)
 	return fake, store

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -17,7 +16,6 @@ import (
 
 	goslack "github.com/slack-go/slack"
 
-	"github.com/journeybot/journeybot/internal/bolt"
 	"github.com/journeybot/journeybot/internal/engine"
 	"github.com/journeybot/journeybot/internal/slack"
 	"github.com/journeybot/journeybot/internal/slack/fakeslack"
@@ -41,11 +39,7 @@ func newHarness(t *testing.T) *harness {
 	t.Helper()
 	fake := fakeslack.New()
 	t.Cleanup(fake.Close)
-	store, err := bolt.Open(filepath.Join(t.TempDir(), "state.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store := slack.OpenTestStore(t)
 	client := goslack.New("xoxb-test", goslack.OptionAPIURL(fake.APIURL()), goslack.OptionRetry(2))
 	eng := engine.New(engine.Config{Store: store, Notifier: &slack.Notifier{API: client}, Catalog: prompts.MustLoad()})
 	bot := slack.New(slack.Config{Engine: eng, API: client, SigningSecret: secret, BotUserID: fakeslack.BotUserID, HeaderDelay: 50 * time.Millisecond})

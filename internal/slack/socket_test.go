@@ -2,14 +2,12 @@ package slack_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	goslack "github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 
-	"github.com/journeybot/journeybot/internal/bolt"
 	"github.com/journeybot/journeybot/internal/engine"
 	"github.com/journeybot/journeybot/internal/slack"
 	"github.com/journeybot/journeybot/internal/slack/fakeslack"
@@ -41,11 +39,7 @@ func (s *slowThreads) Thread(ctx context.Context, channel, ts string) (workshop.
 func TestSocketModeHandlesEnvelopesConcurrently(t *testing.T) {
 	fake := fakeslack.New()
 	t.Cleanup(fake.Close)
-	disk, err := bolt.Open(filepath.Join(t.TempDir(), "state.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer disk.Close()
+	disk := slack.OpenTestStore(t)
 	store := &slowThreads{Store: disk, slow: "1700000000.999999", release: make(chan struct{})}
 	client := goslack.New("xoxb-test", goslack.OptionAPIURL(fake.APIURL()), goslack.OptionAppLevelToken("xapp-test"))
 	eng := engine.New(engine.Config{Store: store, Notifier: &slack.Notifier{API: client}, Catalog: prompts.MustLoad()})
