@@ -78,7 +78,7 @@ func (b *Bot) fieldOptions(lang, field string, m *workshop.Map) []*goslack.Optio
 		}
 		var out []*goslack.OptionBlockObject
 		for _, g := range m.Goals {
-			out = append(out, option(g.ID, g.ID+" "+g.Text))
+			out = append(out, option(g.ID, g.ID+" "+engine.Escape(g.Text)))
 		}
 		return out
 	}
@@ -165,7 +165,7 @@ func (b *Bot) scoreView(w *workshop.Workshop, user string, page int) goslack.Mod
 		if v, ok := t.Scores[user]; ok {
 			sel.InitialOption = opts[workshop.ClampEmotion(v)+2]
 		}
-		label := fmt.Sprintf("%s · %s (%s)", t.ID, t.Name, b.eng.T(lang, "phase."+string(t.Phase)))
+		label := fmt.Sprintf("%s · %s (%s)", t.ID, engine.Escape(t.Name), b.eng.T(lang, "phase."+string(t.Phase)))
 		input := goslack.NewInputBlock(t.ID, plainText(cut(label, maxInputLabel)), nil, sel)
 		input.Optional = true
 		blocks = append(blocks, input)
