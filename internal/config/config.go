@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -21,6 +23,12 @@ type Config struct {
 	RedisURL    string
 	RedisAddrs  []string
 	RedisMaster string
+	// Credentials and TLS for REDIS_ADDRS (a REDIS_URL carries its own).
+	RedisUsername, RedisPassword, RedisSentinelPassword string
+	RedisTLS                                            bool
+	// RedisWaitReplicas is how many replicas must have a reply before it is
+	// acknowledged (WAIT, bounded); 0 does not wait.
+	RedisWaitReplicas int
 	// RedisPrefix starts every key, so several deployments (or test runs)
 	// can share one Redis.
 	RedisPrefix string
@@ -68,10 +76,33 @@ func Load(getenv func(string) string) (*Config, error) {
 		DefaultLang:   strings.ToLower(or(getenv("DEFAULT_LANG"), "en")),
 		LogFormat:     strings.ToLower(or(getenv("LOG_FORMAT"), "json")),
 	}
-	for _, a := range strings.Split(getenv("REDIS_ADDRS"), ",") {
-		if a = strings.TrimSpace(a); a != "" {
-			c.RedisAddrs = append(c.RedisAddrs, a)
+	c.RedisUsername = strings.TrimSpace(getenv("REDIS_USERNAME"))
+	c.RedisPassword = getenv("REDIS_PASSWORD")
+	c.RedisSentinelPassword = getenv("REDIS_SENTINEL_PASSWORD")
+	for i, a := range strings.Split(getenv("REDIS_ADDRS"), ",") {
+		a = strings.TrimSpace(a)
+		if a == "" {
+			continue
 		}
+		if p := addrProblem(a); p != "" {
+			probs = append(probs, fmt.Sprintf("REDIS_ADDRS: entry %d %s", i+1, p))
+			continue
+		}
+		c.RedisAddrs = append(c.RedisAddrs, a)
+	}
+	switch v := strings.ToLower(strings.TrimSpace(getenv("REDIS_TLS"))); v {
+	case "", "0", "false", "no", "off":
+	case "1", "true", "yes", "on":
+		c.RedisTLS = true
+	default:
+		probs = append(probs, fmt.Sprintf("REDIS_TLS: %q is not true or false", v))
+	}
+	if v := strings.TrimSpace(getenv("REDIS_WAIT_REPLICAS")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 16 {
+			probs = append(probs, fmt.Sprintf("REDIS_WAIT_REPLICAS: %q is not a number of replicas from 0 to 16", v))
+		}
+		c.RedisWaitReplicas = max(n, 0)
 	}
 	if u, err := url.Parse(c.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		probs = append(probs, fmt.Sprintf("SLACK_API_URL: %q is not an http(s) URL", c.APIURL))
@@ -89,6 +120,19 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	if c.RedisMaster != "" && len(c.RedisAddrs) == 0 {
 		probs = append(probs, "REDIS_MASTER_NAME: needs REDIS_ADDRS (the sentinels)")
+	}
+	if c.RedisSentinelPassword != "" && c.RedisMaster == "" {
+		probs = append(probs, "REDIS_SENTINEL_PASSWORD: only for Sentinels; set REDIS_MASTER_NAME and REDIS_ADDRS too")
+	}
+	if c.RedisURL != "" && c.RedisPassword != "" {
+		if u, err := url.Parse(c.RedisURL); err == nil && u.User != nil {
+			if _, has := u.User.Password(); has {
+				probs = append(probs, "REDIS_PASSWORD and a password in REDIS_URL: set one or the other")
+			}
+		}
+	}
+	if (c.RedisUsername != "" || c.RedisPassword != "" || c.RedisTLS || c.RedisWaitReplicas > 0) && !c.UsesRedis() {
+		probs = append(probs, "REDIS_USERNAME, REDIS_PASSWORD, REDIS_TLS, REDIS_WAIT_REPLICAS: set REDIS_URL or REDIS_ADDRS too")
 	}
 	if c.DefaultLang != "en" && c.DefaultLang != "fr" {
 		probs = append(probs, fmt.Sprintf("DEFAULT_LANG: %q is not en or fr", c.DefaultLang))
@@ -159,6 +203,25 @@ func Merge(errs ...error) error {
 		return nil
 	}
 	return all
+}
+
+// addrProblem says what is wrong with one REDIS_ADDRS entry, without ever
+// repeating an entry that may hold a password.
+func addrProblem(a string) string {
+	switch {
+	case strings.Contains(a, "://"):
+		return "is a URL; list host:port addresses (for one server, set REDIS_URL instead)"
+	case strings.Contains(a, "@"):
+		return "holds credentials; list host:port only and set REDIS_USERNAME and REDIS_PASSWORD"
+	}
+	host, port, err := net.SplitHostPort(a)
+	if err != nil || host == "" {
+		return fmt.Sprintf("%q is not host:port (e.g. redis-1:6379)", a)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return fmt.Sprintf("%q: the port must be a number from 1 to 65535", a)
+	}
+	return ""
 }
 
 func or(v, def string) string {

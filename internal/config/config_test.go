@@ -36,6 +36,16 @@ func TestProblems(t *testing.T) {
 		{"both redis settings", map[string]string{"REDIS_URL": "redis://x:6379", "REDIS_ADDRS": "a:1,b:2"}, false, []string{"REDIS_URL and REDIS_ADDRS"}},
 		{"master without sentinels", map[string]string{"REDIS_MASTER_NAME": "m"}, false, []string{"REDIS_MASTER_NAME"}},
 		{"interval under a minute", map[string]string{"REVIEW_MIN_INTERVAL": "30s"}, false, []string{"REVIEW_MIN_INTERVAL"}},
+		{"addrs with credentials", map[string]string{"REDIS_ADDRS": "a:1,:s3cret@b:2"}, false, []string{"REDIS_ADDRS: entry 2 holds credentials", "REDIS_PASSWORD"}},
+		{"addrs with a url", map[string]string{"REDIS_ADDRS": "redis://:s3cret@b:2"}, false, []string{"REDIS_ADDRS: entry 1 is a URL"}},
+		{"addrs without port", map[string]string{"REDIS_ADDRS": "redis-1"}, false, []string{"REDIS_ADDRS", "host:port"}},
+		{"addrs bad port", map[string]string{"REDIS_ADDRS": "redis-1:70000"}, false, []string{"REDIS_ADDRS", "port"}},
+		{"valid ha set-up", map[string]string{"REDIS_ADDRS": "s1:26379,s2:26379", "REDIS_MASTER_NAME": "m", "REDIS_USERNAME": "bot",
+			"REDIS_PASSWORD": "p", "REDIS_SENTINEL_PASSWORD": "sp", "REDIS_TLS": "true", "REDIS_WAIT_REPLICAS": "1"}, false, nil},
+		{"sentinel password without sentinels", map[string]string{"REDIS_ADDRS": "a:1", "REDIS_SENTINEL_PASSWORD": "sp"}, false, []string{"REDIS_SENTINEL_PASSWORD"}},
+		{"two passwords", map[string]string{"REDIS_URL": "redis://:a@x:6379", "REDIS_PASSWORD": "b"}, false, []string{"REDIS_PASSWORD and a password in REDIS_URL"}},
+		{"bad tls and wait", map[string]string{"REDIS_URL": "redis://x:6379", "REDIS_TLS": "maybe", "REDIS_WAIT_REPLICAS": "-1"}, false, []string{"REDIS_TLS", "REDIS_WAIT_REPLICAS"}},
+		{"redis options without redis", map[string]string{"REDIS_PASSWORD": "p"}, false, []string{"REDIS_PASSWORD"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -56,6 +66,9 @@ func TestProblems(t *testing.T) {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q does not name %s", err, w)
 				}
+			}
+			if strings.Contains(err.Error(), "s3cret") {
+				t.Errorf("error %q shows a password", err)
 			}
 		})
 	}

@@ -86,3 +86,39 @@ func TestDueIndexRepairs(t *testing.T) {
 		t.Error("entry not at the earlier due date")
 	}
 }
+
+// The due index holds scheduled reviews only: a workshop never scheduled,
+// or whose reminders stopped, leaves nothing in it.
+func TestDueIndexHoldsScheduledReviewsOnly(t *testing.T) {
+	c, prefix := redistest.Client(t)
+	s := New(c, prefix)
+	ctx := t.Context()
+	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	size := func() (int64, int64) {
+		t.Helper()
+		keys := s.dueKeys()
+		return c.ZCard(ctx, keys[0]).Val(), c.HLen(ctx, keys[1]).Val()
+	}
+	for _, id := range []string{"W1", "W2", "W3"} {
+		if err := s.Create(ctx, &workshop.Meta{ID: id, Channel: "C1", Step: workshop.Goals, CreatedAt: t0, Review: workshop.Review{Cadence: workshop.CadenceOff}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if z, h := size(); z != 0 || h != 0 {
+		t.Fatalf("three unscheduled workshops left %d entries and %d revs in the due index", z, h)
+	}
+	review := func(r workshop.Review) {
+		t.Helper()
+		if _, err := s.UpdateMeta(ctx, "W2", func(m *workshop.Meta) error { m.Review = r; return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	review(workshop.Review{Cadence: workshop.CadenceMonthly, TZ: "UTC", NextDue: t0.Add(time.Hour)})
+	if z, h := size(); z != 1 || h != 1 {
+		t.Fatalf("one scheduled review: %d entries, %d revs", z, h)
+	}
+	review(workshop.Review{Cadence: workshop.CadenceOff})
+	if z, h := size(); z != 0 || h != 0 {
+		t.Fatalf("after the schedule stopped: %d entries, %d revs", z, h)
+	}
+}

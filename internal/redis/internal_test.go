@@ -3,39 +3,31 @@ package redis
 import (
 	"strings"
 	"testing"
-
-	goredis "github.com/redis/go-redis/v9"
 )
 
-func TestNewClient(t *testing.T) {
+func TestParseURL(t *testing.T) {
 	tests := []struct {
 		name    string
-		opts    Options
-		kind    string // "client", "cluster" or "sentinel"
+		url     string
 		addr    string
 		db      int
 		tls     bool
 		user    string
 		wantErr string
 	}{
-		{name: "url", opts: Options{URL: "redis://127.0.0.1:6379/2"}, kind: "client", addr: "127.0.0.1:6379", db: 2},
-		{name: "url defaults", opts: Options{URL: "redis://cache"}, kind: "client", addr: "cache:6379"},
-		{name: "tls url with credentials", opts: Options{URL: "rediss://bot:s3cret@cache.example.com:6380/1"}, kind: "client", addr: "cache.example.com:6380", db: 1, tls: true, user: "bot"},
-		{name: "one address", opts: Options{Addrs: []string{"10.0.0.1:6379"}}, kind: "client", addr: "10.0.0.1:6379"},
-		{name: "cluster", opts: Options{Addrs: []string{"10.0.0.1:7000", "10.0.0.2:7000"}}, kind: "cluster"},
-		{name: "sentinel", opts: Options{Addrs: []string{"10.0.0.1:26379", "10.0.0.2:26379"}, MasterName: "mymaster"}, kind: "sentinel"},
-		{name: "bad scheme", opts: Options{URL: "http://cache:6379"}, wantErr: "invalid URL scheme"},
-		{name: "bad db", opts: Options{URL: "redis://cache:6379/zero"}, wantErr: "invalid database"},
-		{name: "bad url hides password", opts: Options{URL: "redis://bot:s3cret@cache:port/0"}, wantErr: "invalid port"},
-		{name: "url and addrs", opts: Options{URL: "redis://cache", Addrs: []string{"cache:6379"}}, wantErr: "not both"},
-		{name: "nothing", opts: Options{}, wantErr: "no URL"},
+		{name: "url", url: "redis://127.0.0.1:6379/2", addr: "127.0.0.1:6379", db: 2},
+		{name: "url defaults", url: "redis://cache", addr: "cache:6379"},
+		{name: "tls url with credentials", url: "rediss://bot:s3cret@cache.example.com:6380/1", addr: "cache.example.com:6380", db: 1, tls: true, user: "bot"},
+		{name: "bad scheme", url: "http://cache:6379", wantErr: "invalid URL scheme"},
+		{name: "bad db", url: "redis://cache:6379/zero", wantErr: "invalid database"},
+		{name: "bad url hides password", url: "redis://bot:s3cret@cache:port/0", wantErr: "invalid port"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := newClient(tt.opts)
+			o, err := parseURL(tt.url)
 			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("got error %v, want one containing %q", err, tt.wantErr)
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.HasPrefix(err.Error(), "REDIS_URL: ") {
+					t.Fatalf("got error %v, want one naming REDIS_URL, containing %q", err, tt.wantErr)
 				}
 				if strings.Contains(err.Error(), "s3cret") {
 					t.Errorf("error %q reveals the password", err)
@@ -45,34 +37,28 @@ func TestNewClient(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer c.Close()
-			switch c := c.(type) {
-			case *goredis.ClusterClient:
-				if got, want := c.Options().Addrs, tt.opts.Addrs; tt.kind != "cluster" || strings.Join(got, ",") != strings.Join(want, ",") {
-					t.Errorf("got a cluster client on %v, want a %s client on %v", got, tt.kind, want)
-				}
-			case *goredis.Client:
-				o := c.Options()
-				kind := "client"
-				if o.Addr == "FailoverClient" { // what go-redis names a Sentinel-backed client
-					kind = "sentinel"
-				}
-				if kind != tt.kind {
-					t.Fatalf("got a %s client, want a %s client", kind, tt.kind)
-				}
-				if kind == "sentinel" {
-					return
-				}
-				if o.Addr != tt.addr || o.DB != tt.db || (o.TLSConfig != nil) != tt.tls || o.Username != tt.user {
-					t.Errorf("got addr %s, db %d, tls %v, user %q; want %s, %d, %v, %q", o.Addr, o.DB, o.TLSConfig != nil, o.Username, tt.addr, tt.db, tt.tls, tt.user)
-				}
-				if tt.tls && o.TLSConfig.ServerName != "cache.example.com" {
-					t.Errorf("TLS server name = %q, want cache.example.com", o.TLSConfig.ServerName)
-				}
-			default:
-				t.Fatalf("got a %T", c)
+			if o.Addr != tt.addr || o.DB != tt.db || (o.TLSConfig != nil) != tt.tls || o.Username != tt.user {
+				t.Errorf("got addr %s, db %d, tls %v, user %q; want %s, %d, %v, %q", o.Addr, o.DB, o.TLSConfig != nil, o.Username, tt.addr, tt.db, tt.tls, tt.user)
+			}
+			if tt.tls && o.TLSConfig.ServerName != "cache.example.com" {
+				t.Errorf("TLS server name = %q, want cache.example.com", o.TLSConfig.ServerName)
 			}
 		})
+	}
+}
+
+func TestInfoFields(t *testing.T) {
+	info := "# Server\r\nredis_version:7.0.15\r\nredis_mode:standalone\r\n# Cluster\r\ncluster_enabled:1\r\n"
+	if got := infoField(info, "redis_mode"); got != "standalone" {
+		t.Errorf("redis_mode = %q", got)
+	}
+	if got := infoField(info, "cluster_enabled"); got != "1" {
+		t.Errorf("cluster_enabled = %q", got)
+	}
+	resp2 := []any{"name", "jbmaster", "ip", "127.0.0.1"}
+	resp3 := map[any]any{"name": "jbmaster"}
+	if sentinelField(resp2, "name") != "jbmaster" || sentinelField(resp3, "name") != "jbmaster" || sentinelField(resp2, "port") != "" {
+		t.Error("sentinelField")
 	}
 }
 

@@ -37,7 +37,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -63,9 +62,11 @@ const tombstone = "~"
 // Store is a workshop.Store backed by Redis. It is safe for concurrent use
 // by any number of goroutines and processes.
 type Store struct {
-	c      goredis.UniversalClient
-	prefix string
-	owned  bool // Close closes c: Open made it
+	c            goredis.UniversalClient
+	prefix       string
+	owned        bool // Close closes c: Open made it
+	mode         Mode
+	waitReplicas int
 }
 
 var _ workshop.Store = (*Store)(nil)
@@ -86,60 +87,55 @@ type Options struct {
 	// URL names one server, as redis://[user:password@]host:port/db or
 	// rediss:// for TLS; typically the REDIS_URL environment variable.
 	URL string
-	// Addrs lists host:port addresses: one server, the seed nodes of a
-	// Cluster when there are several, or the Sentinels when MasterName is set.
+	// Addrs lists host:port addresses: the nodes of a Cluster (any number,
+	// one is enough to find the others), the Sentinels when MasterName is
+	// set, or a single server. What they are is checked at Open.
 	Addrs []string
 	// MasterName is the Sentinel master to follow for failover.
 	MasterName string
+	// Username and Password authenticate to the Redis servers (a URL's own
+	// credentials win); SentinelPassword to the Sentinels.
+	Username, Password, SentinelPassword string
+	// TLS connects with TLS (a rediss:// URL does too).
+	TLS bool
+	// WaitReplicas, when above zero, makes every input write wait (at most
+	// WaitTimeout) until that many replicas have it, so an acknowledged
+	// reply survives a failover even under replication lag.
+	WaitReplicas int
 	// Prefix starts every key; DefaultPrefix when empty.
 	Prefix string
 }
 
-// Open connects to Redis as opts says and checks that it answers, so a
-// misconfigured deployment fails at startup rather than on the first event.
-// Close closes the connection.
+// WaitTimeout bounds the wait for replicas (Options.WaitReplicas) on the
+// path that acknowledges Slack.
+const WaitTimeout = 100 * time.Millisecond
+
+// Open connects to Redis as opts says. It first checks what the addresses
+// are (a single server, Cluster nodes, Sentinels) against the options, so a
+// wrong set-up fails at start-up, within 10 s, with a *SetupError that says
+// what to set instead, rather than on the first event. Close closes the
+// connection.
 func Open(ctx context.Context, opts Options) (*Store, error) {
 	if strings.ContainsAny(opts.Prefix, "{}") {
 		return nil, fmt.Errorf("redis key prefix %q must not contain braces", opts.Prefix)
 	}
-	c, err := newClient(opts)
+	switch {
+	case opts.URL != "" && (len(opts.Addrs) > 0 || opts.MasterName != ""):
+		return nil, errors.New("redis options: set either a URL or addresses, not both")
+	case opts.URL == "" && len(opts.Addrs) == 0:
+		return nil, errors.New("redis options: no URL or addresses")
+	}
+	c, mode, err := connect(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
-	if err := c.Ping(ctx).Err(); err != nil {
-		c.Close()
-		return nil, fmt.Errorf("connect to redis: %w", err)
-	}
 	s := New(c, opts.Prefix)
-	s.owned = true
+	s.owned, s.mode, s.waitReplicas = true, mode, opts.WaitReplicas
 	return s, nil
 }
 
-// newClient builds a client without touching the network: go-redis dials
-// lazily.
-func newClient(o Options) (goredis.UniversalClient, error) {
-	switch {
-	case o.URL != "" && (len(o.Addrs) > 0 || o.MasterName != ""):
-		return nil, errors.New("redis options: set either a URL or addresses, not both")
-	case o.URL != "":
-		opt, err := goredis.ParseURL(o.URL)
-		if err != nil {
-			// A url.Error repeats the URL, password included.
-			if uerr := (*url.Error)(nil); errors.As(err, &uerr) {
-				err = uerr.Err
-			}
-			return nil, fmt.Errorf("parse redis url: %w", err)
-		}
-		// Callers' deadlines bound every command: a hung server must not
-		// hold a Slack acknowledgement past its 3 seconds.
-		opt.ContextTimeoutEnabled = true
-		return goredis.NewClient(opt), nil
-	case len(o.Addrs) > 0:
-		return goredis.NewUniversalClient(&goredis.UniversalOptions{Addrs: o.Addrs, MasterName: o.MasterName, ContextTimeoutEnabled: true}), nil
-	default:
-		return nil, errors.New("redis options: no URL or addresses")
-	}
-}
+// Mode says what Open found: a single server, a Cluster or Sentinels.
+func (s *Store) Mode() Mode { return s.mode }
 
 // wkey names one of a workshop's keys; the braces make id the hash tag.
 func (s *Store) wkey(id, kind string) string { return s.prefix + ":{" + id + "}:" + kind }
@@ -191,15 +187,20 @@ redis.call('HSET', KEYS[3], ARGV[1], '` + tombstone + `')
 return redis.call('HDEL', KEYS[2], ARGV[1])
 `)
 	// KEYS due zset, due revs; ARGV workshop id, meta rev, due (unix ms) or
-	// "" to remove. An entry written for a newer rev is left alone.
+	// "" to remove. An entry written for a newer rev is left alone. Only
+	// scheduled reviews are kept: removing an entry forgets its rev too, so
+	// the index does not grow with every workshop ever made. (An older
+	// update landing after that may add back an early entry, which the
+	// scheduler repairs, as after a crash.)
 	syncDueScript = goredis.NewScript(`
 local cur = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '-1')
 if tonumber(ARGV[2]) < cur then return 0 end
 if ARGV[3] == '' then
   redis.call('ZREM', KEYS[1], ARGV[1])
-else
-  redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+  redis.call('HDEL', KEYS[2], ARGV[1])
+  return 1
 end
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 return 1
 `)
@@ -221,9 +222,10 @@ func (s *Store) NewID(ctx context.Context) (string, error) {
 }
 
 // Create stores m, refusing an id already in use, then indexes it. The
-// indexes live in other slots, so they are written after the meta in a
-// plain pipeline; a crash in between leaves a workshop that works but is not
-// listed.
+// indexes live in other slots, so they are written after the meta; when
+// one of those writes fails (its master is down) the meta and whatever was
+// indexed are removed again, so a workshop is created whole (listed and
+// complete) or not at all.
 func (s *Store) Create(ctx context.Context, m *workshop.Meta) error {
 	if m.ID == "" {
 		return errors.New("create workshop: empty id")
@@ -234,13 +236,21 @@ func (s *Store) Create(ctx context.Context, m *workshop.Meta) error {
 	}
 	ok, err := s.c.SetNX(ctx, s.wkey(m.ID, "meta"), b, 0).Result()
 	if err != nil {
+		// The write may have landed before the connection failed.
+		s.undoCreate(ctx, m)
 		return fmt.Errorf("create workshop %s: %w", m.ID, err)
 	}
 	if !ok {
-		return fmt.Errorf("create workshop %s: id already in use", m.ID)
+		// A retry after a lost reply finds its own first write.
+		if cur, err := s.c.Get(ctx, s.wkey(m.ID, "meta")).Result(); err != nil || cur != string(b) {
+			return fmt.Errorf("create workshop %s: id already in use", m.ID)
+		}
 	}
-	if err := s.syncDue(ctx, m); err != nil {
-		return fmt.Errorf("create workshop %s: %w", m.ID, err)
+	if _, scheduled := dueScore(m); scheduled {
+		if err := s.syncDue(ctx, m); err != nil {
+			s.undoCreate(ctx, m)
+			return fmt.Errorf("create workshop %s: %w", m.ID, err)
+		}
 	}
 	z := goredis.Z{Score: float64(m.CreatedAt.UnixMilli()), Member: m.ID}
 	_, err = s.c.Pipelined(ctx, func(p goredis.Pipeliner) error {
@@ -251,9 +261,26 @@ func (s *Store) Create(ctx context.Context, m *workshop.Meta) error {
 		return nil
 	})
 	if err != nil {
+		s.undoCreate(ctx, m)
 		return fmt.Errorf("index workshop %s: %w", m.ID, err)
 	}
 	return nil
+}
+
+// undoCreate removes what a failed Create may have written, each key on its
+// own (they live in different slots, some of whose masters may be down),
+// under a deadline of its own: the caller's may be what ran out.
+func (s *Store) undoCreate(ctx context.Context, m *workshop.Meta) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	s.c.ZRem(ctx, s.indexKey(), m.ID)
+	if m.Channel != "" {
+		s.c.ZRem(ctx, s.chanKey(m.Channel), m.ID)
+	}
+	due := s.dueKeys()
+	s.c.ZRem(ctx, due[0], m.ID)
+	s.c.HDel(ctx, due[1], m.ID)
+	s.c.Del(ctx, s.wkey(m.ID, "meta"))
 }
 
 // Load reads meta, inputs and scores in one MULTI round trip, so they are a
@@ -462,7 +489,13 @@ func (s *Store) PutScore(ctx context.Context, ws string, sc workshop.Score) erro
 // 0 unchanged, -1 no such workshop. Script.Run sends EVALSHA and only falls
 // back to EVAL the first time a server sees the script.
 func (s *Store) runScript(ctx context.Context, sc *goredis.Script, keys []string, what, ws string, args ...any) (bool, error) {
-	n, err := sc.Run(ctx, s.c, keys, args...).Int64()
+	var n int64
+	var err error
+	if s.waitReplicas > 0 {
+		n, err = s.runReplicated(ctx, sc, keys, args...)
+	} else {
+		n, err = sc.Run(ctx, s.c, keys, args...).Int64()
+	}
 	switch {
 	case err != nil:
 		return false, fmt.Errorf("%s in workshop %s: %w", what, ws, err)
@@ -470,6 +503,35 @@ func (s *Store) runScript(ctx context.Context, sc *goredis.Script, keys []string
 		return false, fmt.Errorf("%s in workshop %s: %w", what, ws, workshop.ErrNotFound)
 	}
 	return n == 1, nil
+}
+
+// runReplicated runs a write script and WAITs, on the same connection, until
+// s.waitReplicas replicas have it or WaitTimeout passes. WAIT applies to the
+// writes of the connection it runs on, so both go in one pipeline on the
+// master of the keys' slot. A wait that times out is not an error: the
+// write is on the master, as it would be without waiting.
+func (s *Store) runReplicated(ctx context.Context, sc *goredis.Script, keys []string, args ...any) (int64, error) {
+	var node goredis.Cmdable = s.c
+	if cc, ok := s.c.(*goredis.ClusterClient); ok {
+		master, err := cc.MasterForKey(ctx, keys[0])
+		if err != nil {
+			return 0, err
+		}
+		node = master
+	}
+	var run *goredis.Cmd
+	_, err := node.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		run = sc.Eval(ctx, p, keys, args...)
+		p.Do(ctx, "WAIT", s.waitReplicas, WaitTimeout.Milliseconds())
+		return nil
+	})
+	if err != nil && run.Err() != nil {
+		if cc, ok := s.c.(*goredis.ClusterClient); ok {
+			cc.ReloadState(ctx)
+		}
+		return 0, run.Err()
+	}
+	return run.Int64()
 }
 
 // BindThread records ref for the thread, replacing any earlier binding.
@@ -592,8 +654,23 @@ func (s *Store) Names(ctx context.Context, ids []string) (workshop.Names, error)
 	return out, nil
 }
 
-// Ping reports whether the server answers.
+// Ping reports whether the store can take a write: in a Cluster every
+// master must answer (a slot whose master is down refuses its workshops'
+// replies), with Sentinels the current master.
 func (s *Store) Ping(ctx context.Context) error {
+	if cc, ok := s.c.(*goredis.ClusterClient); ok {
+		err := cc.ForEachMaster(ctx, func(ctx context.Context, n *goredis.Client) error {
+			if err := n.Ping(ctx).Err(); err != nil {
+				return fmt.Errorf("%s: %w", n.Options().Addr, err)
+			}
+			return nil
+		})
+		if err != nil {
+			cc.ReloadState(ctx)
+			return fmt.Errorf("ping redis cluster: %w", err)
+		}
+		return nil
+	}
 	if err := s.c.Ping(ctx).Err(); err != nil {
 		return fmt.Errorf("ping redis: %w", err)
 	}
