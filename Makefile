@@ -6,10 +6,21 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -s -w -X github.com/journeybot/journeybot/internal/app.Version=$(VERSION)
 PKGS     := ./...
 
-.PHONY: build run test lint bench fuzz redis clean
+.PHONY: build image run test lint bench fuzz redis clean
 
+# build: the static binary, with the time zone database inside (reviews
+# run in each facilitator's zone, and an image FROM scratch has none).
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/journeybot ./cmd/journeybot
+	CGO_ENABLED=0 $(GO) build -trimpath -tags timetzdata -ldflags '$(LDFLAGS)' -o bin/journeybot ./cmd/journeybot
+
+# image: the container image journeybot:dev, FROM scratch, without a
+# registry: the binary built here, its root file system laid out by
+# deploy/rootfs.sh, Docker installed and started when missing.
+IMAGE ?= journeybot:dev
+image: build
+	sh deploy/rootfs.sh bin/image bin/journeybot
+	bash .ci/docker.sh
+	docker build -q -f deploy/Dockerfile.scratch --build-arg VERSION=$(VERSION) -t $(IMAGE) bin/image
 
 run:
 	$(GO) run ./cmd/journeybot console

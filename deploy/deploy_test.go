@@ -771,3 +771,41 @@ func TestDockerfile(t *testing.T) {
 		}
 	}
 }
+
+// The image built without a registry (Dockerfile.scratch, `make image`) is
+// the final stage of the registry build: the same instructions, copying the
+// same root file system from the folder deploy/rootfs.sh laid out rather
+// than from the build stage; both are FROM scratch.
+func TestScratchImageIsTheFinalStage(t *testing.T) {
+	final := func(path string) []string {
+		t.Helper()
+		ins := parseDockerfile(t, path)
+		last := ins[len(ins)-1].stage
+		var out []string
+		for _, in := range ins {
+			if in.stage != last {
+				continue
+			}
+			args := in.args
+			if in.cmd == "COPY" {
+				args = strings.NewReplacer("--from=build ", "", "/rootfs/", "./").Replace(args)
+				args = strings.Replace(args, "./home/nonroot/", "home/nonroot/", 1)
+			}
+			out = append(out, in.cmd+" "+args)
+		}
+		return out
+	}
+	registry, local := final("Dockerfile"), final("Dockerfile.scratch")
+	if !slices.Equal(registry, local) {
+		t.Errorf("final stages differ:\nDockerfile:         %q\nDockerfile.scratch: %q", registry, local)
+	}
+	if len(local) == 0 || local[0] != "FROM scratch" {
+		t.Errorf("Dockerfile.scratch starts %q, want FROM scratch", local)
+	}
+	if !strings.Contains(string(readFile(t, "Dockerfile")), "sh deploy/rootfs.sh") {
+		t.Error("Dockerfile does not lay out its root file system with deploy/rootfs.sh")
+	}
+	if !strings.Contains(string(readFile(t, "../Makefile")), "deploy/rootfs.sh") {
+		t.Error("make image does not use deploy/rootfs.sh")
+	}
+}
