@@ -128,6 +128,7 @@ func newLogger(cfg *config.Config, w io.Writer, level slog.Level) *slog.Logger {
 // openStore opens Redis when it is configured, else the embedded file.
 func openStore(ctx context.Context, cfg *config.Config, state string, log *slog.Logger) (workshop.Store, error) {
 	if cfg.UsesRedis() {
+		redis.SetLogger(log.With("component", "redis"))
 		s, err := redis.Open(ctx, redis.Options{
 			URL: cfg.RedisURL, Addrs: cfg.RedisAddrs, MasterName: cfg.RedisMaster,
 			Username: cfg.RedisUsername, Password: cfg.RedisPassword, SentinelPassword: cfg.RedisSentinelPassword,

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/url"
 	"slices"
@@ -129,13 +130,16 @@ func connect(ctx context.Context, o Options) (goredis.UniversalClient, Mode, err
 		}
 		c := goredis.NewFailoverClient(&goredis.FailoverOptions{
 			MasterName: o.MasterName, SentinelAddrs: o.Addrs,
-			SentinelPassword: o.SentinelPassword,
+			SentinelPassword: found.sentinelPassword,
 			Username:         o.Username, Password: o.Password, TLSConfig: o.tlsConfig(),
 			DialTimeout: dialTimeout, ReadTimeout: ioTimeout, WriteTimeout: ioTimeout,
 			ContextTimeoutEnabled: true,
 		})
 		if err := c.Ping(ctx).Err(); err != nil {
 			c.Close()
+			if isAuthError(err) {
+				return nil, "", setupErr("REDIS_PASSWORD", "the master the Sentinels name for %q requires a password, or refused this one: set REDIS_PASSWORD (and REDIS_USERNAME for an ACL user)", o.MasterName)
+			}
 			return nil, "", setupErr("REDIS_MASTER_NAME", "the Sentinels name a master for %q, but it does not answer: %v", o.MasterName, clean(err))
 		}
 		return c, ModeSentinel, nil
@@ -169,6 +173,9 @@ func connect(ctx context.Context, o Options) (goredis.UniversalClient, Mode, err
 type found struct {
 	mode    Mode
 	masters []string // the masters a Sentinel watches
+	// sentinelPassword is the password a Sentinel took (REDIS_PASSWORD or
+	// REDIS_SENTINEL_PASSWORD), for the client to use with them all.
+	sentinelPassword string
 }
 
 func (f found) knows() string {
@@ -218,18 +225,14 @@ func probeAny(ctx context.Context, o Options) (found, string, error) {
 		go func() {
 			defer wg.Done()
 			opt := o.nodeOptions(addr)
+			if o.MasterName != "" && o.SentinelPassword != "" {
+				// Sentinels, with a password of their own.
+				opt.Username, opt.Password = "", o.SentinelPassword
+			}
 			c := goredis.NewClient(opt)
 			defer c.Close()
 			f, err := probe(ctx, c, addr)
-			if err != nil && isAuthError(err) && o.SentinelPassword != "" {
-				// A Sentinel may have a password of its own.
-				opt.Username, opt.Password = "", o.SentinelPassword
-				sc := goredis.NewClient(opt)
-				defer sc.Close()
-				if sf, serr := probe(ctx, sc, addr); serr == nil {
-					f, err = sf, nil
-				}
-			}
+			f.sentinelPassword = opt.Password
 			answers <- answer{addr, f, err}
 		}()
 	}
@@ -238,6 +241,10 @@ func probeAny(ctx context.Context, o Options) (found, string, error) {
 	for a := range answers {
 		if a.err == nil {
 			return a.f, a.addr, nil
+		}
+		if o.MasterName != "" && isAuthError(a.err) {
+			errs = append(errs, setupErr("REDIS_SENTINEL_PASSWORD", "the Sentinel at %s requires a password: set REDIS_SENTINEL_PASSWORD (or REDIS_PASSWORD, when it is the same)", a.addr))
+			continue
 		}
 		errs = append(errs, problem("REDIS_ADDRS", a.addr, a.err))
 	}
@@ -358,4 +365,21 @@ func (h reloadOnFailure) after(err error) {
 		return // Redis answered: the topology is not in question
 	}
 	h.c.ReloadState(context.Background())
+}
+
+// slogger hands go-redis' own log lines (a failover seen, a dial that
+// failed) to slog, as warnings, so they reach the bot's structured log
+// rather than stderr in another format.
+type slogger struct{ log *slog.Logger }
+
+func (l slogger) Printf(ctx context.Context, format string, v ...any) {
+	l.log.WarnContext(ctx, fmt.Sprintf(format, v...))
+}
+
+// SetLogger sends go-redis' log lines to log. go-redis has one logger per
+// process, so the last call wins.
+func SetLogger(log *slog.Logger) {
+	if log != nil {
+		goredis.SetLogger(slogger{log})
+	}
 }

@@ -67,6 +67,10 @@ type Store struct {
 	owned        bool // Close closes c: Open made it
 	mode         Mode
 	waitReplicas int
+	// stopRefresh ends the Cluster topology refresh; refreshed is closed
+	// when it has.
+	stopRefresh context.CancelFunc
+	refreshed   chan struct{}
 }
 
 var _ workshop.Store = (*Store)(nil)
@@ -131,7 +135,33 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	s := New(c, opts.Prefix)
 	s.owned, s.mode, s.waitReplicas = true, mode, opts.WaitReplicas
+	if cc, ok := c.(*goredis.ClusterClient); ok {
+		s.refreshTopology(cc)
+	}
 	return s, nil
+}
+
+// refreshTopology re-reads a Cluster's topology every clusterReload, busy
+// or idle, until Close. go-redis reloads it only on MOVED replies or when a
+// command finds it stale, and then for the commands after that one: an
+// idle replica would send its first command after a failover to the dead
+// master.
+func (s *Store) refreshTopology(cc *goredis.ClusterClient) {
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stopRefresh, s.refreshed = cancel, make(chan struct{})
+	go func() {
+		defer close(s.refreshed)
+		t := time.NewTicker(clusterReload / 2)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				cc.ReloadState(ctx)
+			}
+		}
+	}()
 }
 
 // Mode says what Open found: a single server, a Cluster or Sentinels.
@@ -680,6 +710,10 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close closes the client when Open made it; a client passed to New belongs
 // to the caller.
 func (s *Store) Close() error {
+	if s.stopRefresh != nil {
+		s.stopRefresh()
+		<-s.refreshed
+	}
 	if !s.owned {
 		return nil
 	}

@@ -1,0 +1,297 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/journeybot/journeybot/internal/redis"
+	"github.com/journeybot/journeybot/internal/redis/redistest"
+	"github.com/journeybot/journeybot/internal/slack/fakeslack"
+	"github.com/journeybot/journeybot/internal/workshop"
+)
+
+// failoverRun is what happened while a master was killed under a stream of
+// replies that Slack redelivers until they are acknowledged.
+type failoverRun struct {
+	sent      []string // reply timestamps, each sent until acknowledged
+	lastFail  time.Time
+	failures  int
+	readyDown int // /readyz answers other than 200 after the kill
+}
+
+// driveFailover sends 20 replies a second to the goals thread of W1 for
+// before+after, calling kill in between, and redelivers every reply that
+// was not answered 200 (once a second, as Slack would, faster), until all
+// are acknowledged. It polls /readyz meanwhile.
+func driveFailover(t *testing.T, s *server, thread string, before, after time.Duration, kill func() time.Time) (failoverRun, time.Time) {
+	t.Helper()
+	var (
+		mu      sync.Mutex
+		run     failoverRun
+		pending []string
+		killed  time.Time
+	)
+	send := func(ts string) bool {
+		body, _ := json.Marshal(map[string]any{"type": "event_callback", "event_id": "Ev" + ts, "event": map[string]any{
+			"type": "message", "channel": "C1", "user": "U2", "text": "Goal " + ts + "?", "ts": ts, "thread_ts": thread}})
+		code := s.signed("/slack/events", body, "application/json", nil)
+		if code != 200 {
+			mu.Lock()
+			run.failures++
+			run.lastFail = time.Now()
+			mu.Unlock()
+		}
+		return code == 200
+	}
+	stop := make(chan struct{})
+	var readyWG sync.WaitGroup
+	readyWG.Add(1)
+	go func() {
+		defer readyWG.Done()
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+			resp, err := http.Get("http://" + s.addr + "/readyz")
+			ok := err == nil && resp.StatusCode == 200
+			if resp != nil {
+				resp.Body.Close()
+			}
+			mu.Lock()
+			if !ok && !killed.IsZero() {
+				run.readyDown++
+			}
+			mu.Unlock()
+		}
+	}()
+
+	// Slack sends each event on its own, whatever became of the others:
+	// one goroutine per delivery.
+	var inflight sync.WaitGroup
+	deliver := func(ts string) {
+		defer inflight.Done()
+		if !send(ts) {
+			mu.Lock()
+			pending = append(pending, ts)
+			mu.Unlock()
+		}
+	}
+	n := 0
+	tick := time.NewTicker(50 * time.Millisecond)
+	lastRetry := time.Now()
+	start := time.Now()
+	for time.Since(start) < before+after {
+		<-tick.C
+		if killed.IsZero() && time.Since(start) >= before {
+			at := kill()
+			mu.Lock()
+			killed = at
+			mu.Unlock()
+		}
+		n++
+		ts := fmt.Sprintf("1950000000.%06d", n)
+		run.sent = append(run.sent, ts)
+		inflight.Add(1)
+		go deliver(ts)
+		if time.Since(lastRetry) >= time.Second {
+			lastRetry = time.Now()
+			mu.Lock()
+			again := pending
+			pending = nil
+			mu.Unlock()
+			for _, ts := range again {
+				inflight.Add(1)
+				go deliver(ts)
+			}
+		}
+	}
+	tick.Stop()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		inflight.Wait()
+		mu.Lock()
+		again := pending
+		pending = nil
+		mu.Unlock()
+		if len(again) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d replies still refused 30s after the stream ended\n%s", len(again), s.logs.String())
+		}
+		for _, ts := range again {
+			inflight.Add(1)
+			go deliver(ts)
+		}
+	}
+	close(stop)
+	readyWG.Wait()
+	return run, killed
+}
+
+// checkFailover checks that every reply is stored once and that the outage
+// ended soon after the promotion.
+func checkFailover(t *testing.T, s *server, store *redis.Store, run failoverRun, killed, promoted time.Time) {
+	t.Helper()
+	w, err := store.Load(context.Background(), "W1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]int{}
+	for _, in := range w.InputsOf(workshop.Goals) {
+		ids[in.ID]++
+	}
+	lost, dup := 0, 0
+	for _, ts := range run.sent {
+		switch ids[ts] {
+		case 0:
+			lost++
+		case 1:
+		default:
+			dup++
+		}
+	}
+	t.Logf("%d replies, %d refused (redelivered), outage %.1fs after the kill, promotion %.1fs, /readyz down %d times",
+		len(run.sent), run.failures, run.lastFail.Sub(killed).Seconds(), promoted.Sub(killed).Seconds(), run.readyDown)
+	if lost > 0 || dup > 0 || len(ids) != len(run.sent) {
+		t.Errorf("%d replies: %d lost, %d duplicated, %d stored", len(run.sent), lost, dup, len(ids))
+	}
+	if !run.lastFail.IsZero() && run.lastFail.After(promoted.Add(3*time.Second)) {
+		t.Errorf("replies were refused until %.1fs after the kill, the promotion took %.1fs: more than 3s past it",
+			run.lastFail.Sub(killed).Seconds(), promoted.Sub(killed).Seconds())
+	}
+	if run.failures > 0 && run.readyDown == 0 {
+		t.Error("/readyz never failed while replies were refused")
+	}
+	waitStatus(t, "http://"+s.addr+"/readyz", 200, 5*time.Second)
+}
+
+func TestFailoverCluster(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills a Redis Cluster master")
+	}
+	c := redistest.StartCluster(t)
+	fake := fakeslack.New()
+	defer fake.Close()
+	env := serveEnv(t, fake)
+	delete(env, "REDIS_URL")
+	env["REDIS_ADDRS"] = strings.Join(c.Addrs(), ",")
+	s := startServe(t, fake, env)
+	store, err := redis.Open(context.Background(), redis.Options{Addrs: c.Addrs(), Prefix: env["REDIS_PREFIX"]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	s.store = store
+	s.command("U1", "start Failover")
+	thread := s.waitTopLevel(2)
+
+	key := env["REDIS_PREFIX"] + ":{W1}:inputs"
+	cc := goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: c.Addrs()})
+	defer cc.Close()
+	slot, err := cc.ClusterKeySlot(context.Background(), key).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	promotedc := make(chan time.Time, 1)
+	run, killed := driveFailover(t, s, thread, 2*time.Second, 8*time.Second, func() time.Time {
+		// The master of the workshop's slot: its replies go there.
+		node, err := cc.MasterForKey(context.Background(), key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dead := node.Options().Addr
+		at := time.Now()
+		c.Kill(dead)
+		go func() { promotedc <- waitSlotMoved(c.Addrs(), dead, slot) }()
+		return at
+	})
+	checkFailover(t, s, store, run, killed, <-promotedc)
+}
+
+// waitSlotMoved polls the live nodes until one says slot is served by
+// another master than dead, and returns when (or after 30 s).
+func waitSlotMoved(addrs []string, dead string, slot int64) time.Time {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, a := range addrs {
+			if a == dead {
+				continue
+			}
+			n := goredis.NewClient(&goredis.Options{Addr: a, DialTimeout: 200 * time.Millisecond, MaxRetries: -1})
+			slots, err := n.ClusterSlots(context.Background()).Result()
+			n.Close()
+			if err != nil {
+				continue
+			}
+			for _, r := range slots {
+				if int64(r.Start) <= slot && slot <= int64(r.End) && len(r.Nodes) > 0 && r.Nodes[0].Addr != dead {
+					return time.Now()
+				}
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return time.Now()
+}
+
+// waitNewMaster polls the Sentinels until one names another master than
+// old, and returns when (or after 30 s).
+func waitNewMaster(sentinels []string, name, old string) time.Time {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, a := range sentinels {
+			sc := goredis.NewSentinelClient(&goredis.Options{Addr: a, DialTimeout: 200 * time.Millisecond, MaxRetries: -1})
+			got, err := sc.GetMasterAddrByName(context.Background(), name).Result()
+			sc.Close()
+			if err == nil && len(got) == 2 && got[0]+":"+got[1] != old {
+				return time.Now()
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return time.Now()
+}
+
+func TestFailoverSentinel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills a Redis master watched by Sentinels")
+	}
+	g := redistest.StartSentinel(t)
+	fake := fakeslack.New()
+	defer fake.Close()
+	env := serveEnv(t, fake)
+	delete(env, "REDIS_URL")
+	env["REDIS_ADDRS"] = strings.Join(g.SentinelAddrs(), ",")
+	env["REDIS_MASTER_NAME"] = redistest.SentinelMaster
+	s := startServe(t, fake, env)
+	store, err := redis.Open(context.Background(), redis.Options{Addrs: g.SentinelAddrs(), MasterName: redistest.SentinelMaster, Prefix: env["REDIS_PREFIX"]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	s.store = store
+	s.command("U1", "start Failover")
+	thread := s.waitTopLevel(2)
+
+	promotedc := make(chan time.Time, 1)
+	run, killed := driveFailover(t, s, thread, 2*time.Second, 8*time.Second, func() time.Time {
+		old := g.Master(t)
+		at := time.Now()
+		g.Kill(old)
+		go func() { promotedc <- waitNewMaster(g.SentinelAddrs(), redistest.SentinelMaster, old) }()
+		return at
+	})
+	checkFailover(t, s, store, run, killed, <-promotedc)
+}
