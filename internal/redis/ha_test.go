@@ -5,9 +5,12 @@ import (
 	"crypto/rand"
 	"errors"
 	"net"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/journeybot/journeybot/internal/redis"
 	"github.com/journeybot/journeybot/internal/redis/redistest"
@@ -151,5 +154,59 @@ func TestOpenRefusesWrongSetups(t *testing.T) {
 			t.Errorf("%s: create: %v", name, err)
 		}
 		s.Close()
+	}
+}
+
+// A workshop created while the master of the workshop index is down is not
+// created at all: no meta is left behind that no listing would show.
+func TestCreateIsWholeDuringFailover(t *testing.T) {
+	c := redistest.StartCluster(t)
+	prefix := uniquePrefix()
+	s, err := redis.Open(context.Background(), redis.Options{Addrs: c.Addrs(), Prefix: prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	cc := goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: c.Addrs()})
+	defer cc.Close()
+	ctx := context.Background()
+	index, err := cc.MasterForKey(ctx, prefix+":workshops")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A workshop whose meta lives on another master than the index.
+	id := ""
+	for i := 1; id == ""; i++ {
+		m, err := cc.MasterForKey(ctx, prefix+":{W"+strconv.Itoa(i)+"}:meta")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Options().Addr != index.Options().Addr {
+			id = "W" + strconv.Itoa(i)
+		}
+	}
+	c.Kill(index.Options().Addr)
+	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	if err := s.Create(short, &workshop.Meta{ID: id, Channel: "C1", Step: workshop.Goals, CreatedAt: time.Now()}); err == nil {
+		t.Fatal("created with the index's master down")
+	}
+	c.WaitHealthy(t, 20*time.Second)
+	// After the promotion: nothing of it, and the id can be created whole.
+	var got error
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if _, got = s.LoadMeta(ctx, id); errors.Is(got, workshop.ErrNotFound) {
+			break
+		}
+	}
+	if !errors.Is(got, workshop.ErrNotFound) {
+		t.Fatalf("after a failed create, LoadMeta = %v, want ErrNotFound", got)
+	}
+	if err := s.Create(ctx, &workshop.Meta{ID: id, Channel: "C1", Step: workshop.Goals, CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.List(ctx, "")
+	if err != nil || len(list) != 1 || list[0].ID != id {
+		t.Errorf("List = %v, %v; want the one workshop", list, err)
 	}
 }

@@ -40,6 +40,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -297,20 +298,34 @@ func (s *Store) Create(ctx context.Context, m *workshop.Meta) error {
 	return nil
 }
 
-// undoCreate removes what a failed Create may have written, each key on its
-// own (they live in different slots, some of whose masters may be down),
-// under a deadline of its own: the caller's may be what ran out.
+// undoCreate removes what a failed Create may have written: the meta first,
+// since a meta is what makes a workshop, then the index entries. Each key
+// lives in its own slot, some of whose masters may be down, so each removal
+// runs at once under a deadline of its own (the caller's may be what ran
+// out): a dead master cannot hold up the others.
 func (s *Store) undoCreate(ctx context.Context, m *workshop.Meta) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
-	defer cancel()
-	s.c.ZRem(ctx, s.indexKey(), m.ID)
-	if m.Channel != "" {
-		s.c.ZRem(ctx, s.chanKey(m.Channel), m.ID)
-	}
+	ctx = context.WithoutCancel(ctx)
 	due := s.dueKeys()
-	s.c.ZRem(ctx, due[0], m.ID)
-	s.c.HDel(ctx, due[1], m.ID)
-	s.c.Del(ctx, s.wkey(m.ID, "meta"))
+	undo := []func(context.Context) error{
+		func(ctx context.Context) error { return s.c.Del(ctx, s.wkey(m.ID, "meta")).Err() },
+		func(ctx context.Context) error { return s.c.ZRem(ctx, s.indexKey(), m.ID).Err() },
+		func(ctx context.Context) error { return s.c.ZRem(ctx, due[0], m.ID).Err() },
+		func(ctx context.Context) error { return s.c.HDel(ctx, due[1], m.ID).Err() },
+	}
+	if m.Channel != "" {
+		undo = append(undo, func(ctx context.Context) error { return s.c.ZRem(ctx, s.chanKey(m.Channel), m.ID).Err() })
+	}
+	var wg sync.WaitGroup
+	for _, f := range undo {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			defer cancel()
+			_ = f(ctx)
+		}()
+	}
+	wg.Wait()
 }
 
 // Load reads meta, inputs and scores in one MULTI round trip, so they are a
