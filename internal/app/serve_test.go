@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"image/png"
 	"io"
+	"maps"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -326,6 +328,48 @@ func TestServeConfigProblems(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not name %s", err, want)
 		}
+	}
+}
+
+// A Redis set-up that cannot work stops serve at start, within 10 s, with a
+// message naming the variable and no password; the binary then exits 1.
+func TestServeRefusesWrongRedisSetups(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	ln.Close()
+	base := map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": "http://127.0.0.1:1/api/"}
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"password in REDIS_ADDRS", map[string]string{"REDIS_ADDRS": ":hunter2@" + closed}, "REDIS_ADDRS: entry 1 holds credentials"},
+		{"a URL in REDIS_ADDRS", map[string]string{"REDIS_ADDRS": "redis://:hunter2@" + closed}, "REDIS_ADDRS: entry 1 is a URL"},
+		{"nothing listening", map[string]string{"REDIS_ADDRS": closed, "REDIS_PASSWORD": "hunter2"}, "REDIS_ADDRS: nothing listens on " + closed},
+		{"a server as Sentinels", map[string]string{"REDIS_ADDRS": strings.TrimSuffix(strings.TrimPrefix(redistestURL(), "redis://"), "/0"), "REDIS_MASTER_NAME": "m"}, "REDIS_MASTER_NAME: set, but"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := maps.Clone(base)
+			maps.Copy(env, tt.env)
+			start := time.Now()
+			_, stderr, err := runApp(t, env, "", "serve")
+			if err == nil {
+				t.Fatal("serve started")
+			}
+			if took := time.Since(start); took > 10*time.Second {
+				t.Errorf("refused after %s", took)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q lacks %q", err, tt.want)
+			}
+			if strings.Contains(err.Error()+stderr, "hunter2") {
+				t.Errorf("the password shows in %q / %q", err, stderr)
+			}
+		})
 	}
 }
 
