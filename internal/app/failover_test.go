@@ -153,10 +153,12 @@ func checkFailover(t *testing.T, s *server, store *redis.Store, run failoverRun,
 		ids[in.ID]++
 	}
 	lost, dup := 0, 0
+	var lostTS []string
 	for _, ts := range run.sent {
 		switch ids[ts] {
 		case 0:
 			lost++
+			lostTS = append(lostTS, ts)
 		case 1:
 		default:
 			dup++
@@ -165,7 +167,13 @@ func checkFailover(t *testing.T, s *server, store *redis.Store, run failoverRun,
 	t.Logf("%d replies, %d refused (redelivered), outage %.1fs after the kill, promotion %.1fs, /readyz down %d times",
 		len(run.sent), run.failures, run.lastFail.Sub(killed).Seconds(), promoted.Sub(killed).Seconds(), run.readyDown)
 	if lost > 0 || dup > 0 || len(ids) != len(run.sent) {
-		t.Errorf("%d replies: %d lost, %d duplicated, %d stored", len(run.sent), lost, dup, len(ids))
+		var redisLog []string
+		for _, line := range strings.Split(s.logs.String(), "\n") {
+			if strings.Contains(line, "component=redis") {
+				redisLog = append(redisLog, line)
+			}
+		}
+		t.Errorf("%d replies: %d lost (%v), %d duplicated, %d stored\nthe Redis client's log:\n%s", len(run.sent), lost, lostTS, dup, len(ids), strings.Join(redisLog, "\n"))
 	}
 	if !run.lastFail.IsZero() && run.lastFail.After(promoted.Add(3*time.Second)) {
 		t.Errorf("replies were refused until %.1fs after the kill, the promotion took %.1fs: more than 3s past it",

@@ -48,6 +48,7 @@ var (
 	bucketDue         = []byte("due")
 	bucketDueAt       = []byte("due-at")
 	bucketNames       = []byte("names")
+	bucketCounts      = []byte("counts")
 )
 
 // tombstone marks a deleted input in the versions bucket; stored versions
@@ -85,7 +86,7 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("open state file %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
-		for _, name := range [][]byte{bucketMeta, bucketInputs, bucketVersions, bucketScores, bucketThreads, bucketClaims, bucketClaimExpiry, bucketDue, bucketDueAt, bucketNames} {
+		for _, name := range [][]byte{bucketMeta, bucketInputs, bucketVersions, bucketScores, bucketThreads, bucketClaims, bucketClaimExpiry, bucketDue, bucketDueAt, bucketNames, bucketCounts} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -154,6 +155,9 @@ func (s *Store) Create(ctx context.Context, m *workshop.Meta) error {
 			return errors.New("id already in use")
 		}
 		if err := putJSON(b, m.ID, m); err != nil {
+			return err
+		}
+		if err := putJSON(tx.Bucket(bucketCounts), m.ID, map[workshop.Step]int{}); err != nil {
 			return err
 		}
 		return indexDue(tx, m)
@@ -304,6 +308,9 @@ func (s *Store) PutInput(ctx context.Context, ws string, in workshop.Input) (boo
 		if err != nil {
 			return err
 		}
+		if err := recount(tx, ws, ins, in.ID, &in); err != nil {
+			return err
+		}
 		if err := putJSON(ins, in.ID, in); err != nil {
 			return err
 		}
@@ -314,6 +321,46 @@ func (s *Store) PutInput(ctx context.Context, ws string, in workshop.Input) (boo
 		return false, fmt.Errorf("put input %s in workshop %s: %w", in.ID, ws, err)
 	}
 	return stored, nil
+}
+
+// recount moves the step totals of workshop ws from the input stored under
+// id (if any) to next (nil for a deletion), in the caller's transaction. A
+// workshop created before counts were kept has no entry and gets none.
+func recount(tx *bbolt.Tx, ws string, ins *bbolt.Bucket, id string, next *workshop.Input) error {
+	b := tx.Bucket(bucketCounts)
+	counts := map[workshop.Step]int{}
+	if err := getJSON(b, ws, &counts); errors.Is(err, workshop.ErrNotFound) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	var prev workshop.Input
+	if err := getJSON(ins, id, &prev); err == nil {
+		counts[prev.Step] -= prev.Items
+	} else if !errors.Is(err, workshop.ErrNotFound) {
+		return err
+	}
+	if next != nil {
+		counts[next.Step] += next.Items
+	}
+	return putJSON(b, ws, counts)
+}
+
+// Counts reads the step totals PutInput and DeleteInput keep.
+func (s *Store) Counts(ctx context.Context, id string) (workshop.Counts, error) {
+	c := workshop.Counts{Items: map[workshop.Step]int{}}
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		err := getJSON(tx.Bucket(bucketCounts), id, &c.Items)
+		if errors.Is(err, workshop.ErrNotFound) {
+			return nil
+		}
+		c.Known = err == nil
+		return err
+	})
+	if err != nil {
+		return workshop.Counts{}, fmt.Errorf("counts of workshop %s: %w", id, err)
+	}
+	return c, nil
 }
 
 // older reports whether version a predates b, in the order of
@@ -337,6 +384,9 @@ func (s *Store) DeleteInput(ctx context.Context, ws, inputID string) (bool, erro
 			return err
 		}
 		if removed = ins.Get([]byte(inputID)) != nil; removed {
+			if err := recount(tx, ws, ins, inputID, nil); err != nil {
+				return err
+			}
 			if err := ins.Delete([]byte(inputID)); err != nil {
 				return err
 			}

@@ -452,3 +452,44 @@ func TestFacilitatorTimeZoneFollowsTheRole(t *testing.T) {
 		t.Errorf("tz %q, want the new facilitator's", tz)
 	}
 }
+
+// uncounted is a store holding workshops from before step totals were kept.
+type uncounted struct{ workshop.Store }
+
+func (uncounted) Counts(context.Context, string) (workshop.Counts, error) {
+	return workshop.Counts{}, nil
+}
+
+// Test lines are checked against the goals through the step totals, and
+// through the whole workshop when it predates them.
+func TestTestLinesAreCheckedAgainstTheGoals(t *testing.T) {
+	for _, old := range []bool{false, true} {
+		t.Run(fmt.Sprintf("predates totals=%v", old), func(t *testing.T) {
+			h := newHarness(t)
+			if old {
+				h.eng = engine.New(engine.Config{Store: uncounted{h.store}, Notifier: h.rec, Catalog: prompts.MustLoad()})
+			}
+			h.cmd("U1", "start Goals")
+			h.reply("U2", "Why do they leave?\nWhy do they call?")
+			h.reply("U3", "What do they compare?")
+			h.cmd("U1", "goto test")
+			for line, want := range map[string]engine.Outcome{
+				"G3 yes | compared": engine.Stored,
+				"G1 no":             engine.Stored,
+				"G4 partly":         engine.Rejected,
+				"G0 yes":            engine.Rejected,
+			} {
+				if got, _ := h.reply("U2", line); got != want {
+					t.Errorf("%q: %v, want %v", line, got, want)
+				}
+			}
+			// A deleted reply takes its goals with it.
+			if _, err := h.store.DeleteInput(context.Background(), "W1", "1700000000.000002"); err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := h.reply("U2", "G3 yes"); got != engine.Rejected {
+				t.Errorf("G3 after its reply was deleted: %v, want rejected", got)
+			}
+		})
+	}
+}

@@ -85,6 +85,7 @@ func (e *Engine) Reply(ctx context.Context, r Reply) (Outcome, *workshop.ThreadR
 	in := workshop.Input{
 		ID: r.TS, Step: ref.Step, Author: r.Author, Text: strings.TrimSpace(r.Text), TS: r.TS,
 		Version: cmp.Or(r.EditedTS, r.TS), Source: cmp.Or(r.Source, workshop.SourceThread), Round: ref.Round,
+		Items: len(items),
 	}
 	stored, err := e.store.PutInput(ctx, ref.Workshop, in)
 	if err != nil {
@@ -105,20 +106,42 @@ func (e *Engine) Reply(ctx context.Context, r Reply) (Outcome, *workshop.ThreadR
 
 // checkGoals refuses test lines about goals that do not exist.
 func (e *Engine) checkGoals(ctx context.Context, id string, items []workshop.Item) ([]*workshop.LineError, error) {
-	w, err := e.store.Load(ctx, id)
+	goals, err := e.goalCount(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("load workshop %s: %w", id, err)
+		return nil, err
 	}
-	m := w.Map()
 	var errs []*workshop.LineError
 	for i, it := range items {
-		if tr, ok := it.(*workshop.TestResult); ok {
-			if _, ok := m.Goal(tr.Goal); !ok {
-				errs = append(errs, &workshop.LineError{Step: workshop.Test, Line: i + 1, Field: workshop.FieldGoal, Got: tr.Goal, Max: len(m.Goals)})
-			}
+		if tr, ok := it.(*workshop.TestResult); ok && !goalExists(tr.Goal, goals) {
+			errs = append(errs, &workshop.LineError{Step: workshop.Test, Line: i + 1, Field: workshop.FieldGoal, Got: tr.Goal, Max: goals})
 		}
 	}
 	return errs, nil
+}
+
+// goalCount is how many goals workshop id has: one read of the step totals
+// the store keeps, whatever the workshop's size. Only a workshop stored
+// before totals were kept is loaded whole.
+func (e *Engine) goalCount(ctx context.Context, id string) (int, error) {
+	c, err := e.store.Counts(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	if c.Known {
+		return c.Items[workshop.Goals], nil
+	}
+	w, err := e.store.Load(ctx, id)
+	if err != nil {
+		return 0, fmt.Errorf("load workshop %s: %w", id, err)
+	}
+	return len(w.Map().Goals), nil
+}
+
+// goalExists reports whether goal ref ("G3") is among goals G1..Gn: goals
+// are numbered in input order, so the count says which exist.
+func goalExists(ref string, goals int) bool {
+	n, err := strconv.Atoi(strings.TrimPrefix(ref, "G"))
+	return err == nil && n >= 1 && n <= goals
 }
 
 func (e *Engine) langOf(ctx context.Context, id string) (string, error) {
@@ -222,14 +245,20 @@ var formField = map[string]string{
 // thread, so the team sees it where the other replies are. Field errors are
 // returned for the form to show; nothing is stored then.
 func (e *Engine) Submit(ctx context.Context, f Form) ([]FieldError, error) {
-	w, err := workshop.Open(ctx, e.store, f.Workshop)
+	// What the acknowledgement needs, and no more: the meta and, for the
+	// test step, the goal count.
+	w, err := e.store.LoadMeta(ctx, f.Workshop)
 	if err != nil {
 		return nil, fmt.Errorf("load workshop %s: %w", f.Workshop, err)
 	}
 	line := FormLine(f.Step, f.Fields)
 	items, lineErrs := workshop.ParseReply(f.Step, line)
 	if len(lineErrs) == 0 && f.Step == workshop.Test {
-		if _, ok := w.Map().Goal(items[0].(*workshop.TestResult).Goal); !ok {
+		goals, err := e.goalCount(ctx, f.Workshop)
+		if err != nil {
+			return nil, err
+		}
+		if !goalExists(items[0].(*workshop.TestResult).Goal, goals) {
 			lineErrs = []*workshop.LineError{{Step: workshop.Test, Field: workshop.FieldGoal, Got: f.Fields["goal"]}}
 		}
 	}
@@ -248,14 +277,18 @@ func (e *Engine) Submit(ctx context.Context, f Form) ([]FieldError, error) {
 		return out, nil
 	}
 	ts := e.newTS()
-	in := workshop.Input{ID: "form:" + f.ID, Step: f.Step, Author: f.Actor.ID, Text: line, TS: ts, Version: ts, Source: workshop.SourceForm, Round: w.Round}
+	in := workshop.Input{ID: "form:" + f.ID, Step: f.Step, Author: f.Actor.ID, Text: line, TS: ts, Version: ts, Source: workshop.SourceForm, Round: w.Round, Items: len(items)}
 	stored, err := e.store.PutInput(ctx, w.ID, in)
 	if err != nil {
 		return nil, fmt.Errorf("store form %s in %s: %w", f.ID, w.ID, err)
 	}
 	if stored {
 		if thread := w.StepTS(f.Step); thread != "" {
-			text := e.T(w.Lang, "form.added", "user", Mention(f.Actor.ID), "line", Escape(w.Names.Text(line)))
+			var names workshop.Names
+			if ids := workshop.UserRefs(line); len(ids) > 0 {
+				names, _ = e.store.Names(ctx, ids) // a cache: without it, ids show
+			}
+			text := e.T(w.Lang, "form.added", "user", Mention(f.Actor.ID), "line", Escape(names.Text(line)))
 			msg := Message{Channel: w.Channel, ThreadTS: thread, Kind: KindNotice, Sections: []string{text}, Text: text, Workshop: w.ID, Step: f.Step}
 			if _, err := e.notify.Post(ctx, msg); err != nil {
 				e.log.WarnContext(ctx, "echo form", "workshop", w.ID, "err", err)

@@ -99,6 +99,11 @@ func (s *store) Claim(ctx context.Context, key string, ttl time.Duration) (bool,
 	return ok, s.count("claim", err)
 }
 
+func (s *store) Counts(ctx context.Context, id string) (workshop.Counts, error) {
+	c, err := s.Store.Counts(ctx, id)
+	return c, s.count("counts", err)
+}
+
 func (s *store) PutName(ctx context.Context, id, name string, ttl time.Duration) error {
 	return s.count("put_name", s.Store.PutName(ctx, id, name, ttl))
 }

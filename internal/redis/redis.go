@@ -181,10 +181,27 @@ func (s *Store) threadKey(channel, ts string) string {
 // workshopKeys are the keys the scripts receive, in the order they use.
 func (s *Store) workshopKeys(id, data string) []string {
 	if data == "inputs" {
-		return []string{s.wkey(id, "meta"), s.wkey(id, "inputs"), s.wkey(id, "ver")}
+		return []string{s.wkey(id, "meta"), s.wkey(id, "inputs"), s.wkey(id, "ver"), s.wkey(id, "counts")}
 	}
 	return []string{s.wkey(id, "meta"), s.wkey(id, data)}
 }
+
+// countsMark is the field of the counts hash that says counts were kept
+// since the workshop was created.
+const countsMark = "_v"
+
+// uncountLua takes an input's items out of its step's total, reading both
+// from the stored input's JSON.
+const uncountLua = `
+local function uncount(inputs, counts, id)
+  local old = redis.call('HGET', inputs, id)
+  if not old then return end
+  local ok, in_ = pcall(cjson.decode, old)
+  if ok and type(in_) == 'table' and tonumber(in_.items) and in_.step then
+    redis.call('HINCRBY', counts, in_.step, -tonumber(in_.items))
+  end
+end
+`
 
 // olderLua is the Lua twin of workshop.SortInputs' timestamp order, byte by
 // byte: Lua's own string comparison follows the server's locale.
@@ -202,20 +219,32 @@ end
 // The scripts return -1 when the workshop does not exist, so no write
 // creates the keys of a workshop nobody created.
 var (
-	// KEYS meta, inputs, ver; ARGV input id, version, input JSON.
-	putInputScript = goredis.NewScript(olderLua + `
+	// KEYS meta, inputs, ver, counts; ARGV input id, version, input JSON,
+	// step, item count. The step totals in counts follow every write: the
+	// replaced version's items (read from its JSON) out, the new ones in.
+	putInputScript = goredis.NewScript(olderLua + uncountLua + `
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 local cur = redis.call('HGET', KEYS[3], ARGV[1])
 if cur and (cur == '` + tombstone + `' or not older(cur, ARGV[2])) then return 0 end
+uncount(KEYS[2], KEYS[4], ARGV[1])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
 redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
+redis.call('HINCRBY', KEYS[4], ARGV[4], tonumber(ARGV[5]))
 return 1
 `)
-	// KEYS meta, inputs, ver; ARGV input id.
-	deleteInputScript = goredis.NewScript(`
+	// KEYS meta, inputs, ver, counts; ARGV input id.
+	deleteInputScript = goredis.NewScript(uncountLua + `
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 redis.call('HSET', KEYS[3], ARGV[1], '` + tombstone + `')
+uncount(KEYS[2], KEYS[4], ARGV[1])
 return redis.call('HDEL', KEYS[2], ARGV[1])
+`)
+	// KEYS meta, counts; ARGV meta JSON. SETNX and the mark that counts are
+	// kept from the start, in one step.
+	createScript = goredis.NewScript(`
+if redis.call('SETNX', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[2], '` + countsMark + `', '1')
+return 1
 `)
 	// KEYS due zset, due revs; ARGV workshop id, meta rev, due (unix ms) or
 	// "" to remove. An entry written for a newer rev is left alone. Only
@@ -265,7 +294,8 @@ func (s *Store) Create(ctx context.Context, m *workshop.Meta) error {
 	if err != nil {
 		return fmt.Errorf("create workshop %s: %w", m.ID, err)
 	}
-	ok, err := s.c.SetNX(ctx, s.wkey(m.ID, "meta"), b, 0).Result()
+	n, err := createScript.Run(ctx, s.c, []string{s.wkey(m.ID, "meta"), s.wkey(m.ID, "counts")}, b).Int64()
+	ok := n == 1
 	if err != nil {
 		// The write may have landed before the connection failed.
 		s.undoCreate(ctx, m)
@@ -307,7 +337,7 @@ func (s *Store) undoCreate(ctx context.Context, m *workshop.Meta) {
 	ctx = context.WithoutCancel(ctx)
 	due := s.dueKeys()
 	undo := []func(context.Context) error{
-		func(ctx context.Context) error { return s.c.Del(ctx, s.wkey(m.ID, "meta")).Err() },
+		func(ctx context.Context) error { return s.c.Del(ctx, s.wkey(m.ID, "meta"), s.wkey(m.ID, "counts")).Err() },
 		func(ctx context.Context) error { return s.c.ZRem(ctx, s.indexKey(), m.ID).Err() },
 		func(ctx context.Context) error { return s.c.ZRem(ctx, due[0], m.ID).Err() },
 		func(ctx context.Context) error { return s.c.HDel(ctx, due[1], m.ID).Err() },
@@ -505,7 +535,7 @@ func (s *Store) PutInput(ctx context.Context, ws string, in workshop.Input) (boo
 	if err != nil {
 		return false, fmt.Errorf("put input %s in workshop %s: %w", in.ID, ws, err)
 	}
-	return s.runScript(ctx, putInputScript, s.workshopKeys(ws, "inputs"), "put input "+in.ID, ws, in.ID, in.Version, b)
+	return s.runScript(ctx, putInputScript, s.workshopKeys(ws, "inputs"), "put input "+in.ID, ws, in.ID, in.Version, b, in.Step.Key(), in.Items)
 }
 
 // DeleteInput removes the input and leaves a tombstone in one script run.
@@ -660,6 +690,22 @@ func (s *Store) Claim(ctx context.Context, key string, ttl time.Duration) (bool,
 		return false, fmt.Errorf("claim %s: %w", key, err)
 	}
 	return ok, nil
+}
+
+// Counts reads the step totals PutInput and DeleteInput keep.
+func (s *Store) Counts(ctx context.Context, id string) (workshop.Counts, error) {
+	h, err := s.c.HGetAll(ctx, s.wkey(id, "counts")).Result()
+	if err != nil {
+		return workshop.Counts{}, fmt.Errorf("counts of workshop %s: %w", id, err)
+	}
+	c := workshop.Counts{Known: h[countsMark] != "", Items: map[workshop.Step]int{}}
+	for k, v := range h {
+		if st, ok := workshop.ParseStep(k); ok && k != countsMark {
+			n, _ := strconv.Atoi(v)
+			c.Items[st] = n
+		}
+	}
+	return c, nil
 }
 
 func (s *Store) nameKey(id string) string { return s.prefix + ":name:{" + id + "}" }

@@ -41,6 +41,8 @@ func Run(t *testing.T, open func(t *testing.T) workshop.Store) {
 		{"Claim", testClaim},
 		{"Due", testDue},
 		{"DueConcurrent", testDueConcurrent},
+		{"Counts", testCounts},
+		{"CountsConcurrent", testCountsConcurrent},
 		{"Names", testNames},
 		{"Ping", testPing},
 		{"Isolation", testIsolation},
@@ -581,6 +583,91 @@ func testClaim(t *testing.T, s workshop.Store) {
 	time.Sleep(ttl + 300*time.Millisecond)
 	claim("event:Ev1", true)
 	claim("event:Ev1", false)
+}
+
+func counts(t *testing.T, s workshop.Store, id string) workshop.Counts {
+	t.Helper()
+	c, err := s.Counts(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// Step totals follow every write: new inputs, edits that change how many
+// items a reply gives, deletions, and writes that change nothing.
+func testCounts(t *testing.T, s workshop.Store) {
+	ctx := t.Context()
+	create(t, s, newMeta("W1", "C1", t0))
+	if c := counts(t, s, "W1"); !c.Known || len(c.Items) != 0 && c.Items[workshop.Goals] != 0 {
+		t.Fatalf("a new workshop: %+v, want known and empty", c)
+	}
+	in := func(id, version string, step workshop.Step, items int) workshop.Input {
+		return workshop.Input{ID: id, Step: step, Author: "U1", Text: strings.Repeat("x\n", items), TS: id, Version: version, Items: items}
+	}
+	const a, b, c = "1741080600.000100", "1741080600.000200", "1741080600.000300"
+	ops := []struct {
+		name  string
+		del   string // DeleteInput this id instead
+		in    workshop.Input
+		goals int
+		tps   int
+	}{
+		{"a reply of 2 goals", "", in(a, "", workshop.Goals, 2), 2, 0},
+		{"the same reply again", "", in(a, "", workshop.Goals, 2), 2, 0},
+		{"a touchpoint", "", in(b, "", workshop.Touchpoints, 1), 2, 1},
+		{"an edit to 3 goals", "", in(a, "1741080700.000000", workshop.Goals, 3), 3, 1},
+		{"an older edit, refused", "", in(a, "1741080650.000000", workshop.Goals, 9), 3, 1},
+		{"a third reply", "", in(c, "", workshop.Goals, 1), 4, 1},
+		{"a deletion", a, workshop.Input{}, 1, 1},
+		{"the deletion again", a, workshop.Input{}, 1, 1},
+		{"a retry of the deleted reply", "", in(a, "1741080900.000000", workshop.Goals, 5), 1, 1},
+		{"deleting the touchpoint", b, workshop.Input{}, 1, 0},
+	}
+	for _, op := range ops {
+		var err error
+		if op.del != "" {
+			_, err = s.DeleteInput(ctx, "W1", op.del)
+		} else {
+			_, err = s.PutInput(ctx, "W1", op.in)
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", op.name, err)
+		}
+		got := counts(t, s, "W1")
+		if !got.Known || got.Items[workshop.Goals] != op.goals || got.Items[workshop.Touchpoints] != op.tps {
+			t.Errorf("%s: counts %+v, want %d goals and %d touchpoints", op.name, got, op.goals, op.tps)
+		}
+	}
+	if c := counts(t, s, "W9"); c.Known || len(c.Items) != 0 {
+		t.Errorf("an unknown workshop: %+v", c)
+	}
+}
+
+func testCountsConcurrent(t *testing.T, s workshop.Store) {
+	ctx := t.Context()
+	create(t, s, newMeta("W1", "C1", t0))
+	const n = 100
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			id := fmt.Sprintf("1741080600.%06d", i)
+			in := workshop.Input{ID: id, Step: workshop.Goals, Author: "U1", Text: "a\nb", TS: id, Items: 2}
+			if _, err := s.PutInput(ctx, "W1", in); err != nil {
+				t.Error(err)
+			}
+			if i%2 == 0 { // and an edit, racing the others
+				in.Version, in.Items = "1741080999.000000", 1
+				if _, err := s.PutInput(ctx, "W1", in); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if got, want := counts(t, s, "W1").Items[workshop.Goals], n/2*2+n/2; got != want {
+		t.Errorf("goals counted %d, want %d", got, want)
+	}
 }
 
 func testNames(t *testing.T, s workshop.Store) {

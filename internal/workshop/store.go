@@ -79,6 +79,11 @@ type Store interface {
 	// Claim sets key for ttl if nobody holds it and reports whether this
 	// caller got it. Deduplication of events and of reminders rests on it.
 	Claim(ctx context.Context, key string, ttl time.Duration) (bool, error)
+	// Counts returns how many items each step holds, kept on every input
+	// write, so the acknowledgement path can check a reply against the map
+	// (does goal G7 exist?) without loading the workshop. Counts.Known is
+	// false for a workshop stored before counts were kept.
+	Counts(ctx context.Context, id string) (Counts, error)
 	// PutName caches a person's display name for ttl (for good when ttl is
 	// zero or less); a later PutName for the same id replaces it.
 	PutName(ctx context.Context, id, name string, ttl time.Duration) error
@@ -106,4 +111,13 @@ func Open(ctx context.Context, s Store, id string) (*Workshop, error) {
 		}
 	}
 	return w, nil
+}
+
+// Counts are a workshop's item totals per step (Input.Items summed over its
+// stored inputs), for checks on the acknowledgement path.
+type Counts struct {
+	// Known is false when the workshop predates counting; callers then
+	// derive the counts from the whole workshop.
+	Known bool
+	Items map[Step]int
 }

@@ -87,6 +87,9 @@ type Input struct {
 	Version string `json:"version,omitempty"`
 	Source  string `json:"source,omitempty"`
 	Round   int    `json:"round,omitempty"`
+	// Items is how many items the input gives (lines of a reply); stores
+	// keep each step's total from it on write (see Store.Counts).
+	Items int `json:"items,omitempty"`
 }
 
 // Input sources.
