@@ -191,7 +191,7 @@ func runConsole(ctx context.Context, env Env, args []string) error {
 	}
 	if s.Interactive {
 		for _, p := range eng.Help(cfg.DefaultLang) {
-			fmt.Fprintln(env.Stdout, strings.ReplaceAll(p, "*", ""))
+			fmt.Fprintln(env.Stdout, console.Plain(p))
 		}
 		fmt.Fprintf(env.Stdout, "\n%s\n\n", cat.T(cfg.DefaultLang, "console.banner", "user", *user))
 	}

@@ -68,7 +68,7 @@ func (p *Printer) Post(_ context.Context, m engine.Message) (string, error) {
 	switch {
 	case m.Ephemeral:
 		indent = "  │ "
-		fmt.Fprintf(&b, "  ┌ (%s)\n", p.t("console.only", "user", plain("<@"+m.User+">")))
+		fmt.Fprintf(&b, "  ┌ (%s)\n", p.t("console.only", "user", Plain("<@"+m.User+">")))
 	case m.ThreadTS != "":
 		indent = "    "
 		b.WriteString("  ↳ " + p.t("console.in_thread") + "\n")
@@ -76,10 +76,10 @@ func (p *Printer) Post(_ context.Context, m engine.Message) (string, error) {
 		b.WriteString("\n" + strings.Repeat("─", 72) + "\n")
 	}
 	if m.Title != "" {
-		fmt.Fprintf(&b, "%s%s\n", indent, strings.ToUpper(plain(m.Title)))
+		fmt.Fprintf(&b, "%s%s\n", indent, strings.ToUpper(Plain(m.Title)))
 	}
 	for _, s := range m.Sections {
-		for _, line := range strings.Split(plain(s), "\n") {
+		for _, line := range strings.Split(Plain(s), "\n") {
 			fmt.Fprintf(&b, "%s%s\n", indent, line)
 		}
 		if !m.Ephemeral && m.ThreadTS == "" {
@@ -87,7 +87,7 @@ func (p *Printer) Post(_ context.Context, m engine.Message) (string, error) {
 		}
 	}
 	for _, c := range m.Context {
-		fmt.Fprintf(&b, "%s· %s\n", indent, plain(c))
+		fmt.Fprintf(&b, "%s· %s\n", indent, Plain(c))
 	}
 	if len(m.Actions) > 0 {
 		labels := make([]string, len(m.Actions))
@@ -110,9 +110,9 @@ func (p *Printer) Post(_ context.Context, m engine.Message) (string, error) {
 func (p *Printer) Update(ctx context.Context, _, _ string, m engine.Message) error {
 	if m.Kind == engine.KindHeader {
 		var b strings.Builder
-		fmt.Fprintf(&b, "  ⟳ %s\n", plain(m.Title))
+		fmt.Fprintf(&b, "  ⟳ %s\n", Plain(m.Title))
 		for _, s := range m.Sections {
-			for _, line := range strings.Split(plain(s), "\n") {
+			for _, line := range strings.Split(Plain(s), "\n") {
 				fmt.Fprintf(&b, "    %s\n", line)
 			}
 		}
@@ -151,9 +151,9 @@ func (p *Printer) Upload(_ context.Context, f engine.File) error {
 	p.mu.Unlock()
 	var b strings.Builder
 	if f.Comment != "" {
-		fmt.Fprintf(&b, "  %s\n", plain(f.Comment))
+		fmt.Fprintf(&b, "  %s\n", Plain(f.Comment))
 	}
-	fmt.Fprintf(&b, "  📎 %s (%d bytes) → %s\n", plain(f.Title), len(f.Data), path)
+	fmt.Fprintf(&b, "  📎 %s (%d bytes) → %s\n", Plain(f.Title), len(f.Data), path)
 	if f.AltText != "" {
 		fmt.Fprintf(&b, "     %s\n", f.AltText)
 	}
@@ -175,13 +175,27 @@ func (p *Printer) print(s string) {
 	io.WriteString(p.Out, s)
 }
 
-var mention = regexp.MustCompile(`<@([^>|]+)(?:\|([^>]*))?>`)
+var (
+	mention  = regexp.MustCompile(`<@([^>|]+)(?:\|([^>]*))?>`)
+	codeSpan = regexp.MustCompile("`[^`\n]*`")
+	// strong is mrkdwn bold: *text*, the text neither starting nor ending
+	// with a blank, so "0 9 * * 1" is not bold.
+	strong = regexp.MustCompile(`\*([^*\s](?:[^*\n]*[^*\s])?)\*`)
+)
 
-// plain turns message mrkdwn into terminal text: mentions become @name (the
-// display name they carry, else the id) and escaped user text reads as
-// typed.
-func plain(s string) string {
-	s = mention.ReplaceAllStringFunc(s, func(ref string) string {
+// Plain turns message mrkdwn into terminal text: bold markers go (outside
+// code spans, which stay as typed), mentions become @name (the display name
+// they carry, else the id) and escaped user text reads as typed.
+func Plain(s string) string {
+	var b strings.Builder
+	last := 0
+	for _, span := range codeSpan.FindAllStringIndex(s, -1) {
+		b.WriteString(strong.ReplaceAllString(s[last:span[0]], "$1"))
+		b.WriteString(s[span[0]:span[1]])
+		last = span[1]
+	}
+	b.WriteString(strong.ReplaceAllString(s[last:], "$1"))
+	s = mention.ReplaceAllStringFunc(b.String(), func(ref string) string {
 		m := mention.FindStringSubmatch(ref)
 		return "@" + cmp.Or(m[2], m[1])
 	})
