@@ -43,7 +43,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 )
 
@@ -311,11 +310,18 @@ func (s *Server) AllCalls() []Call {
 	return slices.Clone(s.calls)
 }
 
+// TB is the part of testing.TB the waits use, so this package, which is
+// not a test file, need not import testing.
+type TB interface {
+	Helper()
+	Fatalf(format string, args ...any)
+}
+
 // WaitFor polls until at least n calls of method were recorded and returns
 // them. On timeout it fails the test with t.Fatalf, listing the methods that
 // were called; like Fatalf it must be called from the test goroutine. Calls
 // answered with an error (FailNext, RateLimit) count too.
-func (s *Server) WaitFor(t testing.TB, method string, n int, timeout time.Duration) []Call {
+func (s *Server) WaitFor(t TB, method string, n int, timeout time.Duration) []Call {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {

@@ -14,7 +14,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -303,7 +302,7 @@ func (s *Server) SocketConnections() (live, total int) {
 // SocketConnected waits until a Socket Mode client is connected (it has
 // been sent hello). On timeout it fails the test with t.Fatalf; like Fatalf
 // it must be called from the test goroutine.
-func (s *Server) SocketConnected(t testing.TB, timeout time.Duration) {
+func (s *Server) SocketConnected(t TB, timeout time.Duration) {
 	t.Helper()
 	s.waitUntil(t, timeout, func() bool { return len(s.sock.conns) > 0 },
 		func() string {
@@ -313,7 +312,7 @@ func (s *Server) SocketConnected(t testing.TB, timeout time.Duration) {
 
 // waitUntil waits, without polling, until cond (called with s.mu held)
 // holds; on timeout it fails with the message desc (also called locked).
-func (s *Server) waitUntil(t testing.TB, timeout time.Duration, cond func() bool, desc func() string) {
+func (s *Server) waitUntil(t TB, timeout time.Duration, cond func() bool, desc func() string) {
 	t.Helper()
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
@@ -493,7 +492,7 @@ func (s *Server) Acked(envelopeID string) bool {
 // WaitAck waits until envelopeID is acknowledged and returns the ack's
 // payload (nil when it carried none). On timeout it fails the test with
 // t.Fatalf; like Fatalf it must be called from the test goroutine.
-func (s *Server) WaitAck(t testing.TB, envelopeID string, timeout time.Duration) json.RawMessage {
+func (s *Server) WaitAck(t TB, envelopeID string, timeout time.Duration) json.RawMessage {
 	t.Helper()
 	s.waitUntil(t, timeout, func() bool { _, ok := s.sock.acks[envelopeID]; return ok },
 		func() string {
