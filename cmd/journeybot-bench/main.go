@@ -2,8 +2,9 @@
 // see internal/bench and the README's Performance section. `make bench`
 // runs it after the Go benchmarks.
 //
-//	go run ./cmd/journeybot-bench                 # everything, about 8 minutes
-//	go run ./cmd/journeybot-bench -parts drills   # one part
+//	go run ./cmd/journeybot-bench                   # everything, about 9 minutes
+//	go run ./cmd/journeybot-bench -parts drills     # one part
+//	go run ./cmd/journeybot-bench -parts failover   # Redis Cluster and Sentinel failovers, REDIS_WAIT_REPLICAS cost
 //	go run ./cmd/journeybot-bench -bot bin/journeybot
 package main
 
@@ -26,7 +27,7 @@ func main() {
 	bench.MaybeRunRole()
 	bot := flag.String("bot", "", "journeybot binary to measure (default: go build ./cmd/journeybot into a temporary folder; \"self\": this binary runs the bot, for -profile)")
 	profile := flag.String("profile", "", "with -bot self: write a CPU profile of every bot and baseline process into this folder")
-	parts := flag.String("parts", "", "comma-separated parts to run: events, charts, scale, drills (default: all)")
+	parts := flag.String("parts", "", "comma-separated parts to run: "+strings.Join(bench.PartNames, ", ")+" (default: all)")
 	small := flag.Bool("small", false, "smoke sizes: seconds, targets not judged")
 	keep := flag.Bool("keep", false, "keep the temporary folder (logs of the bot, the baseline and redis-server)")
 	quiet := flag.Bool("q", false, "no progress lines on stderr")

@@ -68,8 +68,7 @@ type Options struct {
 	BaselineEnv []string
 	// Small runs a smoke version: tiny sizes, no waits, targets not judged.
 	Small bool
-	// Parts selects parts by name (events, charts, scale, drills); empty
-	// means all.
+	// Parts selects parts by name (PartNames); empty means all.
 	Parts []string
 }
 
@@ -103,6 +102,12 @@ type sizes struct {
 	reps         int // runs of a cell that a target judges (median judged)
 	workers      int
 	warmupEvents int
+	// Part 5: replies/s during a failover, the stream before and after the
+	// kill; the WAIT cost's replies, rate and workshops.
+	foRate            float64
+	foBefore, foAfter time.Duration
+	waitN, waitK      int
+	waitRate          float64
 }
 
 func fullSizes() sizes {
@@ -113,6 +118,7 @@ func fullSizes() sizes {
 		burst: 200, drillEvents: 2000, drillRate: 400, drillK: 50, outage: 10 * time.Second, outageRate: 100,
 		outagePad: 6 * time.Second, minRuns: 3, restartPause: time.Second,
 		judge: true, reps: 3, workers: 256, warmupEvents: 50,
+		foRate: 20, foBefore: 2 * time.Second, foAfter: 8 * time.Second, waitN: 500, waitK: 10, waitRate: 100,
 	}
 }
 
@@ -124,6 +130,7 @@ func smallSizes() sizes {
 		burst: 30, drillEvents: 100, drillRate: 100, drillK: 5, outage: 500 * time.Millisecond, outageRate: 50,
 		outagePad: 500 * time.Millisecond, minRuns: 1, restartPause: 100 * time.Millisecond,
 		reps: 1, workers: 32, warmupEvents: 5,
+		foRate: 20, foBefore: time.Second, foAfter: 6 * time.Second, waitN: 50, waitK: 2, waitRate: 100,
 	}
 }
 
@@ -149,7 +156,10 @@ type Report struct {
 	Tables   []*Table
 	Verdicts []Verdict
 	Drills   []DrillResult
-	Findings []string
+	// Failovers and WaitCost are part 5's (nil when it did not run).
+	Failovers []FailoverResult
+	WaitCost  *WaitCost
+	Findings  []string
 }
 
 // DrillResult is the outcome of one fault drill.
@@ -160,12 +170,21 @@ type DrillResult struct {
 	Pass                           bool
 }
 
+// PartNames are the parts Options.Parts selects from, in the order they
+// run.
+var PartNames = []string{"events", "charts", "scale", "drills", "failover"}
+
 // Run runs the selected parts and prints their tables. It returns an error
 // when the bench itself could not run; missed targets are in the tables
 // and the report.
 func Run(ctx context.Context, opt Options) (*Report, error) {
 	if opt.Log == nil {
 		opt.Log = io.Discard
+	}
+	for _, p := range opt.Parts {
+		if !slices.Contains(PartNames, p) {
+			return nil, fmt.Errorf("unknown part %q (parts: %s)", p, strings.Join(PartNames, ", "))
+		}
 	}
 	r := &Runner{opt: opt, sz: fullSizes(), run: strings.ToLower(rand.Text()[:6])}
 	if opt.Small {
@@ -194,6 +213,7 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 		{"charts", r.partCharts},
 		{"scale", r.partScale},
 		{"drills", r.partDrills},
+		{"failover", r.partFailover},
 	}
 	var errs []error
 	for _, p := range parts {

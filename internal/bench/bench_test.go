@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,10 +18,14 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// TestSmoke runs every part of the bench at tiny sizes, so `make test`
-// keeps the harness working without paying for (or judging) a real run:
-// the numbers mean nothing here, but the drills must still lose and
-// duplicate nothing.
+// TestSmoke runs every part of the bench but the failover one at tiny
+// sizes, so `make test` keeps the harness working without paying for (or
+// judging) a real run: the numbers mean nothing here, but the drills must
+// still lose and duplicate nothing. The failover part starts a Redis
+// Cluster and a Sentinel group and streams for seconds whatever the
+// sizes; internal/app's TestFailoverCluster and TestFailoverSentinel test
+// the same behaviour, and `journeybot-bench -small -parts failover` runs
+// the part in under a minute.
 func TestSmoke(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the bench smoke test starts redis-server and the bot; skipped with -short")
@@ -43,6 +48,7 @@ func TestSmoke(t *testing.T) {
 	var out bytes.Buffer
 	rep, err := Run(ctx, Options{
 		Out: &out, Log: t.Output(), Dir: t.TempDir(), Small: true,
+		Parts:   []string{"events", "charts", "scale", "drills"},
 		BotArgv: []string{self}, BotEnv: []string{RoleEnv + "=" + RoleBot, "GORACE=" + gorace},
 		SelfArgv: []string{self}, BaselineEnv: []string{"GORACE=" + gorace},
 	})
@@ -107,5 +113,34 @@ func TestSummarize(t *testing.T) {
 	}
 	if s.Elapsed != 199*time.Millisecond {
 		t.Errorf("elapsed %v", s.Elapsed)
+	}
+}
+
+func TestParts(t *testing.T) {
+	if !slices.Contains(PartNames, "failover") {
+		t.Errorf("PartNames = %v, want failover among them", PartNames)
+	}
+	_, err := Run(context.Background(), Options{Parts: []string{"drills", "failvoer"}, Dir: t.TempDir()})
+	if err == nil || !strings.Contains(err.Error(), `unknown part "failvoer"`) {
+		t.Errorf("Run with a misspelt part: %v, want an error naming it", err)
+	}
+}
+
+func TestFailoverJudge(t *testing.T) {
+	for _, c := range []struct {
+		d    failoverDrill
+		pass bool
+		why  string
+	}{
+		{failoverDrill{promotion: 2 * time.Second, outage: 4 * time.Second}, true, ""},
+		{failoverDrill{promotion: 2 * time.Second}, true, ""}, // no refusal at all
+		{failoverDrill{promotion: 2 * time.Second, outage: 5100 * time.Millisecond}, false, "outage 5.1 s > promotion 2.0 s + 3s"},
+		{failoverDrill{promotion: time.Second, outage: time.Second, lost: 1, dup: 2}, false, "1 lost, 2 duplicated"},
+		{failoverDrill{promotion: time.Second, unacked: 3}, false, "3 never acknowledged"},
+	} {
+		pass, why := c.d.judge()
+		if pass != c.pass || why != c.why {
+			t.Errorf("%+v: judge() = %v, %q; want %v, %q", c.d, pass, why, c.pass, c.why)
+		}
 	}
 }

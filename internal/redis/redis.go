@@ -337,7 +337,9 @@ func (s *Store) undoCreate(ctx context.Context, m *workshop.Meta) {
 	ctx = context.WithoutCancel(ctx)
 	due := s.dueKeys()
 	undo := []func(context.Context) error{
-		func(ctx context.Context) error { return s.c.Del(ctx, s.wkey(m.ID, "meta"), s.wkey(m.ID, "counts")).Err() },
+		func(ctx context.Context) error {
+			return s.c.Del(ctx, s.wkey(m.ID, "meta"), s.wkey(m.ID, "counts")).Err()
+		},
 		func(ctx context.Context) error { return s.c.ZRem(ctx, s.indexKey(), m.ID).Err() },
 		func(ctx context.Context) error { return s.c.ZRem(ctx, due[0], m.ID).Err() },
 		func(ctx context.Context) error { return s.c.HDel(ctx, due[1], m.ID).Err() },

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -54,11 +55,14 @@ const (
 // port between the check that it was free and redis-server binding it.
 var errPortClash = errors.New("port already in use")
 
-// Option configures StartCluster and StartSentinel.
+// Option configures StartCluster, StartSentinel, NewCluster and
+// NewSentinel.
 type Option func(*options)
 
 type options struct {
 	password string
+	logf     func(format string, args ...any)
+	procAttr *syscall.SysProcAttr
 }
 
 // WithPassword protects the topology with pw. Every data node gets
@@ -70,12 +74,50 @@ func WithPassword(pw string) Option {
 	return func(o *options) { o.password = pw }
 }
 
+// WithLogf sends a line to logf whenever a start is tried again on other
+// ports because another process took one (StartCluster and StartSentinel
+// log to tb).
+func WithLogf(logf func(format string, args ...any)) Option {
+	return func(o *options) { o.logf = logf }
+}
+
+// WithSysProcAttr starts every redis-server of the topology with attr, for
+// instance with Pdeathsig set on Linux, so the servers die with a program
+// that crashes before it can Close them.
+func WithSysProcAttr(attr *syscall.SysProcAttr) Option {
+	return func(o *options) { o.procAttr = attr }
+}
+
 func buildOptions(opts []Option) options {
-	var o options
+	o := options{logf: func(string, ...any) {}}
 	for _, opt := range opts {
 		opt(&o)
 	}
 	return o
+}
+
+// ErrNotInstalled is what NewCluster and NewSentinel return (wrapped, with
+// the names) when redis-server or redis-cli is not on PATH.
+var ErrNotInstalled = errors.New("not found on PATH (Debian packages redis-server and redis-tools)")
+
+// missingBinaries returns the named programs that are not on PATH.
+func missingBinaries(names ...string) []string {
+	var missing []string
+	for _, name := range names {
+		if _, err := exec.LookPath(name); err != nil {
+			missing = append(missing, name)
+		}
+	}
+	return missing
+}
+
+// lookBinaries returns an error wrapping ErrNotInstalled when one of the
+// named programs is not on PATH.
+func lookBinaries(names ...string) error {
+	if missing := missingBinaries(names...); len(missing) > 0 {
+		return fmt.Errorf("redistest: %s %w", strings.Join(missing, " and "), ErrNotInstalled)
+	}
+	return nil
 }
 
 // requireBinaries skips tb when one of the named programs is not on PATH,
@@ -83,12 +125,7 @@ func buildOptions(opts []Option) options {
 // the suite green by skipping, the same policy as Client.
 func requireBinaries(tb testing.TB, names ...string) {
 	tb.Helper()
-	var missing []string
-	for _, name := range names {
-		if _, err := exec.LookPath(name); err != nil {
-			missing = append(missing, name)
-		}
-	}
+	missing := missingBinaries(names...)
 	if len(missing) == 0 {
 		return
 	}
@@ -213,46 +250,55 @@ func parseFields(text string) map[string]string {
 	return fields
 }
 
-// group is the set of processes of one topology and its temporary files.
+// group is the set of processes of one topology and its files.
 type group struct {
-	tb       testing.TB
 	password string
+	procAttr *syscall.SysProcAttr
 	dir      string
 	ports    []int
 	servers  []*server
 	stopOnce sync.Once
+	stopErr  error
 }
 
 // newGroup reserves n ports (with their bus ports when bus is set) and
-// registers the cleanup that kills whatever the group starts.
-func newGroup(tb testing.TB, o options, n int, bus bool) (*group, error) {
+// makes a new directory under dir, named after kind, for the files of the
+// processes the group starts; stop kills them.
+func newGroup(dir, kind string, o options, n int, bus bool) (*group, error) {
 	ports, err := reservePorts(n, bus)
 	if err != nil {
 		return nil, err
 	}
-	// TempDir first: cleanups run last-in first-out, so the processes are
-	// gone before the directory they write to is removed.
-	g := &group{tb: tb, password: o.password, dir: tb.TempDir(), ports: ports}
-	tb.Cleanup(g.stop)
-	return g, nil
+	// A directory of its own for each attempt: a node must never find the
+	// nodes.conf of an earlier attempt's node on the same port.
+	sub, err := os.MkdirTemp(dir, kind+"-")
+	if err != nil {
+		releasePorts(ports)
+		return nil, err
+	}
+	return &group{password: o.password, procAttr: o.procAttr, dir: sub, ports: ports}, nil
 }
 
-// stop kills every process, waits for each to exit and frees the ports.
-func (g *group) stop() {
+// stop kills every process, waits for each to exit and frees the ports. It
+// returns what closing the clients returned, the same on every call.
+func (g *group) stop() error {
 	g.stopOnce.Do(func() {
 		for _, s := range g.servers {
 			s.kill()
 		}
+		var errs []error
 		for _, s := range g.servers {
 			if s.client != nil {
-				_ = s.client.Close()
+				errs = append(errs, s.client.Close())
 			}
 			if s.sentinel != nil {
-				_ = s.sentinel.Close()
+				errs = append(errs, s.sentinel.Close())
 			}
 		}
 		releasePorts(g.ports)
+		g.stopErr = errors.Join(errs...)
 	})
+	return g.stopErr
 }
 
 // start runs `redis-server <conf> [extra...]` with conf written from lines
@@ -286,6 +332,7 @@ func (g *group) start(role string, port int, lines []string, extra ...string) (*
 	cmd := exec.Command("redis-server", append([]string{confPath}, extra...)...)
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
+	cmd.SysProcAttr = g.procAttr
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start redis-server for %s: %w", addr, err)
 	}
@@ -403,10 +450,10 @@ func tail(path string, n int) string {
 	return strings.Join(lines, "\n") + "\n"
 }
 
-// fatalf fails tb with the message and the log tails of the group.
-func (g *group) fatalf(tb testing.TB, format string, args ...any) {
-	tb.Helper()
-	tb.Fatalf("redistest: "+format+"\nserver logs:%s", append(args, g.logTails())...)
+// errorf returns an error with the message and the log tails of the
+// group; %w in format wraps as fmt.Errorf does.
+func (g *group) errorf(format string, args ...any) error {
+	return fmt.Errorf("redistest: "+format+"\nserver logs:%s", append(args, g.logTails())...)
 }
 
 // poll calls cond every pollInterval until it returns nil or timeout has
@@ -456,23 +503,27 @@ func dataNodeConf(password string) []string {
 func quote(s string) string { return strconv.Quote(s) }
 
 // startWithRetry runs try until it succeeds or fails for another reason
-// than a port clash, at most startAttempts times.
-func startWithRetry[T any](tb testing.TB, what string, try func() (T, *group, error)) T {
-	tb.Helper()
+// than a port clash, at most startAttempts times. A failed attempt's
+// processes are stopped before the next one, or before the error (which
+// carries their log tails) is returned.
+func startWithRetry[T any](o options, what string, try func() (T, *group, error)) (T, error) {
 	for attempt := 1; ; attempt++ {
 		v, g, err := try()
 		if err == nil {
-			return v
+			return v, nil
 		}
-		if g != nil {
-			if errors.Is(err, errPortClash) && attempt < startAttempts {
-				tb.Logf("redistest: %s: %v; starting again on other ports", what, err)
-				g.stop()
-				continue
-			}
-			g.fatalf(tb, "%s (attempt %d): %v", what, attempt, err)
+		var zero T
+		if g == nil {
+			return zero, fmt.Errorf("redistest: %s: %w", what, err)
 		}
-		tb.Fatalf("redistest: %s: %v", what, err)
+		if errors.Is(err, errPortClash) && attempt < startAttempts {
+			o.logf("redistest: %s: %v; starting again on other ports", what, err)
+			_ = g.stop()
+			continue
+		}
+		err = g.errorf("%s (attempt %d): %w", what, attempt, err)
+		_ = g.stop()
+		return zero, err
 	}
 }
 
@@ -480,7 +531,7 @@ func startWithRetry[T any](tb testing.TB, what string, try func() (T, *group, er
 // Cluster.
 
 // Cluster is a running Redis Cluster of 3 masters and 3 replicas on
-// loopback, made by StartCluster. Its nodes detect a dead peer after 1 s
+// loopback, made by StartCluster or NewCluster. Its nodes detect a dead peer after 1 s
 // (cluster-node-timeout 1000), so a replica takes over from a killed master
 // within a few seconds. Its methods are safe for concurrent use.
 type Cluster struct {
@@ -488,26 +539,49 @@ type Cluster struct {
 	addrs []string
 }
 
-// StartCluster starts six redis-server processes in cluster mode on free
-// loopback ports, joins them with `redis-cli --cluster create
-// --cluster-replicas 1`, and returns once every node reports cluster_state
-// ok, all 16384 slots are assigned, every node knows the three masters and
-// their replicas, and every replica's link to its master is up. The
-// processes are killed when tb ends.
+// StartCluster starts a cluster as NewCluster does, in a temporary
+// directory of tb, and kills its processes when tb ends. It fails tb when
+// the cluster does not start.
 //
 // Without redis-server or redis-cli on PATH the test is skipped, or fails
 // on CI (CI=true).
 func StartCluster(tb testing.TB, opts ...Option) *Cluster {
 	tb.Helper()
 	requireBinaries(tb, "redis-server", "redis-cli")
+	// TempDir first: cleanups run last-in first-out, so the processes are
+	// gone before the directory they write to is removed.
+	dir := tb.TempDir()
+	c, err := NewCluster(dir, append([]Option{WithLogf(tb.Logf)}, opts...)...)
+	if err != nil {
+		tb.Fatalf("%v", err)
+	}
+	tb.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// NewCluster starts six redis-server processes in cluster mode on free
+// loopback ports, with their files in a new directory under dir, joins them
+// with `redis-cli --cluster create --cluster-replicas 1`, and returns once
+// every node reports cluster_state ok, all 16384 slots are assigned, every
+// node knows the three masters and their replicas, and every replica's link
+// to its master is up. Close kills the processes; the files (logs among
+// them) stay in dir.
+//
+// Without redis-server or redis-cli on PATH it returns an error wrapping
+// ErrNotInstalled. When the cluster does not start, nothing it started is
+// left running, and the error carries the end of every server's log.
+func NewCluster(dir string, opts ...Option) (*Cluster, error) {
+	if err := lookBinaries("redis-server", "redis-cli"); err != nil {
+		return nil, err
+	}
 	o := buildOptions(opts)
-	return startWithRetry(tb, "start cluster", func() (*Cluster, *group, error) {
-		return tryStartCluster(tb, o)
+	return startWithRetry(o, "start cluster", func() (*Cluster, *group, error) {
+		return tryStartCluster(dir, o)
 	})
 }
 
-func tryStartCluster(tb testing.TB, o options) (*Cluster, *group, error) {
-	g, err := newGroup(tb, o, clusterNodeCount, true)
+func tryStartCluster(dir string, o options) (*Cluster, *group, error) {
+	g, err := newGroup(dir, "cluster", o, clusterNodeCount, true)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -680,6 +754,10 @@ func (c *Cluster) Masters() []string {
 // that is not one of Addrs panics.
 func (c *Cluster) Kill(addr string) { c.g.find(addr).kill() }
 
+// Close kills every node that is still running, waits until each has
+// exited and frees its ports. Calling it again does nothing.
+func (c *Cluster) Close() error { return c.g.stop() }
+
 // WaitHealthy waits until every live node reports cluster_state:ok with
 // all 16384 slots ok, and every live node's CLUSTER SLOTS maps each of the
 // 16384 slots to a live node that reports the master role. After a Kill
@@ -687,9 +765,18 @@ func (c *Cluster) Kill(addr string) { c.g.find(addr).kill() }
 // knows it. It fails tb after timeout.
 func (c *Cluster) WaitHealthy(tb testing.TB, timeout time.Duration) {
 	tb.Helper()
-	if err := poll(timeout, c.healthy); err != nil {
-		c.g.fatalf(tb, "cluster not healthy within %v: %v", timeout, err)
+	if err := c.WaitHealthyErr(timeout); err != nil {
+		tb.Fatalf("%v", err)
 	}
+}
+
+// WaitHealthyErr waits as WaitHealthy does, and returns an error, with the
+// end of every server's log, after timeout.
+func (c *Cluster) WaitHealthyErr(timeout time.Duration) error {
+	if err := poll(timeout, c.healthy); err != nil {
+		return c.g.errorf("cluster not healthy within %v: %w", timeout, err)
+	}
+	return nil
 }
 
 func (c *Cluster) healthy(ctx context.Context) error {
@@ -741,11 +828,15 @@ func (c *Cluster) healthy(ctx context.Context) error {
 // ---------------------------------------------------------------------------
 // Sentinel.
 
-// Sentinel is a running Sentinel group on loopback, made by StartSentinel:
+// Sentinel is a running Sentinel group on loopback, made by StartSentinel
+// or NewSentinel:
 // one master and two replicas, monitored as SentinelMaster by three
 // sentinels with quorum 2. The sentinels consider a master down after 1 s
-// (down-after-milliseconds 1000, failover-timeout 3000, parallel-syncs 1),
-// so a failover finishes within seconds. Its methods are safe for
+// (down-after-milliseconds 1000, failover-timeout 20000, parallel-syncs 1),
+// so a failover finishes within seconds. The failover timeout stays long:
+// with 3 s a second failover sometimes began while the replicas were still
+// re-pointed to the first new master, demoting it and losing the writes it
+// had acknowledged. Its methods are safe for
 // concurrent use.
 type Sentinel struct {
 	g         *group
@@ -753,25 +844,46 @@ type Sentinel struct {
 	sentinels []*server
 }
 
-// StartSentinel starts a master and two replicas (REPLICAOF), waits until
-// both replicas' links are up, then starts three sentinels that monitor the
-// master as SentinelMaster, and returns once every sentinel sees the
-// master, both replicas and the two other sentinels, all connected. The
-// processes are killed when tb ends.
+// StartSentinel starts a Sentinel group as NewSentinel does, in a
+// temporary directory of tb, and kills its processes when tb ends. It
+// fails tb when the group does not start.
 //
 // Without redis-server on PATH the test is skipped, or fails on CI
 // (CI=true).
 func StartSentinel(tb testing.TB, opts ...Option) *Sentinel {
 	tb.Helper()
 	requireBinaries(tb, "redis-server")
+	dir := tb.TempDir()
+	sg, err := NewSentinel(dir, append([]Option{WithLogf(tb.Logf)}, opts...)...)
+	if err != nil {
+		tb.Fatalf("%v", err)
+	}
+	tb.Cleanup(func() { _ = sg.Close() })
+	return sg
+}
+
+// NewSentinel starts a master and two replicas (REPLICAOF), with their
+// files in a new directory under dir, waits until both replicas' links are
+// up, then starts three sentinels that monitor the master as
+// SentinelMaster, and returns once every sentinel sees the master, both
+// replicas and the two other sentinels, all connected. Close kills the
+// processes; the files (logs among them) stay in dir.
+//
+// Without redis-server on PATH it returns an error wrapping
+// ErrNotInstalled. When the group does not start, nothing it started is
+// left running, and the error carries the end of every server's log.
+func NewSentinel(dir string, opts ...Option) (*Sentinel, error) {
+	if err := lookBinaries("redis-server"); err != nil {
+		return nil, err
+	}
 	o := buildOptions(opts)
-	return startWithRetry(tb, "start sentinel group", func() (*Sentinel, *group, error) {
-		return tryStartSentinel(tb, o)
+	return startWithRetry(o, "start sentinel group", func() (*Sentinel, *group, error) {
+		return tryStartSentinel(dir, o)
 	})
 }
 
-func tryStartSentinel(tb testing.TB, o options) (*Sentinel, *group, error) {
-	g, err := newGroup(tb, o, 6, false)
+func tryStartSentinel(dir string, o options) (*Sentinel, *group, error) {
+	g, err := newGroup(dir, "sentinel", o, 6, false)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -815,7 +927,7 @@ func tryStartSentinel(tb testing.TB, o options) (*Sentinel, *group, error) {
 		"sentinel resolve-hostnames no",
 		fmt.Sprintf("sentinel monitor %s 127.0.0.1 %s %d", SentinelMaster, masterPort, sentinelQuorum),
 		fmt.Sprintf("sentinel down-after-milliseconds %s 1000", SentinelMaster),
-		fmt.Sprintf("sentinel failover-timeout %s 3000", SentinelMaster),
+		fmt.Sprintf("sentinel failover-timeout %s 20000", SentinelMaster),
 		fmt.Sprintf("sentinel parallel-syncs %s 1", SentinelMaster),
 	}
 	if o.password != "" {
@@ -904,6 +1016,17 @@ func addrsOf(servers []*server) []string {
 // fails tb.
 func (sg *Sentinel) Master(tb testing.TB) string {
 	tb.Helper()
+	addr, err := sg.MasterErr()
+	if err != nil {
+		tb.Fatalf("%v", err)
+	}
+	return addr
+}
+
+// MasterErr returns the master's address as Master does, and an error,
+// with the end of every server's log, when the sentinels do not agree
+// within 10 s.
+func (sg *Sentinel) MasterErr() (string, error) {
 	var addr string
 	err := poll(10*time.Second, func(ctx context.Context) error {
 		var err error
@@ -911,9 +1034,9 @@ func (sg *Sentinel) Master(tb testing.TB) string {
 		return err
 	})
 	if err != nil {
-		sg.g.fatalf(tb, "sentinels do not agree on a master: %v", err)
+		return "", sg.g.errorf("sentinels do not agree on a master: %w", err)
 	}
-	return addr
+	return addr, nil
 }
 
 // agreedMaster returns the master address every live sentinel reports.
@@ -954,12 +1077,26 @@ func (sg *Sentinel) agreedMaster(ctx context.Context) (string, error) {
 // panics.
 func (sg *Sentinel) Kill(addr string) { sg.g.find(addr).kill() }
 
+// Close kills every data node and sentinel that is still running, waits
+// until each has exited and frees its ports. Calling it again does nothing.
+func (sg *Sentinel) Close() error { return sg.g.stop() }
+
 // WaitMaster waits until every live sentinel reports the same master, other
 // than notAddr, and that node reports the master role, and returns its
 // address. Call it with the old master after Kill to wait for the
 // failover. It fails tb after timeout.
 func (sg *Sentinel) WaitMaster(tb testing.TB, notAddr string, timeout time.Duration) string {
 	tb.Helper()
+	addr, err := sg.WaitMasterErr(notAddr, timeout)
+	if err != nil {
+		tb.Fatalf("%v", err)
+	}
+	return addr
+}
+
+// WaitMasterErr waits as WaitMaster does, and returns an error, with the
+// end of every server's log, after timeout.
+func (sg *Sentinel) WaitMasterErr(notAddr string, timeout time.Duration) (string, error) {
 	var addr string
 	err := poll(timeout, func(ctx context.Context) error {
 		a, err := sg.agreedMaster(ctx)
@@ -989,7 +1126,7 @@ func (sg *Sentinel) WaitMaster(tb testing.TB, notAddr string, timeout time.Durat
 		return nil
 	})
 	if err != nil {
-		sg.g.fatalf(tb, "no master other than %s within %v: %v", notAddr, timeout, err)
+		return "", sg.g.errorf("no master other than %s within %v: %w", notAddr, timeout, err)
 	}
-	return addr
+	return addr, nil
 }

@@ -2,6 +2,7 @@ package redistest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -278,5 +279,53 @@ func TestParseClusterNodes(t *testing.T) {
 	master := nodes["e7d1eecce10fd6bb5eb35b9f99a514335d9ba9ca"]
 	if master.addr != "127.0.0.1:30001" || master.master != "-" || !slices.Contains(master.flags, "master") || master.slots != 5462 {
 		t.Errorf("master = %+v", master)
+	}
+}
+
+// TestNewSentinel uses the API that needs no testing.TB, as the bench
+// does: errors instead of failures, and Close.
+func TestNewSentinel(t *testing.T) {
+	t.Parallel()
+	requireBinaries(t, "redis-server")
+	var retries []string
+	sg, err := NewSentinel(t.TempDir(), WithLogf(func(format string, args ...any) {
+		retries = append(retries, fmt.Sprintf(format, args...))
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sg.Close()
+	if len(retries) > 0 {
+		t.Logf("retried: %v", retries)
+	}
+	master, err := sg.MasterErr()
+	if err != nil || master != sg.DataAddrs()[0] {
+		t.Fatalf("MasterErr() = %q, %v; want %s", master, err, sg.DataAddrs()[0])
+	}
+	// Nothing fails over: the wait ends in an error that shows the logs.
+	if _, err := sg.WaitMasterErr(master, 300*time.Millisecond); err == nil ||
+		!strings.Contains(err.Error(), "no master other than "+master) || !strings.Contains(err.Error(), "server logs:") {
+		t.Fatalf("WaitMasterErr(%s) without a failover = %v; want an error with the server logs", master, err)
+	}
+	if err := sg.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if err := sg.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	for _, s := range sg.g.servers {
+		if s.alive() {
+			t.Errorf("%s %s still running after Close", s.role, s.addr)
+		}
+	}
+}
+
+func TestNotInstalled(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	if _, err := NewCluster(t.TempDir()); !errors.Is(err, ErrNotInstalled) || !strings.Contains(err.Error(), "redis-server and redis-cli") {
+		t.Errorf("NewCluster without redis-server on PATH: %v; want ErrNotInstalled naming both", err)
+	}
+	if _, err := NewSentinel(t.TempDir()); !errors.Is(err, ErrNotInstalled) {
+		t.Errorf("NewSentinel without redis-server on PATH: %v; want ErrNotInstalled", err)
 	}
 }
