@@ -61,7 +61,7 @@ func (e *Engine) Reply(ctx context.Context, r Reply) (Outcome, *workshop.ThreadR
 		return Ignored, nil, nil
 	}
 	if err != nil {
-		return Ignored, nil, fmt.Errorf("thread %s/%s: %w", r.Channel, r.ThreadTS, err)
+		return Ignored, nil, fmt.Errorf("find the step of reply %s: %w", r.TS, err)
 	}
 	items, lineErrs := workshop.ParseReply(ref.Step, r.Text)
 	if len(lineErrs) == 0 && ref.Step == workshop.Test {
@@ -163,7 +163,7 @@ func (e *Engine) Delete(ctx context.Context, channel, threadTS, ts string) (bool
 		return false, nil, nil
 	}
 	if err != nil {
-		return false, nil, fmt.Errorf("thread %s/%s: %w", channel, threadTS, err)
+		return false, nil, fmt.Errorf("find the step of deleted reply %s: %w", ts, err)
 	}
 	ok, err := e.store.DeleteInput(ctx, ref.Workshop, ts)
 	if err != nil {
