@@ -185,25 +185,37 @@ func checkFailover(t *testing.T, s *server, store *redis.Store, run failoverRun,
 	waitStatus(t, "http://"+s.addr+"/readyz", 200, 5*time.Second)
 }
 
+// failoverWorkshop runs serve on the Redis at addrs (Sentinels when master
+// is set) and starts a workshop; it returns the server, a store of the
+// test's own on the same data, and the goals thread.
+func failoverWorkshop(t *testing.T, addrs []string, master string) (*server, *redis.Store, string) {
+	t.Helper()
+	fake := fakeslack.New()
+	t.Cleanup(fake.Close)
+	env := serveEnv(t, fake)
+	delete(env, "REDIS_URL")
+	env["REDIS_ADDRS"] = strings.Join(addrs, ",")
+	if master != "" {
+		env["REDIS_MASTER_NAME"] = master
+	}
+	s := startServe(t, fake, env)
+	store, err := redis.Open(context.Background(), redis.Options{Addrs: addrs, MasterName: master, Prefix: env["REDIS_PREFIX"]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	s.store = store
+	s.command("U1", "start Failover")
+	return s, store, s.waitTopLevel(2)
+}
+
 func TestFailoverCluster(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills a Redis Cluster master")
 	}
 	c := redistest.StartCluster(t)
-	fake := fakeslack.New()
-	defer fake.Close()
-	env := serveEnv(t, fake)
-	delete(env, "REDIS_URL")
-	env["REDIS_ADDRS"] = strings.Join(c.Addrs(), ",")
-	s := startServe(t, fake, env)
-	store, err := redis.Open(context.Background(), redis.Options{Addrs: c.Addrs(), Prefix: env["REDIS_PREFIX"]})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	s.store = store
-	s.command("U1", "start Failover")
-	thread := s.waitTopLevel(2)
+	s, store, thread := failoverWorkshop(t, c.Addrs(), "")
+	env := s.env
 
 	key := env["REDIS_PREFIX"] + ":{W1}:inputs"
 	cc := goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: c.Addrs()})
@@ -277,21 +289,7 @@ func TestFailoverSentinel(t *testing.T) {
 		t.Skip("kills a Redis master watched by Sentinels")
 	}
 	g := redistest.StartSentinel(t)
-	fake := fakeslack.New()
-	defer fake.Close()
-	env := serveEnv(t, fake)
-	delete(env, "REDIS_URL")
-	env["REDIS_ADDRS"] = strings.Join(g.SentinelAddrs(), ",")
-	env["REDIS_MASTER_NAME"] = redistest.SentinelMaster
-	s := startServe(t, fake, env)
-	store, err := redis.Open(context.Background(), redis.Options{Addrs: g.SentinelAddrs(), MasterName: redistest.SentinelMaster, Prefix: env["REDIS_PREFIX"]})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	s.store = store
-	s.command("U1", "start Failover")
-	thread := s.waitTopLevel(2)
+	s, store, thread := failoverWorkshop(t, g.SentinelAddrs(), redistest.SentinelMaster)
 
 	promotedc := make(chan time.Time, 1)
 	run, killed := driveFailover(t, s, thread, 2*time.Second, 8*time.Second, func() time.Time {
