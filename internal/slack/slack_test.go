@@ -79,33 +79,16 @@ func (h *harness) signed(path string, body []byte, contentType string) *http.Res
 // answered (its posts are asynchronous).
 func (h *harness) command(user, text string) {
 	h.t.Helper()
-	before := len(h.fake.AllCalls())
 	form := url.Values{"command": {"/journey"}, "text": {text}, "user_id": {user}, "channel_id": {"C1"}, "trigger_id": {"TRIG"}, "response_url": {h.fake.URL + "/response"}}
 	if resp := h.signed("/slack/commands", []byte(form.Encode()), "application/x-www-form-urlencoded"); resp.StatusCode != 200 {
 		h.t.Fatalf("/journey %s: status %d", text, resp.StatusCode)
 	}
-	h.settle(before)
+	h.settle()
 }
 
-// settle waits until the bot has made its Web API calls and stopped.
-func (h *harness) settle(before int) {
-	h.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	last, stable := -1, 0
-	for time.Now().Before(deadline) {
-		n := len(h.fake.AllCalls())
-		if n == last && n > before {
-			stable++
-			if stable >= 3 {
-				return
-			}
-		} else {
-			stable = 0
-		}
-		last = n
-		time.Sleep(20 * time.Millisecond)
-	}
-}
+// settle waits until the bot has finished the work the requests so far
+// started (its Web API calls included).
+func (h *harness) settle() { h.bot.WaitIdle() }
 
 func (h *harness) event(id string, ev map[string]any, retry int) *http.Response {
 	h.t.Helper()
@@ -197,7 +180,7 @@ func TestRequestsAreVerifiedBeforeAnything(t *testing.T) {
 			}
 		})
 	}
-	time.Sleep(100 * time.Millisecond)
+	h.settle()
 	if calls := h.fake.AllCalls(); len(calls) != 0 {
 		t.Errorf("refused requests reached Slack: %d calls, first %s", len(calls), calls[0].Method)
 	}
@@ -339,7 +322,7 @@ func TestRetriedEventIsStoredOnce(t *testing.T) {
 	if got := len(h.meta().Inputs); got != 2 {
 		t.Errorf("%d inputs after 2×4 deliveries, want 2", got)
 	}
-	time.Sleep(100 * time.Millisecond)
+	h.settle()
 	if got := len(h.fake.Calls("reactions.add")); got != 2 {
 		t.Errorf("%d reactions, want one per reply", got)
 	}
@@ -350,14 +333,13 @@ func TestMalformedLineGetsOneEphemeral(t *testing.T) {
 	h.command("U1", "start Checkout")
 	h.command("U1", "goto touchpoints")
 	thread := h.meta().StepTS(workshop.Touchpoints)
-	before := len(h.fake.AllCalls())
 	ev := map[string]any{"type": "message", "channel": "C1", "user": "U2", "text": "Pricing page | website | whenever | -1", "ts": "1900000001.000001", "thread_ts": thread}
 	for retry := range 3 {
 		if resp := h.event("EvBad", ev, retry); resp.StatusCode != 200 {
 			t.Fatalf("status %d", resp.StatusCode)
 		}
 	}
-	h.settle(before)
+	h.settle()
 	eph := h.ephemerals("U2")
 	if len(eph) != 1 {
 		t.Fatalf("%d ephemeral answers to the author, want 1", len(eph))
@@ -385,12 +367,11 @@ func TestNonFacilitatorIsRefused(t *testing.T) {
 		"type": "block_actions", "user": map[string]any{"id": "U2"}, "channel": map[string]any{"id": "C1"}, "trigger_id": "T",
 		"actions": []map[string]any{{"action_id": "next", "block_id": "actions", "value": "W1 goals", "type": "button"}},
 	})
-	before := len(h.fake.AllCalls())
 	form := url.Values{"payload": {string(payload)}}.Encode()
 	if resp := h.signed("/slack/interactions", []byte(form), "application/x-www-form-urlencoded"); resp.StatusCode != 200 {
 		t.Fatalf("click: %d", resp.StatusCode)
 	}
-	h.settle(before)
+	h.settle()
 	eph := h.ephemerals("U2")
 	if len(eph) != 2 {
 		t.Fatalf("%d ephemeral refusals, want 2 (command and button)", len(eph))
@@ -408,9 +389,8 @@ func TestNonFacilitatorIsRefused(t *testing.T) {
 		"type": "block_actions", "user": map[string]any{"id": "U1"}, "channel": map[string]any{"id": "C1"}, "trigger_id": "T",
 		"actions": []map[string]any{{"action_id": "next", "block_id": "actions", "value": "W1 goals", "type": "button"}},
 	})
-	before = len(h.fake.AllCalls())
 	h.signed("/slack/interactions", []byte(url.Values{"payload": {string(payload)}}.Encode()), "application/x-www-form-urlencoded")
-	h.settle(before)
+	h.settle()
 	if h.meta().Step != workshop.Personas {
 		t.Error("the facilitator's Next step click did not move on")
 	}
@@ -482,11 +462,8 @@ func TestRateLimitedPostsAreRetried(t *testing.T) {
 	h := newHarness(t)
 	h.fake.RateLimit("chat.postMessage", 1, 1)
 	h.command("U1", "start Checkout")
-	// Wait until the step message is posted and recorded.
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) && h.meta().StepTS(workshop.Goals) == "" {
-		time.Sleep(20 * time.Millisecond)
-	}
+	// The step message is posted (after the 429's Retry-After) and recorded.
+	h.settle()
 	var limited, ok int
 	for _, c := range h.fake.Calls("chat.postMessage") {
 		if c.Status == http.StatusTooManyRequests {
