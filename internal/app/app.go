@@ -180,7 +180,7 @@ func runConsole(ctx context.Context, env Env, args []string) error {
 		DefaultLang: cfg.DefaultLang, Logger: log, Charts: newCharts(),
 		DefaultTZ: cfg.DefaultTZ, ReviewMinInterval: cfg.ReviewMinInterval,
 	})
-	s := &console.Session{Engine: eng, Printer: printer, User: *user, TZ: cfg.DefaultTZ.String(), Interactive: isTerminal(env.Stdin),
+	s := &console.Session{Engine: eng, Store: store, Printer: printer, User: *user, TZ: cfg.DefaultTZ.String(), Interactive: isTerminal(env.Stdin),
 		Tick: env.reviewTick,
 		Reminders: &review.Scheduler{
 			Store: store, Reminder: eng, Now: env.now, Logger: log.With("component", "review"),

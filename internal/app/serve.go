@@ -9,9 +9,6 @@ import (
 	"net/http"
 	"time"
 
-	goslack "github.com/slack-go/slack"
-	"github.com/slack-go/slack/socketmode"
-
 	"github.com/journeybot/journeybot/internal/config"
 	"github.com/journeybot/journeybot/internal/console"
 	"github.com/journeybot/journeybot/internal/engine"
@@ -47,34 +44,59 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	m := metrics.New(func(ctx context.Context) (int, error) { return countOpen(ctx, raw) })
 	store := m.Store(raw)
 
-	opts := []goslack.Option{
-		goslack.OptionAPIURL(cfg.APIURL),
-		// Honour 429 Retry-After rather than failing a post.
-		goslack.OptionRetry(3),
-		goslack.OptionHTTPClient(&http.Client{Timeout: 30 * time.Second, Transport: m.Transport(slackTransport())}),
-	}
-	if cfg.SocketMode() {
-		opts = append(opts, goslack.OptionAppLevelToken(cfg.AppToken))
-	}
-	client := goslack.New(cfg.BotToken, opts...)
-	authCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	auth, err := client.AuthTestContext(authCtx)
-	cancel()
+	conn, err := slack.Connect(ctx, slack.ClientConfig{BotToken: cfg.BotToken, AppToken: cfg.AppToken, APIURL: cfg.APIURL, Wrap: m.Transport})
 	if err != nil {
-		return fmt.Errorf("SLACK_BOT_TOKEN: Slack refused it (auth.test): %w", err)
+		return err
 	}
-	log.Info("connected to Slack", "team", auth.Team, "bot_user", auth.UserID, "socket_mode", cfg.SocketMode())
+	log.Info("connected to Slack", "team", conn.Team, "bot_user", conn.BotUserID, "socket_mode", cfg.SocketMode())
+	eng, bot := newBot(cfg, env, conn, store, m, log)
 
+	srv, ln, err := listen(cfg, env, store, bot, m, log)
+	if err != nil {
+		return err
+	}
+	stopReviews := runReviews(ctx, env, store, eng, m, log)
+	defer stopReviews()
+
+	errc := make(chan error, 2)
+	go func() {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("http server: %w", err)
+		}
+	}()
+	stopSocket := runSocket(ctx, cfg, conn, bot, errc)
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+	case runErr = <-errc:
+		log.Error("stopping", "err", runErr)
+	}
+	if err := drain(ctx, srv, stopSocket, bot, log); err != nil {
+		return err
+	}
+	log.Info("stopped")
+	return runErr
+}
+
+// newBot wires the engine and the Slack adapter.
+func newBot(cfg *config.Config, env Env, conn *slack.Connection, store workshop.Store, m *metrics.Metrics, log *slog.Logger) (*engine.Engine, *slack.Bot) {
 	eng := engine.New(engine.Config{
-		Store: store, Notifier: &slack.Notifier{API: client}, Catalog: prompts.MustLoad(), Now: env.now,
+		Store: store, Notifier: &slack.Notifier{API: conn.API}, Catalog: prompts.MustLoad(), Now: env.now,
 		DefaultLang: cfg.DefaultLang, Logger: log.With("component", "engine"), Charts: newCharts(),
 		DefaultTZ: cfg.DefaultTZ, ReviewMinInterval: cfg.ReviewMinInterval,
 	})
 	bot := slack.New(slack.Config{
-		Engine: eng, API: client, SigningSecret: cfg.SigningSecret, BotUserID: auth.UserID,
+		Engine: eng, Store: store, API: conn.API, SigningSecret: cfg.SigningSecret, BotUserID: conn.BotUserID,
 		Logger: log.With("component", "slack"), Observe: m.Request, Panicked: m.Panic,
 	})
+	return eng, bot
+}
 
+// listen lists every route (health, readiness, metrics, and Slack's in HTTP
+// mode) and opens ADDR.
+func listen(cfg *config.Config, env Env, store workshop.Store, bot *slack.Bot, m *metrics.Metrics, log *slog.Logger) (*http.Server, net.Listener, error) {
 	mux := http.NewServeMux()
 	routes(mux, store, log)
 	mux.Handle("GET /metrics", m.Handler())
@@ -84,80 +106,64 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		return fmt.Errorf("ADDR: listen on %s: %w", cfg.Addr, err)
+		return nil, nil, fmt.Errorf("ADDR: listen on %s: %w", cfg.Addr, err)
 	}
 	log.Info("listening", "addr", ln.Addr().String())
 	if env.Listening != nil {
 		env.Listening(ln.Addr().String())
 	}
-	// Review reminders: every replica runs a scheduler; the store's claims
-	// make each reminder go out once. It is stopped, and its reminder under
-	// way finished, before the store closes.
+	return srv, ln, nil
+}
+
+// runReviews runs the review reminders: every replica runs a scheduler;
+// the store's claims make each reminder go out once. The function it
+// returns stops it, the reminder under way finished, before the store
+// closes.
+func runReviews(ctx context.Context, env Env, store workshop.Store, eng *engine.Engine, m *metrics.Metrics, log *slog.Logger) (stop func()) {
 	sched := &review.Scheduler{
 		Store: store, Reminder: eng, Now: env.now, Tick: env.reviewTick, Logger: log.With("component", "review"),
 		Match:   func(m *workshop.Meta) bool { return m.Channel != console.Channel },
 		Observe: m.Reminder, Panicked: m.Panic,
 	}
-	schedCtx, stopSched := context.WithCancel(ctx)
-	schedDone := make(chan struct{})
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
 	go func() {
-		defer close(schedDone)
-		sched.Run(schedCtx)
+		defer close(done)
+		sched.Run(ctx)
 	}()
-	defer func() { stopSched(); <-schedDone }()
+	return func() { cancel(); <-done }
+}
 
-	errc := make(chan error, 2)
+// runSocket serves Socket Mode when it is configured. The function it
+// returns stops the loop and waits until the envelopes it holds are
+// handled, so the bot drains after it and the store closes after that.
+func runSocket(ctx context.Context, cfg *config.Config, conn *slack.Connection, bot *slack.Bot, errc chan<- error) (stop func()) {
+	if !cfg.SocketMode() {
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
 	go func() {
-		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			errc <- fmt.Errorf("http server: %w", err)
+		defer close(done)
+		if err := conn.RunSocket(ctx, bot); err != nil {
+			errc <- fmt.Errorf("socket mode: %w", err)
 		}
 	}()
-	// The Socket Mode loop is stopped, and the envelopes it holds handled,
-	// before the bot drains and the store closes.
-	sockCtx, stopSock := context.WithCancel(ctx)
-	sockDone := make(chan struct{})
-	if cfg.SocketMode() {
-		sm := socketmode.New(client)
-		go func() {
-			defer close(sockDone)
-			if err := bot.RunSocket(sockCtx, sm); err != nil {
-				errc <- fmt.Errorf("socket mode: %w", err)
-			}
-		}()
-	} else {
-		close(sockDone)
-	}
+	return func() { cancel(); <-done }
+}
 
-	var runErr error
-	select {
-	case <-ctx.Done():
-		log.Info("shutting down")
-	case runErr = <-errc:
-		log.Error("stopping", "err", runErr)
-	}
+// drain stops taking requests (HTTP, then Socket Mode), then finishes the
+// work already acknowledged to Slack.
+func drain(ctx context.Context, srv *http.Server, stopSocket func(), bot *slack.Bot, log *slog.Logger) error {
 	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), httpShutdown)
 	defer cancel()
 	if err := srv.Shutdown(shutCtx); err != nil {
 		log.Warn("http shutdown", "err", err)
 	}
-	stopSock()
-	<-sockDone
+	stopSocket()
 	drainCtx, cancelDrain := context.WithTimeout(context.WithoutCancel(ctx), drainShutdown)
 	defer cancelDrain()
-	if err := bot.Shutdown(drainCtx); err != nil {
-		return err
-	}
-	log.Info("stopped")
-	return runErr
-}
-
-// slackTransport keeps enough idle connections to Slack for a busy bot:
-// the default two per host made it dial (a TLS handshake) for half the
-// events under load.
-func slackTransport() http.RoundTripper {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConnsPerHost = 64
-	return t
+	return bot.Shutdown(drainCtx)
 }
 
 // countOpen counts the workshops not closed, for the open-workshops gauge.

@@ -204,7 +204,10 @@ func Plain(s string) string {
 
 // Session reads lines and plays them against the engine.
 type Session struct {
-	Engine  *engine.Engine
+	Engine *engine.Engine
+	// Store is the engine's store, where the session finds the thread a
+	// plain line answers in.
+	Store   workshop.Store
 	Printer *Printer
 	// User is who plain lines are said as.
 	User string
@@ -327,7 +330,7 @@ func cutCommand(line string) (string, bool) {
 // reply says line in the thread of the current step of the channel's
 // current workshop.
 func (s *Session) reply(ctx context.Context, a engine.Actor, line string) error {
-	store := s.Engine.Store()
+	store := s.Store
 	list, err := store.List(ctx, Channel)
 	if err != nil {
 		return fmt.Errorf("list workshops: %w", err)

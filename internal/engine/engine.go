@@ -188,9 +188,6 @@ func New(cfg Config) *Engine {
 	return e
 }
 
-// Store returns the engine's store, for adapters that read it directly.
-func (e *Engine) Store() workshop.Store { return e.store }
-
 // Catalog returns the engine's sentences, for adapters that build forms.
 func (e *Engine) Catalog() *prompts.Catalog { return e.cat }
 

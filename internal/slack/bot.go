@@ -17,9 +17,19 @@ import (
 	"github.com/journeybot/journeybot/internal/workshop"
 )
 
+// Store is what the adapter reads and writes itself, beside the engine:
+// workshops for its forms, claims that deduplicate events, and the names
+// of the people replies mention.
+type Store interface {
+	workshop.Loader
+	Claim(ctx context.Context, key string, ttl time.Duration) (bool, error)
+	PutName(ctx context.Context, id, name string, ttl time.Duration) error
+}
+
 // Config holds a Bot's dependencies.
 type Config struct {
 	Engine        *engine.Engine
+	Store         Store
 	API           API
 	SigningSecret string
 	// BotUserID is the bot's own user, whose messages are never input.
@@ -47,7 +57,7 @@ type Config struct {
 type Bot struct {
 	eng      *engine.Engine
 	notify   *Notifier
-	store    workshop.Store
+	store    Store
 	secret   string
 	botUser  string
 	log      *slog.Logger
@@ -67,7 +77,7 @@ type Bot struct {
 // API (see NewNotifier).
 func New(cfg Config) *Bot {
 	b := &Bot{
-		eng: cfg.Engine, notify: &Notifier{API: cfg.API}, store: cfg.Engine.Store(),
+		eng: cfg.Engine, notify: &Notifier{API: cfg.API}, store: cfg.Store,
 		secret: cfg.SigningSecret, botUser: cfg.BotUserID, log: cfg.Logger,
 		delay: cfg.HeaderDelay, timeout: cfg.TaskTimeout, dedupe: cfg.DedupeTTL, observe: cfg.Observe, panicked: cfg.Panicked,
 		headers: map[string]*time.Timer{},

@@ -21,7 +21,7 @@ func formHarness(t *testing.T) (*Bot, *engine.Engine, workshop.Store) {
 	if err := eng.Command(context.Background(), engine.Command{Channel: "C1", Actor: engine.Actor{ID: "U1"}, Text: "start Forms"}); err != nil {
 		t.Fatal(err)
 	}
-	return New(Config{Engine: eng}), eng, store
+	return New(Config{Engine: eng, Store: store}), eng, store
 }
 
 func blockIDs(v goslack.ModalViewRequest) []string {

@@ -39,7 +39,7 @@ func newFuzzBot(f *testing.F) *fuzzBot {
 	store := slack.OpenTestStore(f)
 	client := goslack.New("xoxb-test", goslack.OptionAPIURL(fake.APIURL()))
 	eng := engine.New(engine.Config{Store: store, Notifier: &slack.Notifier{API: client}, Catalog: prompts.MustLoad()})
-	bot := slack.New(slack.Config{Engine: eng, API: client, SigningSecret: secret, BotUserID: fakeslack.BotUserID, HeaderDelay: time.Millisecond})
+	bot := slack.New(slack.Config{Engine: eng, Store: store, API: client, SigningSecret: secret, BotUserID: fakeslack.BotUserID, HeaderDelay: time.Millisecond})
 	f.Cleanup(func() { bot.Shutdown(context.Background()) })
 	ctx := context.Background()
 	if err := eng.Command(ctx, engine.Command{Channel: fixtureChannel, Actor: engine.Actor{ID: fixtureAuthor}, Text: "start Fuzz"}); err != nil {

@@ -126,7 +126,7 @@ func socketHarness(t *testing.T) (*fakeslack.Server, workshop.Store) {
 	store := slack.OpenTestStore(t)
 	client := goslack.New("xoxb-test", goslack.OptionAPIURL(fake.APIURL()), goslack.OptionAppLevelToken("xapp-test"), goslack.OptionRetry(2))
 	eng := engine.New(engine.Config{Store: store, Notifier: &slack.Notifier{API: client}, Catalog: prompts.MustLoad()})
-	bot := slack.New(slack.Config{Engine: eng, API: client, BotUserID: fakeslack.BotUserID, HeaderDelay: 50 * time.Millisecond})
+	bot := slack.New(slack.Config{Engine: eng, Store: store, API: client, BotUserID: fakeslack.BotUserID, HeaderDelay: 50 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- bot.RunSocket(ctx, socketmode.New(client)) }()

@@ -50,7 +50,7 @@ func TestOutOfRangeScoreInTheStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := New(Config{Engine: eng})
+	b := New(Config{Engine: eng, Store: store})
 	for _, user := range []string{"U7", "U8"} {
 		v := b.scoreView(w, user, 0)
 		if _, err := json.Marshal(v); err != nil {

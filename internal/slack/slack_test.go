@@ -42,7 +42,7 @@ func newHarness(t *testing.T) *harness {
 	store := slack.OpenTestStore(t)
 	client := goslack.New("xoxb-test", goslack.OptionAPIURL(fake.APIURL()), goslack.OptionRetry(2))
 	eng := engine.New(engine.Config{Store: store, Notifier: &slack.Notifier{API: client}, Catalog: prompts.MustLoad()})
-	bot := slack.New(slack.Config{Engine: eng, API: client, SigningSecret: secret, BotUserID: fakeslack.BotUserID, HeaderDelay: 50 * time.Millisecond})
+	bot := slack.New(slack.Config{Engine: eng, Store: store, API: client, SigningSecret: secret, BotUserID: fakeslack.BotUserID, HeaderDelay: 50 * time.Millisecond})
 	mux := http.NewServeMux()
 	bot.Routes(mux, nil)
 	srv := httptest.NewServer(mux)

@@ -43,7 +43,7 @@ func TestSocketModeHandlesEnvelopesConcurrently(t *testing.T) {
 	store := &slowThreads{Store: disk, slow: "1700000000.999999", release: make(chan struct{})}
 	client := goslack.New("xoxb-test", goslack.OptionAPIURL(fake.APIURL()), goslack.OptionAppLevelToken("xapp-test"))
 	eng := engine.New(engine.Config{Store: store, Notifier: &slack.Notifier{API: client}, Catalog: prompts.MustLoad()})
-	bot := slack.New(slack.Config{Engine: eng, API: client, BotUserID: fakeslack.BotUserID, HeaderDelay: time.Millisecond})
+	bot := slack.New(slack.Config{Engine: eng, Store: store, API: client, BotUserID: fakeslack.BotUserID, HeaderDelay: time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- bot.RunSocket(ctx, socketmode.New(client)) }()

@@ -96,11 +96,17 @@ type Store interface {
 	Close() error
 }
 
+// Loader is what Open needs of a store.
+type Loader interface {
+	Load(ctx context.Context, id string) (*Workshop, error)
+	Names(ctx context.Context, ids []string) (Names, error)
+}
+
 // Open loads a workshop with the display names of the people its inputs
 // refer to, which is what rendering it needs. Names are a cache: when they
 // cannot be read the workshop is returned with ids for names, and the error
 // is nil.
-func Open(ctx context.Context, s Store, id string) (*Workshop, error) {
+func Open(ctx context.Context, s Loader, id string) (*Workshop, error) {
 	w, err := s.Load(ctx, id)
 	if err != nil {
 		return nil, err
