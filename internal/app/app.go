@@ -175,7 +175,7 @@ func runConsole(ctx context.Context, env Env, args []string) error {
 	defer store.Close()
 	cat := prompts.MustLoad()
 	printer := &console.Printer{Out: env.Stdout, Dir: *out, T: func(k string, a ...any) string { return cat.T(cfg.DefaultLang, k, a...) }}
-	eng := engine.New(engine.Config{
+	eng := engine.New(engine.Config{Schedules: review.Schedules{},
 		Store: store, Notifier: printer, Catalog: cat, Now: env.now,
 		DefaultLang: cfg.DefaultLang, Logger: log, Charts: newCharts(),
 		DefaultTZ: cfg.DefaultTZ, ReviewMinInterval: cfg.ReviewMinInterval,
@@ -232,10 +232,10 @@ func runExport(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("load workshop %s: %w", *id, err)
 	}
-	eng := engine.New(engine.Config{Store: store, DefaultLang: cfg.DefaultLang, Charts: newCharts()})
+	eng := engine.New(engine.Config{Schedules: review.Schedules{}, Store: store, DefaultLang: cfg.DefaultLang, Charts: newCharts()})
 	if *out == "" {
 		// On standard output there is no place for the chart beside it.
-		eng = engine.New(engine.Config{Store: store, DefaultLang: cfg.DefaultLang})
+		eng = engine.New(engine.Config{Schedules: review.Schedules{}, Store: store, DefaultLang: cfg.DefaultLang})
 	}
 	files, err := eng.ExportFiles(ctx, w, *format)
 	if err != nil {

@@ -82,7 +82,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 
 // newBot wires the engine and the Slack adapter.
 func newBot(cfg *config.Config, env Env, conn *slack.Connection, store workshop.Store, m *metrics.Metrics, log *slog.Logger) (*engine.Engine, *slack.Bot) {
-	eng := engine.New(engine.Config{
+	eng := engine.New(engine.Config{Schedules: review.Schedules{},
 		Store: store, Notifier: &slack.Notifier{API: conn.API}, Catalog: prompts.MustLoad(), Now: env.now,
 		DefaultLang: cfg.DefaultLang, Logger: log.With("component", "engine"), Charts: newCharts(),
 		DefaultTZ: cfg.DefaultTZ, ReviewMinInterval: cfg.ReviewMinInterval,

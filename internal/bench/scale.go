@@ -9,6 +9,7 @@ import (
 	"github.com/journeybot/journeybot/internal/engine"
 	"github.com/journeybot/journeybot/internal/export"
 	"github.com/journeybot/journeybot/internal/redis"
+	"github.com/journeybot/journeybot/internal/review"
 	"github.com/journeybot/journeybot/internal/slack/fakeslack"
 	"github.com/journeybot/journeybot/internal/workshop"
 )
@@ -134,7 +135,7 @@ func (discard) Upload(context.Context, engine.File) error                    { r
 func (r *Runner) growth(ctx context.Context) error {
 	prefix := r.newPrefix()
 	st := redis.New(r.rdb, prefix)
-	eng := engine.New(engine.Config{Store: st, Notifier: discard{}, DefaultLang: workshop.LangEN})
+	eng := engine.New(engine.Config{Schedules: review.Schedules{}, Store: st, Notifier: discard{}, DefaultLang: workshop.LangEN})
 	t := &Table{Title: "3b. Cost of one workshop as it grows (status and exports, Load included)",
 		Cols: []string{"inputs", "status", "status allocs", "export json", "json KB", "export md", "md KB", "Load alone"}}
 	type row struct{ status, js, md, load time.Duration }

@@ -9,6 +9,7 @@ import (
 	"github.com/journeybot/journeybot/internal/engine"
 	"github.com/journeybot/journeybot/internal/redis"
 	"github.com/journeybot/journeybot/internal/redis/redistest"
+	"github.com/journeybot/journeybot/internal/review"
 	"github.com/journeybot/journeybot/internal/workshop"
 	"github.com/journeybot/journeybot/prompts"
 )
@@ -36,7 +37,7 @@ func BenchmarkTestStepReply(b *testing.B) {
 			client, prefix := redistest.Client(b)
 			store := redis.New(client, prefix)
 			ctx := context.Background()
-			eng := engine.New(engine.Config{Store: store, Notifier: nopNotifier{}, Catalog: prompts.MustLoad()})
+			eng := engine.New(engine.Config{Schedules: review.Schedules{}, Store: store, Notifier: nopNotifier{}, Catalog: prompts.MustLoad()})
 			if err := eng.Command(ctx, engine.Command{Channel: "C1", Actor: engine.Actor{ID: "U1"}, Text: "start Bench"}); err != nil {
 				b.Fatal(err)
 			}

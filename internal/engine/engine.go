@@ -119,6 +119,9 @@ type Config struct {
 	// outside any workshop.
 	DefaultLang string
 	Logger      *slog.Logger
+	// Schedules reads review schedules (internal/review's, with cron);
+	// without it, review commands answer that reviews are not available.
+	Schedules workshop.Schedules
 	// Charts renders the emotion curve; without it, chart commands answer
 	// that charts are unavailable.
 	Charts ChartRenderer
@@ -132,14 +135,15 @@ type Config struct {
 
 // Engine applies commands, replies and forms to workshops.
 type Engine struct {
-	store  workshop.Store
-	notify Notifier
-	cat    *prompts.Catalog
-	now    func() time.Time
-	lang   string
-	log    *slog.Logger
-	charts ChartRenderer
-	clock  *tsClock
+	store     workshop.Store
+	notify    Notifier
+	cat       *prompts.Catalog
+	now       func() time.Time
+	lang      string
+	log       *slog.Logger
+	charts    ChartRenderer
+	schedules workshop.Schedules
+	clock     *tsClock
 
 	defaultTZ   *time.Location
 	minInterval time.Duration
@@ -161,8 +165,8 @@ func New(cfg Config) *Engine {
 		now:    cfg.Now,
 		lang:   cfg.DefaultLang,
 		log:    cfg.Logger,
-		charts: cfg.Charts,
-		clock:  &tsClock{},
+		charts: cfg.Charts, schedules: cfg.Schedules,
+		clock: &tsClock{},
 
 		defaultTZ:   cfg.DefaultTZ,
 		minInterval: cfg.ReviewMinInterval,
@@ -178,6 +182,9 @@ func New(cfg Config) *Engine {
 	}
 	if e.cat == nil {
 		e.cat = prompts.MustLoad()
+	}
+	if e.schedules == nil {
+		panic("engine: Config.Schedules is required (review.Schedules{})")
 	}
 	if !workshop.ValidLang(e.lang) {
 		e.lang = workshop.LangEN

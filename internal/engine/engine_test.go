@@ -11,6 +11,7 @@ import (
 
 	"github.com/journeybot/journeybot/internal/bolt"
 	"github.com/journeybot/journeybot/internal/engine"
+	"github.com/journeybot/journeybot/internal/review"
 	"github.com/journeybot/journeybot/internal/workshop"
 	"github.com/journeybot/journeybot/prompts"
 )
@@ -97,7 +98,7 @@ func newHarness(t *testing.T) *harness {
 	t.Cleanup(func() { store.Close() })
 	rec := &recorder{}
 	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
-	eng := engine.New(engine.Config{Store: store, Notifier: rec, Catalog: prompts.MustLoad(), Now: func() time.Time { return now }})
+	eng := engine.New(engine.Config{Schedules: review.Schedules{}, Store: store, Notifier: rec, Catalog: prompts.MustLoad(), Now: func() time.Time { return now }})
 	return &harness{t: t, eng: eng, rec: rec, store: store}
 }
 
@@ -467,7 +468,7 @@ func TestTestLinesAreCheckedAgainstTheGoals(t *testing.T) {
 		t.Run(fmt.Sprintf("predates totals=%v", old), func(t *testing.T) {
 			h := newHarness(t)
 			if old {
-				h.eng = engine.New(engine.Config{Store: uncounted{h.store}, Notifier: h.rec, Catalog: prompts.MustLoad()})
+				h.eng = engine.New(engine.Config{Schedules: review.Schedules{}, Store: uncounted{h.store}, Notifier: h.rec, Catalog: prompts.MustLoad()})
 			}
 			h.cmd("U1", "start Goals")
 			h.reply("U2", "Why do they leave?\nWhy do they call?")

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/journeybot/journeybot/internal/review"
 	"github.com/journeybot/journeybot/internal/workshop"
 )
 
@@ -48,7 +47,7 @@ func (e *Engine) mayReview(w *workshop.Workshop, a Actor, action string) error {
 // Slack zone, else DEFAULT_TZ.
 func (e *Engine) zone(w *workshop.Workshop) *time.Location {
 	if w.FacilitatorTZ != "" {
-		if loc, err := review.LoadZone(w.FacilitatorTZ); err == nil {
+		if loc, err := workshop.LoadZone(w.FacilitatorTZ); err == nil {
 			return loc
 		}
 	}
@@ -83,7 +82,7 @@ func (e *Engine) cmdReview(ctx context.Context, c *call) error {
 		return e.stopReview(ctx, w, c.Actor)
 	}
 	loc := e.zone(w)
-	sched, err := review.New(cadence, spec, loc)
+	sched, err := e.schedules.New(cadence, spec, loc)
 	if err != nil {
 		return e.specProblem(lang, spec, err)
 	}
@@ -93,7 +92,7 @@ func (e *Engine) cmdReview(ctx context.Context, c *call) error {
 			return e.specProblem(lang, spec, err)
 		}
 	} else {
-		spec = map[string]string{workshop.CadenceMonthly: review.MonthlySpec, workshop.CadenceQuarterly: review.QuarterlySpec}[cadence]
+		spec = map[string]string{workshop.CadenceMonthly: workshop.MonthlySpec, workshop.CadenceQuarterly: workshop.QuarterlySpec}[cadence]
 	}
 	next := sched.NextN(now, 3)
 	meta, err := e.store.UpdateMeta(ctx, w.ID, func(m *workshop.Meta) error {
@@ -116,14 +115,14 @@ func (e *Engine) cmdReview(ctx context.Context, c *call) error {
 
 // specProblem says what is wrong with a schedule the facilitator gave.
 func (e *Engine) specProblem(lang, spec string, err error) error {
-	var se *review.SpecError
-	var ie *review.IntervalError
+	var se *workshop.SpecError
+	var ie *workshop.IntervalError
 	switch {
 	case errors.As(err, &se) && se.Detail == "":
 		return problem("error.review_fields", "spec", Escape(spec), "count", se.Fields)
 	case errors.As(err, &se):
 		return problem("error.review_spec", "spec", Escape(spec), "detail", Escape(se.Detail))
-	case errors.Is(err, review.ErrNever):
+	case errors.Is(err, workshop.ErrNever):
 		return problem("error.review_never", "spec", Escape(spec))
 	case errors.As(err, &ie):
 		return problem("error.review_too_often", "spec", Escape(spec), "gap", e.duration(lang, ie.Gap),
@@ -202,7 +201,7 @@ func (e *Engine) reminderMessage(w *workshop.Workshop, occurrence time.Time, lat
 		msg.Sections = append(msg.Sections, strings.Join(lines, "\n"))
 	}
 
-	loc, err := review.LoadZone(tz)
+	loc, err := workshop.LoadZone(tz)
 	if err != nil {
 		loc = e.defaultTZ
 	}
@@ -231,7 +230,7 @@ func (e *Engine) reminderMessage(w *workshop.Workshop, occurrence time.Time, lat
 	}
 
 	next := "—"
-	if s, err := review.Parse(w.Review); err == nil {
+	if s, err := e.schedules.Parse(w.Review); err == nil {
 		if t := s.Next(latest(occurrence, now)); !t.IsZero() {
 			next = e.dateTime(t, tz, lang)
 		}
@@ -335,7 +334,7 @@ func (e *Engine) snoozeReview(ctx context.Context, w *workshop.Workshop, a Actor
 		if !r.Active() || r.NextDue.IsZero() {
 			return problem("error.review_not_active", "title", Escape(m.Title))
 		}
-		loc, err := review.LoadZone(r.TZ)
+		loc, err := workshop.LoadZone(r.TZ)
 		if err != nil {
 			loc = time.UTC
 		}

@@ -66,7 +66,7 @@ func newReviewHarness(t *testing.T, min time.Duration) *reviewHarness {
 	clk := &movable{t: now0}
 	ny, _ := time.LoadLocation("America/New_York")
 	ch := &curves{}
-	eng := engine.New(engine.Config{
+	eng := engine.New(engine.Config{Schedules: review.Schedules{},
 		Store: store, Notifier: rec, Catalog: prompts.MustLoad(), Now: clk.Now, Charts: ch,
 		DefaultTZ: ny, ReviewMinInterval: min,
 	})

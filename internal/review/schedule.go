@@ -6,8 +6,6 @@
 package review
 
 import (
-	"errors"
-	"fmt"
 	"strings"
 	"time"
 	// Schedules are computed in IANA zones; embedding the zone database
@@ -21,8 +19,8 @@ import (
 
 // The schedules behind the named cadences, at 09:00 in the schedule's zone.
 const (
-	MonthlySpec   = "0 9 1 * *"
-	QuarterlySpec = "0 9 1 1,4,7,10 *"
+	MonthlySpec   = workshop.MonthlySpec
+	QuarterlySpec = workshop.QuarterlySpec
 )
 
 // CheckCount is how many upcoming occurrences Check compares: enough to
@@ -30,40 +28,39 @@ const (
 // ones (day-of-month lists, weekday ranges, DST changes).
 const CheckCount = 50
 
-// Errors of Parse and Check.
+// Errors of Parse and Check (the domain's).
 var (
-	// ErrOff is returned for a review that is not scheduled.
-	ErrOff = errors.New("reviews are off")
-	// ErrNever is returned for a spec that never fires (30 February).
-	ErrNever = errors.New("the schedule never fires")
+	ErrOff   = workshop.ErrReviewsOff
+	ErrNever = workshop.ErrNever
 )
 
-// SpecError is a custom spec that cannot be read. Detail is the parser's
-// reason, in English.
-type SpecError struct {
-	Spec   string
-	Fields int // how many fields the spec has
-	Detail string
-}
+// SpecError and IntervalError are the domain's.
+type (
+	SpecError     = workshop.SpecError
+	IntervalError = workshop.IntervalError
+)
 
-func (e *SpecError) Error() string {
-	if e.Detail == "" {
-		return fmt.Sprintf("cron spec %q: want 5 fields (minute hour day-of-month month day-of-week), got %d", e.Spec, e.Fields)
+// Schedules is workshop.Schedules with cron: what the engine is given.
+type Schedules struct{}
+
+var _ workshop.Schedules = Schedules{}
+
+// New is New as a workshop.Schedules.
+func (Schedules) New(cadence, spec string, loc *time.Location) (workshop.Schedule, error) {
+	s, err := New(cadence, spec, loc)
+	if err != nil {
+		return nil, err
 	}
-	return fmt.Sprintf("cron spec %q: %s", e.Spec, e.Detail)
+	return s, nil
 }
 
-// IntervalError is a schedule whose occurrences come closer together than
-// the minimum interval allows.
-type IntervalError struct {
-	// Gap is the shortest gap found, between First and Second.
-	Gap           time.Duration
-	First, Second time.Time
-	Min           time.Duration
-}
-
-func (e *IntervalError) Error() string {
-	return fmt.Sprintf("reminders %s apart (%s and %s), shorter than the minimum %s", e.Gap, e.First.Format(time.RFC3339), e.Second.Format(time.RFC3339), e.Min)
+// Parse is Parse as a workshop.Schedules.
+func (Schedules) Parse(r workshop.Review) (workshop.Schedule, error) {
+	s, err := Parse(r)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // Schedule is a review schedule ready to compute dates.
@@ -120,16 +117,7 @@ func Parse(r workshop.Review) (*Schedule, error) {
 }
 
 // LoadZone loads an IANA zone; "" is UTC.
-func LoadZone(tz string) (*time.Location, error) {
-	if tz == "" {
-		return time.UTC, nil
-	}
-	loc, err := time.LoadLocation(tz)
-	if err != nil {
-		return nil, fmt.Errorf("time zone %q: %w", tz, err)
-	}
-	return loc, nil
-}
+func LoadZone(tz string) (*time.Location, error) { return workshop.LoadZone(tz) }
 
 // Location is the zone the schedule's times are read in.
 func (s *Schedule) Location() *time.Location { return s.loc }

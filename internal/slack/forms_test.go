@@ -10,6 +10,7 @@ import (
 	goslack "github.com/slack-go/slack"
 
 	"github.com/journeybot/journeybot/internal/engine"
+	"github.com/journeybot/journeybot/internal/review"
 	"github.com/journeybot/journeybot/internal/workshop"
 	"github.com/journeybot/journeybot/prompts"
 )
@@ -17,7 +18,7 @@ import (
 func formHarness(t *testing.T) (*Bot, *engine.Engine, workshop.Store) {
 	t.Helper()
 	store := OpenTestStore(t)
-	eng := engine.New(engine.Config{Store: store, Notifier: &capture{}, Catalog: prompts.MustLoad()})
+	eng := engine.New(engine.Config{Schedules: review.Schedules{}, Store: store, Notifier: &capture{}, Catalog: prompts.MustLoad()})
 	if err := eng.Command(context.Background(), engine.Command{Channel: "C1", Actor: engine.Actor{ID: "U1"}, Text: "start Forms"}); err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	goslack "github.com/slack-go/slack"
 
 	"github.com/journeybot/journeybot/internal/engine"
+	"github.com/journeybot/journeybot/internal/review"
 	"github.com/journeybot/journeybot/internal/slack"
 	"github.com/journeybot/journeybot/internal/slack/fakeslack"
 	"github.com/journeybot/journeybot/internal/workshop"
@@ -38,7 +39,7 @@ func newFuzzBot(f *testing.F) *fuzzBot {
 	f.Cleanup(fake.Close)
 	store := slack.OpenTestStore(f)
 	client := goslack.New("xoxb-test", goslack.OptionAPIURL(fake.APIURL()))
-	eng := engine.New(engine.Config{Store: store, Notifier: &slack.Notifier{API: client}, Catalog: prompts.MustLoad()})
+	eng := engine.New(engine.Config{Schedules: review.Schedules{}, Store: store, Notifier: &slack.Notifier{API: client}, Catalog: prompts.MustLoad()})
 	bot := slack.New(slack.Config{Engine: eng, Store: store, API: client, SigningSecret: secret, BotUserID: fakeslack.BotUserID, HeaderDelay: time.Millisecond})
 	f.Cleanup(func() { bot.Shutdown(context.Background()) })
 	ctx := context.Background()

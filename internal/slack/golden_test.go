@@ -13,6 +13,7 @@ import (
 
 	"github.com/journeybot/journeybot/internal/bolt"
 	"github.com/journeybot/journeybot/internal/engine"
+	"github.com/journeybot/journeybot/internal/review"
 	"github.com/journeybot/journeybot/prompts"
 )
 
@@ -30,7 +31,7 @@ func TestBlockKitGolden(t *testing.T) {
 			defer store.Close()
 			cap := &capture{}
 			now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
-			eng := engine.New(engine.Config{Store: store, Notifier: cap, Catalog: prompts.MustLoad(), DefaultLang: lang, Now: func() time.Time { return now }})
+			eng := engine.New(engine.Config{Schedules: review.Schedules{}, Store: store, Notifier: cap, Catalog: prompts.MustLoad(), DefaultLang: lang, Now: func() time.Time { return now }})
 			ctx := context.Background()
 			cmd := func(text string) {
 				if err := eng.Command(ctx, engine.Command{Channel: "C1", Actor: engine.Actor{ID: "U1"}, Text: text}); err != nil {

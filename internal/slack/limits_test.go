@@ -15,6 +15,7 @@ import (
 
 	"github.com/journeybot/journeybot/internal/bolt"
 	"github.com/journeybot/journeybot/internal/engine"
+	"github.com/journeybot/journeybot/internal/review"
 	"github.com/journeybot/journeybot/internal/workshop"
 	"github.com/journeybot/journeybot/prompts"
 )
@@ -198,7 +199,7 @@ func checkAllMessages(t *testing.T, lang string) {
 	}
 	defer store.Close()
 	cap := &capture{}
-	eng := engine.New(engine.Config{Store: store, Notifier: cap, Catalog: prompts.MustLoad(), DefaultLang: lang})
+	eng := engine.New(engine.Config{Schedules: review.Schedules{}, Store: store, Notifier: cap, Catalog: prompts.MustLoad(), DefaultLang: lang})
 	ctx := context.Background()
 	long := func(prefix string, n int) string { return prefix + strings.Repeat("é<&>x", n/5)[:n-len(prefix)] }
 	cmd := func(user, text string) {

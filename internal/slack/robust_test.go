@@ -15,6 +15,7 @@ import (
 	"github.com/journeybot/journeybot/internal/engine"
 	"github.com/journeybot/journeybot/internal/redis"
 	"github.com/journeybot/journeybot/internal/redis/redistest"
+	"github.com/journeybot/journeybot/internal/review"
 	"github.com/journeybot/journeybot/internal/workshop"
 	"github.com/journeybot/journeybot/prompts"
 )
@@ -25,7 +26,7 @@ func TestOutOfRangeScoreInTheStore(t *testing.T) {
 	client, prefix := redistest.Client(t)
 	store := redis.New(client, prefix)
 	ctx := context.Background()
-	eng := engine.New(engine.Config{Store: store, Notifier: &capture{}, Catalog: prompts.MustLoad()})
+	eng := engine.New(engine.Config{Schedules: review.Schedules{}, Store: store, Notifier: &capture{}, Catalog: prompts.MustLoad()})
 	if err := eng.Command(ctx, engine.Command{Channel: "C1", Actor: engine.Actor{ID: "U1"}, Text: "start Scores"}); err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +96,7 @@ func TestPanicsAreRecoveredLoggedAndCounted(t *testing.T) {
 	var log syncLog
 	var mu sync.Mutex
 	panics := map[string]int{}
-	eng := engine.New(engine.Config{Store: nil, Notifier: &capture{}, Catalog: prompts.MustLoad()})
+	eng := engine.New(engine.Config{Schedules: review.Schedules{}, Store: nil, Notifier: &capture{}, Catalog: prompts.MustLoad()})
 	b := New(Config{Engine: eng, Logger: slog.New(slog.NewJSONHandler(&log, nil)), Panicked: func(task string) {
 		mu.Lock()
 		defer mu.Unlock()

@@ -17,6 +17,7 @@ import (
 	goslack "github.com/slack-go/slack"
 
 	"github.com/journeybot/journeybot/internal/engine"
+	"github.com/journeybot/journeybot/internal/review"
 	"github.com/journeybot/journeybot/internal/slack"
 	"github.com/journeybot/journeybot/internal/slack/fakeslack"
 	"github.com/journeybot/journeybot/internal/workshop"
@@ -41,7 +42,7 @@ func newHarness(t *testing.T) *harness {
 	t.Cleanup(fake.Close)
 	store := slack.OpenTestStore(t)
 	client := goslack.New("xoxb-test", goslack.OptionAPIURL(fake.APIURL()), goslack.OptionRetry(2))
-	eng := engine.New(engine.Config{Store: store, Notifier: &slack.Notifier{API: client}, Catalog: prompts.MustLoad()})
+	eng := engine.New(engine.Config{Schedules: review.Schedules{}, Store: store, Notifier: &slack.Notifier{API: client}, Catalog: prompts.MustLoad()})
 	bot := slack.New(slack.Config{Engine: eng, Store: store, API: client, SigningSecret: secret, BotUserID: fakeslack.BotUserID, HeaderDelay: 50 * time.Millisecond})
 	mux := http.NewServeMux()
 	bot.Routes(mux, nil)

@@ -1,6 +1,10 @@
 package workshop
 
-import "time"
+import (
+	"errors"
+	"fmt"
+	"time"
+)
 
 // Review cadences.
 const (
@@ -93,4 +97,81 @@ func (m *Meta) Versions() []Version {
 		}
 	}
 	return out
+}
+
+// The schedules behind the named cadences, at 09:00 in the schedule's zone.
+const (
+	MonthlySpec   = "0 9 1 * *"
+	QuarterlySpec = "0 9 1 1,4,7,10 *"
+)
+
+// Errors of schedules.
+var (
+	// ErrReviewsOff is returned for a review that is not scheduled.
+	ErrReviewsOff = errors.New("reviews are off")
+	// ErrNever is returned for a spec that never fires (30 February).
+	ErrNever = errors.New("the schedule never fires")
+)
+
+// SpecError is a custom spec that cannot be read. Detail is the parser's
+// reason, in English.
+type SpecError struct {
+	Spec   string
+	Fields int // how many fields the spec has
+	Detail string
+}
+
+func (e *SpecError) Error() string {
+	if e.Detail == "" {
+		return fmt.Sprintf("cron spec %q: want 5 fields (minute hour day-of-month month day-of-week), got %d", e.Spec, e.Fields)
+	}
+	return fmt.Sprintf("cron spec %q: %s", e.Spec, e.Detail)
+}
+
+// IntervalError is a schedule whose occurrences come closer together than
+// the minimum interval allows.
+type IntervalError struct {
+	// Gap is the shortest gap found, between First and Second.
+	Gap           time.Duration
+	First, Second time.Time
+	Min           time.Duration
+}
+
+func (e *IntervalError) Error() string {
+	return fmt.Sprintf("reminders %s apart (%s and %s), shorter than the minimum %s", e.Gap, e.First.Format(time.RFC3339), e.Second.Format(time.RFC3339), e.Min)
+}
+
+// Schedule is a review schedule ready to compute dates.
+type Schedule interface {
+	// Next is the first occurrence after after (zero when there is none).
+	Next(after time.Time) time.Time
+	// NextN lists the next n occurrences after after.
+	NextN(after time.Time, n int) []time.Time
+	// Check refuses a schedule whose occurrences come closer than min
+	// (an *IntervalError), or that never fires (ErrNever).
+	Check(now time.Time, min time.Duration) error
+}
+
+// Schedules turns cadences and specs into Schedules; the review package
+// implements it (with a cron parser), so the domain and the engine do not
+// depend on one.
+type Schedules interface {
+	// New reads a cadence (monthly, quarterly, custom with spec) in loc; a
+	// spec that cannot be read is a *SpecError.
+	New(cadence, spec string, loc *time.Location) (Schedule, error)
+	// Parse returns the schedule r describes; ErrReviewsOff when reviews
+	// are off.
+	Parse(r Review) (Schedule, error)
+}
+
+// LoadZone loads an IANA zone; "" is UTC.
+func LoadZone(tz string) (*time.Location, error) {
+	if tz == "" {
+		return time.UTC, nil
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return nil, fmt.Errorf("time zone %q: %w", tz, err)
+	}
+	return loc, nil
 }
