@@ -108,9 +108,17 @@ type Actor struct {
 	TZ    string // IANA zone, when the platform knows it
 }
 
+// Store is what the engine needs of a store: the workshops, the threads
+// that collect their input, and the names of the people inputs mention.
+type Store interface {
+	workshop.Workshops
+	workshop.Threads
+	Names(ctx context.Context, ids []string) (workshop.Names, error)
+}
+
 // Config holds an engine's dependencies.
 type Config struct {
-	Store    workshop.Store
+	Store    Store
 	Notifier Notifier
 	Catalog  *prompts.Catalog
 	// Now is the clock; time.Now when nil.
@@ -135,7 +143,7 @@ type Config struct {
 
 // Engine applies commands, replies and forms to workshops.
 type Engine struct {
-	store     workshop.Store
+	store     Store
 	notify    Notifier
 	cat       *prompts.Catalog
 	now       func() time.Time

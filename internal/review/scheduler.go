@@ -40,6 +40,15 @@ const (
 	DefaultTimeout = time.Minute
 )
 
+// Store is what the scheduler needs of a store: the due index, claims, and
+// the metas it advances.
+type Store interface {
+	workshop.Reviews
+	workshop.Claims
+	LoadMeta(ctx context.Context, id string) (*workshop.Meta, error)
+	UpdateMeta(ctx context.Context, id string, fn func(*workshop.Meta) error) (*workshop.Meta, error)
+}
+
 // Scheduler posts the review reminders that are due. The store is the
 // source of truth: each workshop's Review.NextDue says when its next
 // reminder is due, and the store's due index (Store.Due) finds them. Any
@@ -59,7 +68,7 @@ const (
 // replica was down), only the latest missed occurrence is posted, marked
 // late, and NextDue moves to the first occurrence after now.
 type Scheduler struct {
-	Store    workshop.Store
+	Store    Store
 	Reminder Reminder
 	// Now is the clock; time.Now when nil. Tests move it.
 	Now func() time.Time

@@ -24,14 +24,17 @@ type ThreadRef struct {
 	Round    int    `json:"round,omitempty"`
 }
 
-// Store keeps workshops. Every implementation passes the contract suite in
+// A store is split by role (Workshops, Threads, Claims, Reviews, People);
+// Store is all of them. Every implementation passes the contract suite in
 // internal/storetest.
 //
 // Writes that a chat platform may deliver twice are idempotent: inputs are
 // keyed by their ID (the message ts), scores by touchpoint, user and round,
 // and claims by key. Inputs and scores are written one record each, so two
 // people replying at the same instant never overwrite each other.
-type Store interface {
+
+// Workshops keeps workshops and what they collect: the domain's own data.
+type Workshops interface {
 	// NewID reserves the next workshop id: W1, W2, ...
 	NewID(ctx context.Context) (string, error)
 	// Create stores a new workshop and indexes it by channel (and by its
@@ -62,34 +65,60 @@ type Store interface {
 	// their earlier score in the same round. A score out of range (see
 	// Score.Validate) is refused with ErrScoreRange and nothing is written.
 	PutScore(ctx context.Context, workshop string, s Score) error
+	// Counts returns how many items each step holds, kept on every input
+	// write, so the acknowledgement path can check a reply against the map
+	// (does goal G7 exist?) without loading the workshop. Counts.Known is
+	// false for a workshop stored before counts were kept.
+	Counts(ctx context.Context, id string) (Counts, error)
+	// List returns the workshops of channel (every workshop when channel is
+	// ""), newest first.
+	List(ctx context.Context, channel string) ([]Summary, error)
+}
+
+// Threads maps chat threads to the workshop steps they collect input for.
+type Threads interface {
 	// BindThread records that replies in the thread (channel, ts) belong to
 	// ref.
 	BindThread(ctx context.Context, channel, ts string, ref ThreadRef) error
 	// Thread returns what BindThread recorded, or ErrNotFound.
 	Thread(ctx context.Context, channel, ts string) (ThreadRef, error)
-	// List returns the workshops of channel (every workshop when channel is
-	// ""), newest first.
-	List(ctx context.Context, channel string) ([]Summary, error)
+}
+
+// Claims lets one of many processes take a piece of work (an event, a reminder) for itself.
+type Claims interface {
+	// Claim sets key for ttl if nobody holds it and reports whether this
+	// caller got it. Deduplication of events and of reminders rests on it.
+	Claim(ctx context.Context, key string, ttl time.Duration) (bool, error)
+}
+
+// Reviews finds the workshops whose review reminder is due.
+type Reviews interface {
 	// Due returns up to limit ids of workshops whose review reminder is due
 	// at or before until, earliest first. The index is a hint that may run
 	// early, never late: a caller reloads the meta and trusts
 	// Meta.Review.NextDue. Saving an unchanged meta (UpdateMeta with a
 	// function that changes nothing) re-indexes a workshop exactly.
 	Due(ctx context.Context, until time.Time, limit int) ([]string, error)
-	// Claim sets key for ttl if nobody holds it and reports whether this
-	// caller got it. Deduplication of events and of reminders rests on it.
-	Claim(ctx context.Context, key string, ttl time.Duration) (bool, error)
-	// Counts returns how many items each step holds, kept on every input
-	// write, so the acknowledgement path can check a reply against the map
-	// (does goal G7 exist?) without loading the workshop. Counts.Known is
-	// false for a workshop stored before counts were kept.
-	Counts(ctx context.Context, id string) (Counts, error)
+}
+
+// People caches the display names of the people inputs refer to.
+type People interface {
 	// PutName caches a person's display name for ttl (for good when ttl is
 	// zero or less); a later PutName for the same id replaces it.
 	PutName(ctx context.Context, id, name string, ttl time.Duration) error
 	// Names returns the cached display names of ids; an id whose name is
 	// unknown or expired is absent from the result.
 	Names(ctx context.Context, ids []string) (Names, error)
+}
+
+// Store is every role together, as a store implementation provides them;
+// each user takes only the roles it needs.
+type Store interface {
+	Workshops
+	Threads
+	Claims
+	Reviews
+	People
 	// Ping reports whether the store answers.
 	Ping(ctx context.Context) error
 	// Close releases the store.
