@@ -34,7 +34,7 @@ func writeMD(out io.Writer, w *workshop.Workshop, m *workshop.Map, opt Options) 
 		if u == "" {
 			return ""
 		}
-		return "@" + mdText(u)
+		return mdText(w.Names.Display(u, ""))
 	}
 
 	p("# %s\n\n", mdText(w.Title))

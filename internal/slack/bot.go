@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -312,7 +313,7 @@ func (b *Bot) onEvent(ctx context.Context, env envelope) (string, error) {
 	}
 	switch out {
 	case engine.Stored:
-		b.learnNames(ctx, r.Text)
+		b.learnNames(ctx, r.Text, r.Author)
 		b.touch(ref.Workshop)
 		b.spawn(ctx, "deliver reply", func(ctx context.Context) error { return q.Flush(ctx, b.notify) })
 		return outAccepted, nil
@@ -357,10 +358,13 @@ func (b *Bot) onCommand(cmd goslack.SlashCommand) string {
 const NameTTL = 24 * time.Hour
 
 // learnNames looks up, off the acknowledgement path, the display names of
-// the people a stored text refers to and caches them in the store, where
-// every renderer (exports included) finds them.
-func (b *Bot) learnNames(parent context.Context, text string) {
+// the people a stored text refers to, and of its author, and caches them in
+// the store, where every renderer (exports included) finds them.
+func (b *Bot) learnNames(parent context.Context, text, author string) {
 	ids := workshop.UserRefs(text)
+	if author != "" && !slices.Contains(ids, author) {
+		ids = append(ids, author)
+	}
 	if len(ids) == 0 {
 		return
 	}

@@ -338,7 +338,7 @@ func (b *Bot) onSubmit(ctx context.Context, cb goslack.InteractionCallback) (any
 			}
 			return goslack.NewErrorsViewSubmissionResponse(m), nil
 		}
-		b.learnNames(ctx, fields["owner"])
+		b.learnNames(ctx, fields["owner"], user)
 		b.touch(id)
 		b.spawn(ctx, "echo form", func(ctx context.Context) error { return q.Flush(ctx, b.notify) })
 	}

@@ -187,6 +187,7 @@ func TestRealPayloadsOverSocketMode(t *testing.T) {
 func playFixtures(t *testing.T, tr transport, fake *fakeslack.Server, store workshop.Store) {
 	ctx := context.Background()
 	fake.SetUser(fixtureMaria, fakeslack.UserInfo{Name: "maria.silva", RealName: "Maria Silva", DisplayName: "Maria"})
+	fake.SetUser(fixtureAuthor, fakeslack.UserInfo{Name: "leo", RealName: "Léo Martin"})
 	wait := func(what string, cond func() bool) {
 		t.Helper()
 		deadline := time.Now().Add(5 * time.Second)
@@ -286,9 +287,9 @@ func playFixtures(t *testing.T, tr transport, fake *fakeslack.Server, store work
 		t.Errorf("form refused: %s", body)
 	}
 
-	wait("Maria's name from users.info", func() bool {
-		names, _ := store.Names(ctx, []string{fixtureMaria})
-		return names[fixtureMaria] == "Maria"
+	wait("the names of Maria and of the author from users.info", func() bool {
+		names, _ := store.Names(ctx, []string{fixtureMaria, fixtureAuthor})
+		return names[fixtureMaria] == "Maria" && names[fixtureAuthor] == "Léo Martin"
 	})
 	wait("six resources", func() bool { return len(load().Map().Resources) == 6 })
 	m := load().Map()
@@ -334,11 +335,12 @@ func playFixtures(t *testing.T, tr transport, fake *fakeslack.Server, store work
 
 	// The md export names Maria; nothing is escaped twice anywhere.
 	var md strings.Builder
-	if err := export.Write(&md, export.MD, load(), export.Options{Now: time.Now()}); err != nil {
+	cat := prompts.MustLoad()
+	if err := export.Write(&md, export.MD, load(), export.Options{Now: time.Now(), T: func(k string, a ...any) string { return cat.T("en", k, a...) }}); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(md.String(), "| @Maria |") {
-		t.Errorf("md export does not name @Maria as owner:\n%s", md.String())
+	if !strings.Contains(md.String(), "| @Maria |") || !strings.Contains(md.String(), "@Léo Martin") {
+		t.Errorf("md export does not name @Maria as owner and @Léo Martin as facilitator:\n%s", md.String())
 	}
 	var js strings.Builder
 	if err := export.Write(&js, export.JSON, load(), export.Options{Now: time.Now()}); err != nil {

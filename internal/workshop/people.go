@@ -96,3 +96,16 @@ func (w *Workshop) Mentioned() []string {
 	}
 	return out
 }
+
+// People returns every user id the workshop names: the people its inputs
+// refer to, its contributors and its facilitator, for looking up their
+// names.
+func (w *Workshop) People() []string {
+	ids := w.Mentioned()
+	for _, id := range append(w.Contributors(), w.Facilitator) {
+		if id != "" && !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}

@@ -131,8 +131,8 @@ type Loader interface {
 	Names(ctx context.Context, ids []string) (Names, error)
 }
 
-// Open loads a workshop with the display names of the people its inputs
-// refer to, which is what rendering it needs. Names are a cache: when they
+// Open loads a workshop with the display names of the people in it (see
+// Workshop.People), which is what rendering it needs. Names are a cache: when they
 // cannot be read the workshop is returned with ids for names, and the error
 // is nil.
 func Open(ctx context.Context, s Loader, id string) (*Workshop, error) {
@@ -140,7 +140,7 @@ func Open(ctx context.Context, s Loader, id string) (*Workshop, error) {
 	if err != nil {
 		return nil, err
 	}
-	if ids := w.Mentioned(); len(ids) > 0 {
+	if ids := w.People(); len(ids) > 0 {
 		if names, err := s.Names(ctx, ids); err == nil {
 			w.Names = names
 		}
