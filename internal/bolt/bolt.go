@@ -157,7 +157,7 @@ func (s *Store) Create(ctx context.Context, m *workshop.Meta) error {
 		if err := putJSON(b, m.ID, m); err != nil {
 			return err
 		}
-		if err := putJSON(tx.Bucket(bucketCounts), m.ID, map[workshop.Step]int{}); err != nil {
+		if err := putJSON(tx.Bucket(bucketCounts), m.ID, counted{Items: map[workshop.Step]int{}}); err != nil {
 			return err
 		}
 		return indexDue(tx, m)
@@ -323,44 +323,106 @@ func (s *Store) PutInput(ctx context.Context, ws string, in workshop.Input) (boo
 	return stored, nil
 }
 
-// recount moves the step totals of workshop ws from the input stored under
-// id (if any) to next (nil for a deletion), in the caller's transaction. A
-// workshop created before counts were kept has no entry and gets none.
+// counted is what the counts bucket keeps per workshop: the totals and
+// contributors of Store.Counts, with what keeps them right under edits and
+// deletions.
+type counted struct {
+	Items map[workshop.Step]int `json:"items"`
+	// Refs counts each user's stored inputs and scores; Order is when each
+	// first contributed (Seq the last order given).
+	Refs  map[string]int `json:"refs,omitempty"`
+	Order map[string]int `json:"order,omitempty"`
+	Seq   int            `json:"seq,omitempty"`
+	// MapTypes holds, per input that chose a map type, its ts and the type.
+	MapTypes map[string][2]string `json:"map_types,omitempty"`
+}
+
+func (c *counted) person(user string, by int) {
+	if user == "" {
+		return
+	}
+	if c.Refs == nil {
+		c.Refs, c.Order = map[string]int{}, map[string]int{}
+	}
+	c.Refs[user] += by
+	switch {
+	case c.Refs[user] <= 0:
+		delete(c.Refs, user)
+		delete(c.Order, user)
+	case by > 0 && c.Refs[user] == by:
+		c.Seq++
+		c.Order[user] = c.Seq
+	}
+}
+
+// loadCounted reads the counts of ws; ok is false for a workshop created
+// before counts were kept, which gets none.
+func loadCounted(tx *bbolt.Tx, ws string) (c counted, ok bool, err error) {
+	err = getJSON(tx.Bucket(bucketCounts), ws, &c)
+	if errors.Is(err, workshop.ErrNotFound) {
+		return c, false, nil
+	}
+	if c.Items == nil {
+		c.Items = map[workshop.Step]int{}
+	}
+	return c, err == nil, err
+}
+
+// recount moves the totals of workshop ws from the input stored under id
+// (if any) to next (nil for a deletion), in the caller's transaction.
 func recount(tx *bbolt.Tx, ws string, ins *bbolt.Bucket, id string, next *workshop.Input) error {
-	b := tx.Bucket(bucketCounts)
-	counts := map[workshop.Step]int{}
-	if err := getJSON(b, ws, &counts); errors.Is(err, workshop.ErrNotFound) {
-		return nil
-	} else if err != nil {
+	c, ok, err := loadCounted(tx, ws)
+	if err != nil || !ok {
 		return err
 	}
 	var prev workshop.Input
 	if err := getJSON(ins, id, &prev); err == nil {
-		counts[prev.Step] -= prev.Items
+		c.Items[prev.Step] -= prev.Items
+		c.person(prev.Author, -1)
+		delete(c.MapTypes, id)
 	} else if !errors.Is(err, workshop.ErrNotFound) {
 		return err
 	}
 	if next != nil {
-		counts[next.Step] += next.Items
+		c.Items[next.Step] += next.Items
+		c.person(next.Author, 1)
+		if next.MapType != "" {
+			if c.MapTypes == nil {
+				c.MapTypes = map[string][2]string{}
+			}
+			c.MapTypes[id] = [2]string{next.TS, next.MapType}
+		}
 	}
-	return putJSON(b, ws, counts)
+	return putJSON(tx.Bucket(bucketCounts), ws, c)
 }
 
-// Counts reads the step totals PutInput and DeleteInput keep.
+// Counts reads the totals, contributors and map type the writes keep.
 func (s *Store) Counts(ctx context.Context, id string) (workshop.Counts, error) {
-	c := workshop.Counts{Items: map[workshop.Step]int{}}
+	out := workshop.Counts{Items: map[workshop.Step]int{}}
 	err := s.db.View(func(tx *bbolt.Tx) error {
-		err := getJSON(tx.Bucket(bucketCounts), id, &c.Items)
-		if errors.Is(err, workshop.ErrNotFound) {
-			return nil
+		c, ok, err := loadCounted(tx, id)
+		if err != nil || !ok {
+			return err
 		}
-		c.Known = err == nil
-		return err
+		out.Known, out.Items = true, c.Items
+		for u := range c.Order {
+			out.People = append(out.People, u)
+		}
+		slices.SortFunc(out.People, func(a, b string) int { return cmp.Compare(c.Order[a], c.Order[b]) })
+		var latest []workshop.Input
+		for _, mt := range c.MapTypes {
+			latest = append(latest, workshop.Input{TS: mt[0], Text: mt[1]})
+		}
+		if len(latest) > 0 {
+			workshop.SortInputs(latest)
+			out.MapType = latest[len(latest)-1].Text
+		}
+		return nil
 	})
 	if err != nil {
 		return workshop.Counts{}, fmt.Errorf("counts of workshop %s: %w", id, err)
 	}
-	return c, nil
+	return out, nil
 }
 
 // older reports whether version a predates b, in the order of
@@ -414,7 +476,21 @@ func (s *Store) PutScore(ctx context.Context, ws string, sc workshop.Score) erro
 		if err != nil {
 			return err
 		}
-		return putJSON(b, sc.Touchpoint+"|"+sc.User+"|"+strconv.Itoa(sc.Round), sc)
+		key := sc.Touchpoint + "|" + sc.User + "|" + strconv.Itoa(sc.Round)
+		if b.Get([]byte(key)) == nil {
+			// A first score for this touchpoint and round: a contribution.
+			c, ok, err := loadCounted(tx, ws)
+			if err != nil {
+				return err
+			}
+			if ok {
+				c.person(sc.User, 1)
+				if err := putJSON(tx.Bucket(bucketCounts), ws, c); err != nil {
+					return err
+				}
+			}
+		}
+		return putJSON(b, key, sc)
 	})
 	if err != nil {
 		return fmt.Errorf("put score in workshop %s: %w", ws, err)

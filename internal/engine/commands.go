@@ -228,7 +228,7 @@ func (e *Engine) cmdStart(ctx context.Context, c *call) error {
 	}
 	c.lang = m.Lang
 	w := &workshop.Workshop{Meta: *m}
-	ts, err := e.notify.Post(ctx, e.headerMessage(w, w.Map()))
+	ts, err := e.notify.Post(ctx, e.headerMessage(&w.Meta, factsOf(w, w.Map())))
 	if err != nil {
 		return fmt.Errorf("post header of %s: %w", id, err)
 	}
@@ -266,19 +266,38 @@ func (e *Engine) postStep(ctx context.Context, w *workshop.Workshop, step worksh
 
 // refreshHeader rewrites the header message with the workshop as it stands.
 func (e *Engine) refreshHeader(ctx context.Context, w *workshop.Workshop, m *workshop.Map) {
-	if w.HeaderTS == "" {
+	e.updateHeader(ctx, &w.Meta, factsOf(w, m))
+}
+
+// updateHeader rewrites the header message of m.
+func (e *Engine) updateHeader(ctx context.Context, m *workshop.Meta, f headerFacts) {
+	if m.HeaderTS == "" {
 		return
 	}
-	if err := e.notify.Update(ctx, w.Channel, w.HeaderTS, e.headerMessage(w, m)); err != nil {
+	if err := e.notify.Update(ctx, m.Channel, m.HeaderTS, e.headerMessage(m, f)); err != nil {
 		// The header is a convenience; the workshop goes on without it.
-		e.log.WarnContext(ctx, "update header", "workshop", w.ID, "err", err)
+		e.log.WarnContext(ctx, "update header", "workshop", m.ID, "err", err)
 	}
 }
 
-// RefreshHeader reloads a workshop and rewrites its header; adapters call it
-// (debounced) after replies.
+// RefreshHeader rewrites a workshop's header; adapters call it (debounced)
+// after replies. It reads the meta and the store's totals, two small
+// reads whatever the workshop's size; only a workshop stored before totals
+// were kept is loaded whole.
 func (e *Engine) RefreshHeader(ctx context.Context, id string) error {
-	w, err := workshop.Open(ctx, e.store, id)
+	m, err := e.store.LoadMeta(ctx, id)
+	if err != nil {
+		return fmt.Errorf("load workshop %s: %w", id, err)
+	}
+	c, err := e.store.Counts(ctx, id)
+	if err != nil {
+		return err
+	}
+	if c.Known {
+		e.updateHeader(ctx, m, factsOfCounts(c))
+		return nil
+	}
+	w, err := e.store.Load(ctx, id)
 	if err != nil {
 		return fmt.Errorf("load workshop %s: %w", id, err)
 	}

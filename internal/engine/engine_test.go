@@ -494,3 +494,40 @@ func TestTestLinesAreCheckedAgainstTheGoals(t *testing.T) {
 		})
 	}
 }
+
+// The header the debounced refresh writes from the store's totals says what
+// the one written from the whole workshop says.
+func TestHeaderFromTotalsMatchesTheMap(t *testing.T) {
+	h := newHarness(t)
+	h.cmd("U1", "start Header")
+	h.reply("U2", "Why do they leave?\nWhy do they call?")
+	h.cmd("U1", "goto scope")
+	h.reply("U3", "service-blueprint")
+	h.reply("U2", "only the web journey")
+	h.cmd("U1", "goto touchpoints")
+	h.reply("U4", "Pricing | web | before | -1")
+	h.cmd("U5", "score T1 2")
+	h.cmd("U1", "goto resources") // rewrites the header from the loaded map
+	last := func() string {
+		h.rec.mu.Lock()
+		defer h.rec.mu.Unlock()
+		m := h.rec.updates[len(h.rec.updates)-1]
+		if m.Kind != engine.KindHeader {
+			t.Fatalf("the last update is a %s", m.Kind)
+		}
+		return strings.Join(m.Sections, "\n")
+	}
+	fromMap := last()
+	if err := h.eng.RefreshHeader(context.Background(), "W1"); err != nil {
+		t.Fatal(err)
+	}
+	fromTotals := last()
+	if fromMap != fromTotals {
+		t.Errorf("header from the map:\n%s\nfrom the totals:\n%s", fromMap, fromTotals)
+	}
+	for _, want := range []string{"service blueprint", "<@U2>, <@U3>, <@U4>, <@U5>", "4. Scope (2)", "1. Goals (2)", "3. Touchpoints (1)", "Step 5/7"} {
+		if !strings.Contains(fromTotals, want) {
+			t.Errorf("header from the totals lacks %q:\n%s", want, fromTotals)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -65,12 +66,45 @@ func (e *Engine) stepMessage(m *workshop.Meta, s workshop.Step) Message {
 	return msg
 }
 
+// headerFacts is what the header shows of a workshop's inputs: how many
+// items each step holds, the map type and the contributors. The debounced
+// refresh reads them from the store's totals (Store.Counts) rather than
+// loading the workshop.
+type headerFacts struct {
+	counts  map[workshop.Step]int
+	mapType string
+	people  []string
+}
+
+// factsOf derives the header's facts from a loaded workshop, as the
+// store's totals count them (every line of the scope step is an item).
+func factsOf(w *workshop.Workshop, m *workshop.Map) headerFacts {
+	f := headerFacts{counts: map[workshop.Step]int{}, mapType: m.MapType(), people: w.Contributors()}
+	for _, s := range workshop.Steps {
+		f.counts[s] = m.Count(s)
+	}
+	scope := 0
+	for _, in := range w.InputsOf(workshop.Scope) {
+		if in.Round <= w.Round {
+			items, _ := workshop.ParseReply(in.Step, in.Text)
+			scope += len(items)
+		}
+	}
+	f.counts[workshop.Scope] = scope
+	return f
+}
+
+// factsOfCounts reads the header's facts from the store's totals.
+func factsOfCounts(c workshop.Counts) headerFacts {
+	return headerFacts{counts: c.Items, mapType: cmp.Or(c.MapType, workshop.MapCurrentState), people: c.People}
+}
+
 // headerMessage is the workshop's header: progress, contributors, schedule.
-func (e *Engine) headerMessage(w *workshop.Workshop, m *workshop.Map) Message {
+func (e *Engine) headerMessage(w *workshop.Meta, f headerFacts) Message {
 	lang := w.Lang
 	msg := Message{Channel: w.Channel, Kind: KindHeader, Workshop: w.ID, Step: w.Step, Title: "🗺️ " + Escape(w.Title)}
 	state := e.T(lang, "header.state", "facilitator", Mention(w.Facilitator), "step", e.stepTitle(lang, w.Step),
-		"map_type", e.T(lang, "maptype."+m.MapType()+".name"))
+		"map_type", e.T(lang, "maptype."+f.mapType+".name"))
 	if w.Closed() {
 		state = e.T(lang, "header.closed", "date", e.date(w.ClosedAt, lang), "facilitator", Mention(w.Facilitator))
 	}
@@ -80,13 +114,13 @@ func (e *Engine) headerMessage(w *workshop.Workshop, m *workshop.Map) Message {
 		switch {
 		case s == w.Step && !w.Closed():
 			mark = "▶️"
-		case s < w.Step || w.Closed() || m.Count(s) > 0:
+		case s < w.Step || w.Closed() || f.counts[s] > 0:
 			mark = "✅"
 		}
-		progress = append(progress, e.T(lang, "header.progress_item", "mark", mark, "n", int(s), "name", e.stepName(lang, s), "count", m.Count(s)))
+		progress = append(progress, e.T(lang, "header.progress_item", "mark", mark, "n", int(s), "name", e.stepName(lang, s), "count", f.counts[s]))
 	}
 	msg.Sections = []string{state, strings.Join(progress, "\n")}
-	if people := w.Contributors(); len(people) > 0 {
+	if people := f.people; len(people) > 0 {
 		mentions := make([]string, len(people))
 		for i, p := range people {
 			mentions[i] = Mention(p)
@@ -104,7 +138,7 @@ func (e *Engine) headerMessage(w *workshop.Workshop, m *workshop.Map) Message {
 	return msg
 }
 
-func (e *Engine) reviewLine(w *workshop.Workshop) string {
+func (e *Engine) reviewLine(w *workshop.Meta) string {
 	r := w.Review
 	next := "—"
 	if !r.NextDue.IsZero() {
@@ -114,7 +148,7 @@ func (e *Engine) reviewLine(w *workshop.Workshop) string {
 }
 
 // roundLine says which version of the map a workshop in review is at.
-func (e *Engine) roundLine(w *workshop.Workshop) string {
+func (e *Engine) roundLine(w *workshop.Meta) string {
 	return e.T(w.Lang, "review.round_line", "round", w.Round, "date", e.date(w.Review.LastReview, w.Lang))
 }
 
@@ -331,10 +365,10 @@ func (e *Engine) statusSections(w *workshop.Workshop, m *workshop.Map) []string 
 		out = append(out, e.T(lang, "header.contributors", "count", len(people), "people", strings.Join(mentions, ", ")))
 	}
 	if w.Round > 0 {
-		out = append(out, e.roundLine(w))
+		out = append(out, e.roundLine(&w.Meta))
 	}
 	if w.Review.Active() {
-		out = append(out, e.reviewLine(w))
+		out = append(out, e.reviewLine(&w.Meta))
 	} else {
 		out = append(out, e.T(lang, "review.none"))
 	}

@@ -85,7 +85,7 @@ func (e *Engine) Reply(ctx context.Context, r Reply) (Outcome, *workshop.ThreadR
 	in := workshop.Input{
 		ID: r.TS, Step: ref.Step, Author: r.Author, Text: strings.TrimSpace(r.Text), TS: r.TS,
 		Version: cmp.Or(r.EditedTS, r.TS), Source: cmp.Or(r.Source, workshop.SourceThread), Round: ref.Round,
-		Items: len(items),
+		Items: len(items), MapType: mapTypeOf(items),
 	}
 	stored, err := e.store.PutInput(ctx, ref.Workshop, in)
 	if err != nil {
@@ -135,6 +135,18 @@ func (e *Engine) goalCount(ctx context.Context, id string) (int, error) {
 		return 0, fmt.Errorf("load workshop %s: %w", id, err)
 	}
 	return len(w.Map().Goals), nil
+}
+
+// mapTypeOf is the map type an input's items choose: the last keyword, as
+// the map reads them.
+func mapTypeOf(items []workshop.Item) string {
+	mt := ""
+	for _, it := range items {
+		if n, ok := it.(*workshop.ScopeNote); ok && n.MapType != "" {
+			mt = n.MapType
+		}
+	}
+	return mt
 }
 
 // goalExists reports whether goal ref ("G3") is among goals G1..Gn: goals
@@ -277,7 +289,7 @@ func (e *Engine) Submit(ctx context.Context, f Form) ([]FieldError, error) {
 		return out, nil
 	}
 	ts := e.newTS()
-	in := workshop.Input{ID: "form:" + f.ID, Step: f.Step, Author: f.Actor.ID, Text: line, TS: ts, Version: ts, Source: workshop.SourceForm, Round: w.Round, Items: len(items)}
+	in := workshop.Input{ID: "form:" + f.ID, Step: f.Step, Author: f.Actor.ID, Text: line, TS: ts, Version: ts, Source: workshop.SourceForm, Round: w.Round, Items: len(items), MapType: mapTypeOf(items)}
 	stored, err := e.store.PutInput(ctx, w.ID, in)
 	if err != nil {
 		return nil, fmt.Errorf("store form %s in %s: %w", f.ID, w.ID, err)

@@ -66,7 +66,7 @@ func (e *Engine) cmdReview(ctx context.Context, c *call) error {
 	if len(c.args) == 0 {
 		line := e.T(lang, "review.none")
 		if w.Review.Active() {
-			line = e.reviewLine(w)
+			line = e.reviewLine(&w.Meta)
 		}
 		return e.answer(ctx, c, KindAnswer, line, e.T(lang, "review.usage"))
 	}

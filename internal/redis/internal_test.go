@@ -93,8 +93,8 @@ func TestWorkshopKeysShareHashSlot(t *testing.T) {
 			}
 			seen[k] = true
 		}
-		if len(seen) != 5 { // meta, inputs, ver, counts, scores
-			t.Errorf("workshop %s has %d distinct keys %v, want 5", id, len(seen), keys)
+		if len(seen) != 6 { // meta, inputs, ver, counts, people, scores
+			t.Errorf("workshop %s has %d distinct keys %v, want 6", id, len(seen), keys)
 		}
 	}
 	if a, b := hashTag(s.wkey("W1", "meta")), hashTag(s.wkey("W2", "meta")); a == b {

@@ -180,8 +180,11 @@ func (s *Store) threadKey(channel, ts string) string {
 
 // workshopKeys are the keys the scripts receive, in the order they use.
 func (s *Store) workshopKeys(id, data string) []string {
-	if data == "inputs" {
-		return []string{s.wkey(id, "meta"), s.wkey(id, "inputs"), s.wkey(id, "ver"), s.wkey(id, "counts")}
+	switch data {
+	case "inputs":
+		return []string{s.wkey(id, "meta"), s.wkey(id, "inputs"), s.wkey(id, "ver"), s.wkey(id, "counts"), s.wkey(id, "people")}
+	case "scores":
+		return []string{s.wkey(id, "meta"), s.wkey(id, "scores"), s.wkey(id, "counts"), s.wkey(id, "people")}
 	}
 	return []string{s.wkey(id, "meta"), s.wkey(id, data)}
 }
@@ -190,16 +193,33 @@ func (s *Store) workshopKeys(id, data string) []string {
 // since the workshop was created.
 const countsMark = "_v"
 
-// uncountLua takes an input's items out of its step's total, reading both
-// from the stored input's JSON.
-const uncountLua = `
-local function uncount(inputs, counts, id)
+// countLua keeps a workshop's totals (the counts hash) and contributors
+// (the people sorted set) in step with its inputs and scores. The counts
+// hash holds, beside each step's item total: "a|<user>", how many inputs
+// and scores the user has stored (the user is in people while it is above
+// 0); "mt|<input id>", "<input ts>|<map type>" for an input that chose
+// one; "_seq", the order of first contributions.
+const countLua = `
+local function person(counts, people, user, by)
+  if user == nil or user == '' then return end
+  local n = redis.call('HINCRBY', counts, 'a|' .. user, by)
+  if n <= 0 then
+    redis.call('HDEL', counts, 'a|' .. user)
+    redis.call('ZREM', people, user)
+  elseif by > 0 and n == by then
+    redis.call('ZADD', people, 'NX', redis.call('HINCRBY', counts, '_seq', 1), user)
+  end
+end
+local function uncount(inputs, counts, people, id)
   local old = redis.call('HGET', inputs, id)
   if not old then return end
   local ok, in_ = pcall(cjson.decode, old)
-  if ok and type(in_) == 'table' and tonumber(in_.items) and in_.step then
+  if not ok or type(in_) ~= 'table' then return end
+  if tonumber(in_.items) and in_.step then
     redis.call('HINCRBY', counts, in_.step, -tonumber(in_.items))
   end
+  if type(in_.author) == 'string' then person(counts, people, in_.author, -1) end
+  redis.call('HDEL', counts, 'mt|' .. id)
 end
 `
 
@@ -219,24 +239,27 @@ end
 // The scripts return -1 when the workshop does not exist, so no write
 // creates the keys of a workshop nobody created.
 var (
-	// KEYS meta, inputs, ver, counts; ARGV input id, version, input JSON,
-	// step, item count. The step totals in counts follow every write: the
-	// replaced version's items (read from its JSON) out, the new ones in.
-	putInputScript = goredis.NewScript(olderLua + uncountLua + `
+	// KEYS meta, inputs, ver, counts, people; ARGV input id, version, input
+	// JSON, step, item count, author, map type, input ts. The totals follow every
+	// write: the replaced version's (read from its JSON) out, the new ones
+	// in.
+	putInputScript = goredis.NewScript(olderLua + countLua + `
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 local cur = redis.call('HGET', KEYS[3], ARGV[1])
 if cur and (cur == '` + tombstone + `' or not older(cur, ARGV[2])) then return 0 end
-uncount(KEYS[2], KEYS[4], ARGV[1])
+uncount(KEYS[2], KEYS[4], KEYS[5], ARGV[1])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
 redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
 redis.call('HINCRBY', KEYS[4], ARGV[4], tonumber(ARGV[5]))
+person(KEYS[4], KEYS[5], ARGV[6], 1)
+if ARGV[7] ~= '' then redis.call('HSET', KEYS[4], 'mt|' .. ARGV[1], ARGV[8] .. '|' .. ARGV[7]) end
 return 1
 `)
-	// KEYS meta, inputs, ver, counts; ARGV input id.
-	deleteInputScript = goredis.NewScript(uncountLua + `
+	// KEYS meta, inputs, ver, counts, people; ARGV input id.
+	deleteInputScript = goredis.NewScript(countLua + `
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 redis.call('HSET', KEYS[3], ARGV[1], '` + tombstone + `')
-uncount(KEYS[2], KEYS[4], ARGV[1])
+uncount(KEYS[2], KEYS[4], KEYS[5], ARGV[1])
 return redis.call('HDEL', KEYS[2], ARGV[1])
 `)
 	// KEYS meta, counts; ARGV meta JSON. SETNX and the mark that counts are
@@ -264,10 +287,14 @@ redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 return 1
 `)
-	// KEYS meta, scores; ARGV score field, score JSON.
-	putScoreScript = goredis.NewScript(`
+	// KEYS meta, scores, counts, people; ARGV score field, score JSON, user.
+	// A user's first score for a touchpoint and round makes them a
+	// contributor; changing it does not count twice.
+	putScoreScript = goredis.NewScript(countLua + `
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+if redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) == 1 then
+  person(KEYS[3], KEYS[4], ARGV[3], 1)
+end
 return 1
 `)
 )
@@ -338,7 +365,7 @@ func (s *Store) undoCreate(ctx context.Context, m *workshop.Meta) {
 	due := s.dueKeys()
 	undo := []func(context.Context) error{
 		func(ctx context.Context) error {
-			return s.c.Del(ctx, s.wkey(m.ID, "meta"), s.wkey(m.ID, "counts")).Err()
+			return s.c.Del(ctx, s.wkey(m.ID, "meta"), s.wkey(m.ID, "counts"), s.wkey(m.ID, "people")).Err()
 		},
 		func(ctx context.Context) error { return s.c.ZRem(ctx, s.indexKey(), m.ID).Err() },
 		func(ctx context.Context) error { return s.c.ZRem(ctx, due[0], m.ID).Err() },
@@ -537,7 +564,7 @@ func (s *Store) PutInput(ctx context.Context, ws string, in workshop.Input) (boo
 	if err != nil {
 		return false, fmt.Errorf("put input %s in workshop %s: %w", in.ID, ws, err)
 	}
-	return s.runScript(ctx, putInputScript, s.workshopKeys(ws, "inputs"), "put input "+in.ID, ws, in.ID, in.Version, b, in.Step.Key(), in.Items)
+	return s.runScript(ctx, putInputScript, s.workshopKeys(ws, "inputs"), "put input "+in.ID, ws, in.ID, in.Version, b, in.Step.Key(), in.Items, in.Author, in.MapType, in.TS)
 }
 
 // DeleteInput removes the input and leaves a tombstone in one script run.
@@ -558,7 +585,7 @@ func (s *Store) PutScore(ctx context.Context, ws string, sc workshop.Score) erro
 		return fmt.Errorf("put score in workshop %s: %w", ws, err)
 	}
 	field := sc.Touchpoint + "|" + sc.User + "|" + strconv.Itoa(sc.Round)
-	_, err = s.runScript(ctx, putScoreScript, s.workshopKeys(ws, "scores"), "put score", ws, field, b)
+	_, err = s.runScript(ctx, putScoreScript, s.workshopKeys(ws, "scores"), "put score", ws, field, b, sc.User)
 	return err
 }
 
@@ -694,20 +721,42 @@ func (s *Store) Claim(ctx context.Context, key string, ttl time.Duration) (bool,
 	return ok, nil
 }
 
-// Counts reads the step totals PutInput and DeleteInput keep.
+// Counts reads the totals, contributors and map type PutInput, DeleteInput
+// and PutScore keep, in one round trip.
 func (s *Store) Counts(ctx context.Context, id string) (workshop.Counts, error) {
-	h, err := s.c.HGetAll(ctx, s.wkey(id, "counts")).Result()
+	var h *goredis.MapStringStringCmd
+	var people *goredis.StringSliceCmd
+	_, err := s.c.TxPipelined(ctx, func(p goredis.Pipeliner) error {
+		h = p.HGetAll(ctx, s.wkey(id, "counts"))
+		people = p.ZRange(ctx, s.wkey(id, "people"), 0, -1)
+		return nil
+	})
 	if err != nil {
 		return workshop.Counts{}, fmt.Errorf("counts of workshop %s: %w", id, err)
 	}
-	c := workshop.Counts{Known: h[countsMark] != "", Items: map[workshop.Step]int{}}
-	for k, v := range h {
-		if st, ok := workshop.ParseStep(k); ok && k != countsMark {
+	c := workshop.Counts{Known: h.Val()[countsMark] != "", Items: map[workshop.Step]int{}, People: people.Val()}
+	latest := ""
+	for k, v := range h.Val() {
+		if strings.HasPrefix(k, "mt|") {
+			ts, mt, _ := strings.Cut(v, "|")
+			if latest == "" || tsBefore(latest, ts) {
+				latest, c.MapType = ts, mt
+			}
+			continue
+		}
+		if st, ok := workshop.ParseStep(k); ok {
 			n, _ := strconv.Atoi(v)
 			c.Items[st] = n
 		}
 	}
 	return c, nil
+}
+
+// tsBefore orders input timestamps as workshop.SortInputs does.
+func tsBefore(a, b string) bool {
+	x := []workshop.Input{{ID: "a", TS: a}, {ID: "b", TS: b}}
+	workshop.SortInputs(x)
+	return x[0].ID == "a" && a != b
 }
 
 func (s *Store) nameKey(id string) string { return s.prefix + ":name:{" + id + "}" }

@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) workshop.Store) {
 		{"DueConcurrent", testDueConcurrent},
 		{"Counts", testCounts},
 		{"CountsConcurrent", testCountsConcurrent},
+		{"CountsPeople", testCountsPeople},
 		{"Names", testNames},
 		{"Ping", testPing},
 		{"Isolation", testIsolation},
@@ -642,6 +643,54 @@ func testCounts(t *testing.T, s workshop.Store) {
 	if c := counts(t, s, "W9"); c.Known || len(c.Items) != 0 {
 		t.Errorf("an unknown workshop: %+v", c)
 	}
+}
+
+// Contributors and the map type follow writes too: people in the order
+// they first contributed (inputs or scores), gone when their last input
+// is deleted; the map type of the latest input that chose one.
+func testCountsPeople(t *testing.T, s workshop.Store) {
+	ctx := t.Context()
+	create(t, s, newMeta("W1", "C1", t0))
+	put := func(id, author, mapType string) {
+		t.Helper()
+		in := workshop.Input{ID: id, Step: workshop.Scope, Author: author, Text: "x", TS: id, Items: 1, MapType: mapType}
+		if _, err := s.PutInput(ctx, "W1", in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(what string, people []string, mapType string) {
+		t.Helper()
+		c := counts(t, s, "W1")
+		if !slices.Equal(c.People, people) || c.MapType != mapType {
+			t.Errorf("%s: people %q, map type %q; want %q, %q", what, c.People, c.MapType, people, mapType)
+		}
+	}
+	put("1741080600.000200", "U2", "future-state")
+	put("1741080600.000100", "U1", "") // older, written later
+	put("1741080600.000300", "U2", "")
+	check("three inputs", []string{"U2", "U1"}, "future-state")
+	if err := s.PutScore(ctx, "W1", workshop.Score{Touchpoint: "x#0", User: "U3", Value: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutScore(ctx, "W1", workshop.Score{Touchpoint: "x#0", User: "U3", Value: -1}); err != nil { // a change of mind
+		t.Fatal(err)
+	}
+	check("a scorer", []string{"U2", "U1", "U3"}, "future-state")
+	put("1741080600.000400", "U1", "service-blueprint")
+	check("a later map type", []string{"U2", "U1", "U3"}, "service-blueprint")
+	if _, err := s.DeleteInput(ctx, "W1", "1741080600.000400"); err != nil {
+		t.Fatal(err)
+	}
+	check("its deletion", []string{"U2", "U1", "U3"}, "future-state")
+	if _, err := s.DeleteInput(ctx, "W1", "1741080600.000100"); err != nil {
+		t.Fatal(err)
+	}
+	check("U1's last input deleted", []string{"U2", "U3"}, "future-state")
+	in := workshop.Input{ID: "1741080600.000200", Step: workshop.Scope, Author: "U2", Text: "x", TS: "1741080600.000200", Version: "1741080700.000000", Items: 1}
+	if _, err := s.PutInput(ctx, "W1", in); err != nil { // edited: no map type any more
+		t.Fatal(err)
+	}
+	check("the map type edited away", []string{"U2", "U3"}, "")
 }
 
 func testCountsConcurrent(t *testing.T, s workshop.Store) {

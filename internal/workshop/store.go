@@ -155,4 +155,10 @@ type Counts struct {
 	// derive the counts from the whole workshop.
 	Known bool
 	Items map[Step]int
+	// People are the contributors (authors of stored inputs, and people
+	// who scored), in the order they first contributed.
+	People []string
+	// MapType is the map type of the latest input that chose one ("" when
+	// none did).
+	MapType string
 }

@@ -90,6 +90,9 @@ type Input struct {
 	// Items is how many items the input gives (lines of a reply); stores
 	// keep each step's total from it on write (see Store.Counts).
 	Items int `json:"items,omitempty"`
+	// MapType is the map type the input chooses (its last map type
+	// keyword, at the scope step), kept for Counts.MapType.
+	MapType string `json:"map_type,omitempty"`
 }
 
 // Input sources.
