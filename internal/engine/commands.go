@@ -110,6 +110,23 @@ var workshopID = regexp.MustCompile(`^[wW]\d+$`)
 // workshop finds the workshop a command applies to: the id among the
 // arguments (removed from them), else the channel's most recent open one.
 func (e *Engine) workshop(ctx context.Context, c *call) (*workshop.Workshop, error) {
+	return e.resolve(ctx, c, func(id string) (*workshop.Workshop, error) { return workshop.Open(ctx, e.store, id) })
+}
+
+// workshopMeta is workshop for commands that touch only the meta (and the
+// header): it reads no inputs or scores.
+func (e *Engine) workshopMeta(ctx context.Context, c *call) (*workshop.Workshop, error) {
+	return e.resolve(ctx, c, func(id string) (*workshop.Workshop, error) {
+		m, err := e.store.LoadMeta(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return &workshop.Workshop{Meta: *m}, nil
+	})
+}
+
+// resolve finds the workshop a command applies to and reads it with load.
+func (e *Engine) resolve(ctx context.Context, c *call, load func(id string) (*workshop.Workshop, error)) (*workshop.Workshop, error) {
 	id := ""
 	for i, a := range c.args {
 		if workshopID.MatchString(a) {
@@ -136,7 +153,7 @@ func (e *Engine) workshop(ctx context.Context, c *call) (*workshop.Workshop, err
 			return nil, problem("error.no_workshop")
 		}
 	}
-	w, err := workshop.Open(ctx, e.store, id)
+	w, err := load(id)
 	if errors.Is(err, workshop.ErrNotFound) {
 		return nil, problem("error.unknown_workshop", "id", Escape(id))
 	}
@@ -269,6 +286,14 @@ func (e *Engine) refreshHeader(ctx context.Context, w *workshop.Workshop, m *wor
 	e.updateHeader(ctx, &w.Meta, factsOf(w, m))
 }
 
+// refreshMetaHeader is refreshHeaderOf for a command's workshop: a
+// failure to read the totals is logged, as a failed header update is.
+func (e *Engine) refreshMetaHeader(ctx context.Context, w *workshop.Workshop) {
+	if err := e.refreshHeaderOf(ctx, &w.Meta); err != nil {
+		e.log.WarnContext(ctx, "update header", "workshop", w.ID, "err", err)
+	}
+}
+
 // updateHeader rewrites the header message of m.
 func (e *Engine) updateHeader(ctx context.Context, m *workshop.Meta, f headerFacts) {
 	if m.HeaderTS == "" {
@@ -281,15 +306,20 @@ func (e *Engine) updateHeader(ctx context.Context, m *workshop.Meta, f headerFac
 }
 
 // RefreshHeader rewrites a workshop's header; adapters call it (debounced)
-// after replies. It reads the meta and the store's totals, two small
-// reads whatever the workshop's size; only a workshop stored before totals
-// were kept is loaded whole.
+// after replies.
 func (e *Engine) RefreshHeader(ctx context.Context, id string) error {
 	m, err := e.store.LoadMeta(ctx, id)
 	if err != nil {
 		return fmt.Errorf("load workshop %s: %w", id, err)
 	}
-	c, err := e.store.Counts(ctx, id)
+	return e.refreshHeaderOf(ctx, m)
+}
+
+// refreshHeaderOf rewrites the header of m from the store's totals: two
+// small reads whatever the workshop's size; only a workshop stored before
+// totals were kept is loaded whole.
+func (e *Engine) refreshHeaderOf(ctx context.Context, m *workshop.Meta) error {
+	c, err := e.store.Counts(ctx, m.ID)
 	if err != nil {
 		return err
 	}
@@ -297,10 +327,11 @@ func (e *Engine) RefreshHeader(ctx context.Context, id string) error {
 		e.updateHeader(ctx, m, factsOfCounts(c))
 		return nil
 	}
-	w, err := e.store.Load(ctx, id)
+	w, err := e.store.Load(ctx, m.ID)
 	if err != nil {
-		return fmt.Errorf("load workshop %s: %w", id, err)
+		return fmt.Errorf("load workshop %s: %w", m.ID, err)
 	}
+	w.Meta = *m
 	e.refreshHeader(ctx, w, w.Map())
 	return nil
 }
@@ -474,7 +505,7 @@ func (e *Engine) Score(ctx context.Context, w *workshop.Workshop, a Actor, score
 }
 
 func (e *Engine) cmdFacilitator(ctx context.Context, c *call) error {
-	w, err := e.workshop(ctx, c)
+	w, err := e.workshopMeta(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -497,7 +528,7 @@ func (e *Engine) cmdFacilitator(ctx context.Context, c *call) error {
 		return fmt.Errorf("hand over %s: %w", w.ID, err)
 	}
 	w.Meta = *meta
-	e.refreshHeader(ctx, w, w.Map())
+	e.refreshMetaHeader(ctx, w)
 	return e.announce(ctx, w, e.T(w.Lang, "facilitator.handed", "from", Mention(c.Actor.ID), "to", Mention(to), "title", Escape(w.Title)))
 }
 
@@ -534,7 +565,7 @@ func ParseUser(s string) (string, bool) {
 }
 
 func (e *Engine) cmdLang(ctx context.Context, c *call) error {
-	w, err := e.workshop(ctx, c)
+	w, err := e.workshopMeta(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -551,7 +582,7 @@ func (e *Engine) cmdLang(ctx context.Context, c *call) error {
 	}
 	w.Meta = *meta
 	c.lang = lang
-	e.refreshHeader(ctx, w, w.Map())
+	e.refreshMetaHeader(ctx, w)
 	return e.announce(ctx, w, e.T(lang, "lang.set"))
 }
 

@@ -58,7 +58,7 @@ func (e *Engine) zone(w *workshop.Workshop) *time.Location {
 // `quarterly`, `off` or a five-field cron spec; alone, it shows the
 // schedule.
 func (e *Engine) cmdReview(ctx context.Context, c *call) error {
-	w, err := e.workshop(ctx, c)
+	w, err := e.workshopMeta(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -104,7 +104,7 @@ func (e *Engine) cmdReview(ctx context.Context, c *call) error {
 		return fmt.Errorf("schedule reviews of %s: %w", w.ID, err)
 	}
 	w.Meta = *meta
-	e.refreshHeader(ctx, w, w.Map())
+	e.refreshMetaHeader(ctx, w)
 	dates := make([]string, len(next))
 	for i, t := range next {
 		dates[i] = e.dateTime(t, loc.String(), lang)
