@@ -4,6 +4,7 @@
 //
 //	go run ./cmd/journeybot-bench                   # everything, about 9 minutes
 //	go run ./cmd/journeybot-bench -parts drills     # one part
+//	go run ./cmd/journeybot-bench -parts events     # the event path against the fair and minimal baselines, round trips, test-step ack growth; about 7 minutes
 //	go run ./cmd/journeybot-bench -parts failover   # Redis Cluster and Sentinel failovers, REDIS_WAIT_REPLICAS cost
 //	go run ./cmd/journeybot-bench -bot bin/journeybot
 package main
@@ -23,7 +24,7 @@ import (
 )
 
 func main() {
-	// The bench starts its own binary again as the baseline handler.
+	// The bench starts its own binary again as the baseline handlers.
 	bench.MaybeRunRole()
 	bot := flag.String("bot", "", "journeybot binary to measure (default: go build ./cmd/journeybot into a temporary folder; \"self\": this binary runs the bot, for -profile)")
 	profile := flag.String("profile", "", "with -bot self: write a CPU profile of every bot and baseline process into this folder")

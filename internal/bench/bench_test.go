@@ -9,6 +9,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/journeybot/journeybot/internal/slack/fakeslack"
 )
 
 // TestMain lets the test binary double as the bot and the baseline, which
@@ -27,24 +31,9 @@ func TestMain(m *testing.M) {
 // the same behaviour, and `journeybot-bench -small -parts failover` runs
 // the part in under a minute.
 func TestSmoke(t *testing.T) {
-	if testing.Short() {
-		t.Skip("the bench smoke test starts redis-server and the bot; skipped with -short")
-	}
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("redis-server is not installed (.ci/redis.sh installs it)")
-		}
-		t.Skip("redis-server is not installed")
-	}
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
+	self, gorace := needRedisServer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	// Under -race, a process sleeps 1 s at exit to let reports through;
-	// the children are started and stopped a dozen times.
-	gorace := strings.TrimSpace(os.Getenv("GORACE") + " atexit_sleep_ms=0")
 	var out bytes.Buffer
 	rep, err := Run(ctx, Options{
 		Out: &out, Log: t.Output(), Dir: t.TempDir(), Small: true,
@@ -56,7 +45,7 @@ func TestSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, title := range []string{"1. Event path", "1b. Redis round trips", "2a. Chart rendering", "2b. Ack latency while charts render",
+	for _, title := range []string{"1. Event path", "1b. Redis round trips", "1c. Ack of a test-step reply", "2a. Chart rendering", "2b. Ack latency while charts render",
 		"3a. Open workshops", "3b. Cost of one workshop", "4. Fault drills"} {
 		found := false
 		for _, tb := range rep.Tables {
@@ -65,6 +54,24 @@ func TestSmoke(t *testing.T) {
 		if !found {
 			t.Errorf("no table %q", title)
 		}
+	}
+	// Table 1 measures the fair baseline beside the bot, with its ✅.
+	fair := false
+	for _, tb := range rep.Tables {
+		if !strings.HasPrefix(tb.Title, "1. Event path") {
+			continue
+		}
+		for _, row := range tb.Rows {
+			if row[2] == "fair" {
+				fair = true
+				if row[7] != "0" || row[9] != "1.00" {
+					t.Errorf("fair baseline row: %s failed, %s Slack calls per event; want 0 and 1.00: %v", row[7], row[9], row)
+				}
+			}
+		}
+	}
+	if !fair {
+		t.Error("table 1 has no fair baseline row")
 	}
 	if len(rep.Drills) != 5 {
 		t.Errorf("%d drills ran, want 5", len(rep.Drills))
@@ -76,6 +83,92 @@ func TestSmoke(t *testing.T) {
 	}
 	if len(rep.Verdicts) != 0 {
 		t.Errorf("the smoke run judged targets: %+v", rep.Verdicts)
+	}
+}
+
+// needRedisServer skips a test that starts redis-server and children of
+// the test binary under -short or without redis-server (a failure in CI).
+// It returns the test binary and the GORACE its children should run with.
+func needRedisServer(t *testing.T) (self, gorace string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("starts redis-server and child processes; skipped with -short")
+	}
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("redis-server is not installed (.ci/redis.sh installs it)")
+		}
+		t.Skip("redis-server is not installed")
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Under -race, a process sleeps 1 s at exit to let reports through;
+	// the children are started and stopped a dozen times.
+	return self, strings.TrimSpace(os.Getenv("GORACE") + " atexit_sleep_ms=0")
+}
+
+// TestFairBaseline checks the fair baseline does what the bot must: refuse
+// a bad signature, store a reply once however often it is delivered, and
+// add one ✅ per stored reply.
+func TestFairBaseline(t *testing.T) {
+	self, gorace := needRedisServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	rs, err := StartRedis(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rs.Close()
+	rdb := goredis.NewClient(&goredis.Options{Addr: rs.Addr()})
+	defer rdb.Close()
+	fake := fakeslack.New()
+	defer fake.Close()
+	r := &Runner{opt: Options{Log: t.Output(), Dir: t.TempDir(), SelfArgv: []string{self}, BaselineEnv: []string{"GORACE=" + gorace}},
+		sz: smallSizes(), redis: rs, rdb: rdb, run: "fairtest"}
+	svc, err := r.startBaseline(ctx, RoleFairBaseline, "fairtest", fake)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := Workshop{ID: "W1", Channel: "C1", Thread: r.ts.next()}
+	first, second := r.replyEvent(w, 0), r.replyEvent(w, 1)
+	for _, c := range []struct {
+		target  *Target
+		e       *Event
+		attempt int
+		want    int
+	}{
+		{svc.Target, first, 0, 200},
+		{svc.Target, first, 1, 200}, // Slack's redelivery: acknowledged, not stored again
+		{svc.Target, second, 0, 200},
+		{NewTarget(svc.Addr, "not-the-secret", 1), r.replyEvent(w, 2), 0, 401},
+	} {
+		if st, err := c.target.Send(ctx, c.e, c.attempt, "http_timeout"); err != nil || st != c.want {
+			t.Errorf("event %s, attempt %d: %d %v, want %d", c.e.ID, c.attempt, st, err, c.want)
+		}
+	}
+	awaitReactions(fake, 0, 2)
+	if err := svc.Stop(); err != nil {
+		t.Error(err)
+	}
+	var reacted []string
+	for _, re := range fake.Reactions() {
+		if re.Name != "white_check_mark" || re.Channel != "C1" {
+			t.Errorf("reaction %+v", re)
+		}
+		reacted = append(reacted, re.Timestamp)
+	}
+	slices.Sort(reacted)
+	if want := []string{first.TS, second.TS}; !slices.Equal(reacted, want) {
+		t.Errorf("reactions on %v, want %v", reacted, want)
+	}
+	stored, err := rdb.HGetAll(ctx, "fairtest:fair:{C1/"+w.Thread+"}:inputs").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stored) != 2 || !strings.Contains(stored[first.TS], first.Text) || !strings.Contains(stored[second.TS], second.Text) {
+		t.Errorf("stored %v, want the two replies by ts", stored)
 	}
 }
 

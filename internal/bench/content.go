@@ -34,10 +34,14 @@ func touchpointLine(i int) string {
 }
 
 // input makes the i-th input of a workshop: its ts is unique in the run.
+// Its Items count is what the bot would record, so the store's step totals
+// (which the goal check of a test-step reply reads) are right.
 func (r *Runner) input(step workshop.Step, i int) workshop.Input {
 	ts := r.ts.next()
-	return workshop.Input{ID: ts, Step: step, Author: fmt.Sprintf("U%03d", i%12), Text: stepLines[step](i), TS: ts,
-		Version: ts, Source: workshop.SourceThread}
+	text := stepLines[step](i)
+	items, _ := workshop.ParseReply(step, text)
+	return workshop.Input{ID: ts, Step: step, Author: fmt.Sprintf("U%03d", i%12), Text: text, TS: ts,
+		Version: ts, Source: workshop.SourceThread, Items: len(items)}
 }
 
 // mixedInputs spreads n inputs over the seven steps, as a long workshop

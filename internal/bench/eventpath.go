@@ -14,12 +14,29 @@ import (
 	"github.com/journeybot/journeybot/internal/workshop"
 )
 
-// Event-path targets, from issue #7.
+// Event-path targets: the p99 and round trips from issue #7, the ratios to
+// the fair baseline and the growth of a test-step ack from issue #12.
 const (
 	targetP99        = 50 * time.Millisecond // ack p99 at 500 events/s with 1,000 workshops
-	targetThroughput = 0.5                   // of the baseline's events/s
+	aimP99           = 5 * time.Millisecond  // what issue #12 aims at for the same cell
+	targetFairRate   = 0.7                   // of the fair baseline's events/s, as fast as each goes
+	targetFairCPU    = 1.5                   // × the fair baseline's CPU per event, same cells
+	targetAckGrowth  = 1.5                   // test-step ack at 5,000 inputs ÷ at 50
 	targetRoundTrips = 3.0                   // Redis round trips per reply event
+	// minThroughput was issue #7's target against the minimal baseline,
+	// which does less than the bot must: shown in the notes, not judged.
+	minThroughput = 0.5
 )
+
+// Who an event-path cell measures: the bot, the fair baseline (what the bot
+// must do for a reply, no more) or the minimal one (the libraries' floor).
+const (
+	whoBot  = "bot"
+	whoFair = "fair"
+	whoMin  = "min"
+)
+
+var whos = []string{whoBot, whoFair, whoMin}
 
 // cell is one load against one process.
 type cell struct {
@@ -34,19 +51,20 @@ func (c cell) cpuPer1k() float64 { return per(c.CPU.Seconds()*1000, c.N) }
 func channelOf(i int) string { return fmt.Sprintf("C%03d", i%50) }
 
 // partEvents is part 1: the acknowledgement path under load, the bot next
-// to the baseline, then the Redis round trips of one reply.
+// to the fair and the minimal baselines, then the Redis round trips of one
+// reply, then the ack of a test-step reply as its workshop grows.
 func (r *Runner) partEvents(ctx context.Context) error {
-	t := &Table{Title: "1. Event path: signed thread replies (bot = journeybot serve, base = baseline handler)",
+	t := &Table{Title: "1. Event path: signed thread replies (bot = journeybot serve, fair = fair baseline, min = minimal baseline)",
 		Cols: []string{"workshops", "offered/s", "who", "accepted/s", "p50", "p99", "max", "failed", "Redis cmds/ev", "Slack calls/ev",
 			"Slack conns/ev", "CPU s/1k ev", "redis CPU", "bench CPU", "other CPU s", "peak RSS", "target"}}
-	var churn []string
+	var churn, heavy []string
 	for _, k := range r.sz.ks {
 		for _, rate := range append(slices.Clone(r.sz.rates), 0) {
 			offered := "max"
 			if rate > 0 {
 				offered = fmt.Sprint(rate)
 			}
-			// A cell a target judges runs several times, bot and baseline
+			// A cell a target judges runs several times, bot and baselines
 			// in turn, and the median run counts: on a shared machine a
 			// neighbour's burst only ever makes one run look worse.
 			p99Cell := k == 1000 && rate == 500
@@ -54,68 +72,99 @@ func (r *Runner) partEvents(ctx context.Context) error {
 			if p99Cell || rate == 0 {
 				runs = r.sz.reps
 			}
-			var bots, bases []cell
+			all := make([][]cell, len(whos))
 			for i := range runs {
 				r.logf("event path: K=%d offered=%s, run %d of %d", k, offered, i+1, runs)
-				bot, err := r.eventCell(ctx, k, rate, false)
-				if err != nil {
-					return err
+				for j, who := range whos {
+					c, err := r.eventCell(ctx, k, rate, who)
+					if err != nil {
+						return err
+					}
+					all[j] = append(all[j], c)
 				}
-				base, err := r.eventCell(ctx, k, rate, true)
-				if err != nil {
-					return err
-				}
-				bots, bases = append(bots, bot), append(bases, base)
 			}
 			by := func(c cell) float64 { return -c.Load.Rate() }
 			if p99Cell {
 				by = func(c cell) float64 { return float64(c.Load.P99) }
 			}
-			bot, base := median(bots, by), median(bases, by)
-			target := "–"
+			med := make([]cell, len(whos))
+			for j := range whos {
+				med[j] = median(all[j], by)
+			}
+			bot, fair, minb := med[0], med[1], med[2]
+			botTarget, fairTarget := "–", ""
 			switch {
 			case p99Cell:
-				target = r.verdict("ack p99 < 50 ms at 500 events/s, 1,000 workshops", ms(bot.Load.P99)+" (median of "+fmt.Sprint(runs)+")",
+				aim := "met"
+				if bot.Load.P99 >= aimP99 {
+					aim = "missed"
+				}
+				botTarget = r.verdict("ack p99 < 50 ms at 500 events/s, 1,000 workshops (aim < 5 ms)",
+					fmt.Sprintf("%s (median of %d; aim < 5 ms %s)", ms(bot.Load.P99), runs, aim),
 					bot.Load.P99 < targetP99 && bot.Load.Failed == 0, "p99<50ms")
 			case rate == 0:
 				if c := per(float64(bot.SlackConns), bot.N); c > 0.1 {
 					churn = append(churn, fmt.Sprintf("%.2f at %d workshops", c, k))
 				}
-				frac := bot.Load.Rate() / base.Load.Rate()
-				target = r.verdict(fmt.Sprintf("throughput ≥ ½ baseline (%d workshops)", k),
-					fmt.Sprintf("%.0f/s vs %.0f/s = %.2f (medians of %d)", bot.Load.Rate(), base.Load.Rate(), frac, runs), frac >= targetThroughput, "≥½ base")
+				frac := bot.Load.Rate() / fair.Load.Rate()
+				botTarget = r.verdict(fmt.Sprintf("throughput ≥ 0.7 × fair baseline (%d workshops)", k),
+					fmt.Sprintf("%.0f/s vs %.0f/s = %.2f (medians of %d)", bot.Load.Rate(), fair.Load.Rate(), frac, runs),
+					frac >= targetFairRate, "≥0.7 fair")
+				cpu := bot.cpuPer1k() / fair.cpuPer1k()
+				fairTarget = r.verdict(fmt.Sprintf("CPU per event ≤ 1.5 × fair baseline (%d workshops, as fast as each goes)", k),
+					fmt.Sprintf("%.2f vs %.2f CPU s/1k ev = ×%.2f (the median runs)", bot.cpuPer1k(), fair.cpuPer1k(), cpu),
+					cpu <= targetFairCPU, "CPU≤1.5×fair")
+				t.Note("Workshops %d, as fast as it goes: bot ÷ min baseline %.2f of the events/s (issue #7's target, ≥ %.1f of that baseline, is no longer judged: it does less than the bot must).",
+					k, bot.Load.Rate()/minb.Load.Rate(), minThroughput)
 			}
-			for _, row := range []struct {
-				who string
-				c   cell
-			}{{"bot", bot}, {"base", base}} {
-				c := row.c
-				t.Add(k, offered, row.who, fmt.Sprintf("%.0f", c.Load.Rate()), ms(c.Load.P50), ms(c.Load.P99), ms(c.Load.Max),
+			for j, c := range med {
+				target := ""
+				if j == 0 {
+					target = botTarget
+				}
+				t.Add(k, offered, whos[j], fmt.Sprintf("%.0f", c.Load.Rate()), ms(c.Load.P50), ms(c.Load.P99), ms(c.Load.Max),
 					c.Load.Failed, f2(per(float64(c.RedisCmds), c.N)), f2(per(float64(c.SlackCalls), c.N)), f2(per(float64(c.SlackConns), c.N)),
 					f2(c.cpuPer1k()), f2(per(c.RedisCPU.Seconds()*1000, c.N)), f2(per(c.BenchCPU.Seconds()*1000, c.N)), f1(c.OtherCPU.Seconds()),
 					mb(c.HWM), target)
-				target = ""
 			}
-			t.Add("", "", "bot÷base", ratio(bot.Load.Rate(), base.Load.Rate()), ratio(float64(bot.Load.P50), float64(base.Load.P50)),
-				ratio(float64(bot.Load.P99), float64(base.Load.P99)), ratio(float64(bot.Load.Max), float64(base.Load.Max)), "",
-				ratio(per(float64(bot.RedisCmds), bot.N), per(float64(base.RedisCmds), base.N)), "", "",
-				ratio(bot.cpuPer1k(), base.cpuPer1k()), "", "", "", ratio(float64(bot.HWM), float64(base.HWM)), "")
+			if c := bot.cpuPer1k() / fair.cpuPer1k(); rate > 0 && c > targetFairCPU {
+				heavy = append(heavy, fmt.Sprintf("×%.2f at %s events/s over %d workshops", c, offered, k))
+			}
+			ratioRow(t, "bot÷fair", bot, fair, fairTarget)
+			ratioRow(t, "bot÷min", bot, minb, "")
 			if runs > 1 {
-				t.Note("Workshops %d, offered %s, %d runs each: bot %s; base %s.", k, offered, runs, runList(bots, p99Cell), runList(bases, p99Cell))
+				t.Note("Workshops %d, offered %s, %d runs each: bot %s; fair %s; min %s.", k, offered, runs,
+					runList(all[0], p99Cell), runList(all[1], p99Cell), runList(all[2], p99Cell))
 			}
 		}
 	}
 	if len(churn) > 0 {
-		r.finding("at full load the bot opened a new TCP connection to the Slack Web API for many events (%s per event): its client uses http.DefaultTransport, which keeps only 2 idle connections per host, so concurrent reactions and header updates dial again (internal/app/serve.go: goslack.OptionHTTPClient(... m.Transport(nil)); give m.Transport a clone of http.DefaultTransport with MaxIdleConnsPerHost ≥ 32). Over HTTPS each dial is a TLS handshake.", strings.Join(churn, ", "))
+		r.finding("at full load the bot opened a new TCP connection to the Slack Web API for many events (%s per event): its client keeps too few idle connections per host, so concurrent reactions and header updates dial again (internal/slack/client.go transport: MaxIdleConnsPerHost). Over HTTPS each dial is a TLS handshake.", strings.Join(churn, ", "))
+	}
+	if len(heavy) > 0 && r.sz.judge {
+		r.finding("at fixed rates the bot's CPU per event exceeds %.1f× the fair baseline's (%s; the target is judged as fast as each goes): the debounced header update (its store reads and one chat.update, per workshop per %v) is shared by few replies when they are spread over many workshops, and the fair baseline has none.", targetFairCPU, strings.Join(heavy, ", "), headerDelay)
 	}
 	t.Note("Offered: events sent per second, open loop (latency counted from when each was due); max: %d senders in a closed loop for %v.", r.sz.maxConc, r.sz.maxCell)
-	t.Note("Per-event costs include the work the bot does after the 200: the ✅ reaction and the debounced header update (one Load + chat.update per workshop per %v).", headerDelay)
-	t.Note("Slack conns: new TCP connections to the (fake) Web API per event, counted from TIME_WAIT sockets; 0 means the bot's client reuses its connections.")
+	t.Note("fair: verify the signature (slack-go), parse the envelope and the message, SET NX the event id (TTL 1 h), one HSET of the reply keyed by its ts in the thread's hash, 200, then one reactions.add on a keep-alive client: what the bot must do for a reply. min: verify, parse, SET NX, 200 (no store write, no reaction).")
+	t.Note("Per-event costs include the work after the 200: the ✅ reaction (bot and fair) and the bot's debounced header update (its store reads and one chat.update, per workshop per %v), which the fair baseline does not do; the measurement waits for both.", headerDelay)
+	t.Note("Targets (issue #12): as fast as each goes, the bot's events/s ≥ %.1f × fair's and its CPU per event ≤ %.1f × fair's (on the bot÷fair row); ack p99 < 50 ms at 500 events/s over 1,000 workshops (aim < 5 ms).", targetFairRate, targetFairCPU)
+	t.Note("Slack conns: new TCP connections to the (fake) Web API per event, counted from TIME_WAIT sockets; 0 means the client reuses its connections.")
 	t.Note("Redis cmds: INFO commandstats, which also counts each command inside a MULTI block or a Lua script (table 1b counts round trips).")
 	t.Note("CPU s/1k ev: the measured process (utime+stime from /proc); redis CPU and bench CPU (load generator + fake Slack) are per 1k events too, on the same two cores.")
 	t.Note("Other CPU s: what every other process on the machine used during the cell (/proc/stat): the noise. Peak RSS: VmHWM.")
 	r.print(t)
-	return r.roundTrips(ctx)
+	if err := r.roundTrips(ctx); err != nil {
+		return err
+	}
+	return r.ackGrowth(ctx)
+}
+
+// ratioRow adds a row of a's figures divided by b's.
+func ratioRow(t *Table, label string, a, b cell, target string) {
+	t.Add("", "", label, ratio(a.Load.Rate(), b.Load.Rate()), ratio(float64(a.Load.P50), float64(b.Load.P50)),
+		ratio(float64(a.Load.P99), float64(b.Load.P99)), ratio(float64(a.Load.Max), float64(b.Load.Max)), "",
+		ratio(per(float64(a.RedisCmds), a.N), per(float64(b.RedisCmds), b.N)), ratio(per(float64(a.SlackCalls), a.N), per(float64(b.SlackCalls), b.N)), "",
+		ratio(a.cpuPer1k(), b.cpuPer1k()), "", "", "", ratio(float64(a.HWM), float64(b.HWM)), target)
 }
 
 // median returns the middle cell by key (lower is better).
@@ -125,14 +174,15 @@ func median(cs []cell, key func(cell) float64) cell {
 	return s[len(s)/2]
 }
 
-// runList shows every run of a repeated cell: its p99, or its rate.
+// runList shows every run of a repeated cell: its p99, or its rate and
+// CPU per event.
 func runList(cs []cell, p99 bool) string {
 	var parts []string
 	for _, c := range cs {
 		if p99 {
 			parts = append(parts, "p99 "+ms(c.Load.P99))
 		} else {
-			parts = append(parts, fmt.Sprintf("%.0f/s", c.Load.Rate()))
+			parts = append(parts, fmt.Sprintf("%.0f/s at %.2f CPU s/1k", c.Load.Rate(), c.cpuPer1k()))
 		}
 	}
 	return strings.Join(parts, ", ")
@@ -140,7 +190,7 @@ func runList(cs []cell, p99 bool) string {
 
 // eventCell measures one (workshops, rate) cell against a fresh bot or
 // baseline, so each starts from the same state.
-func (r *Runner) eventCell(ctx context.Context, k int, rate float64, baseline bool) (cell, error) {
+func (r *Runner) eventCell(ctx context.Context, k int, rate float64, who string) (cell, error) {
 	prefix := r.newPrefix()
 	// Keep Redis as small as at the start: a cell must not pay for the
 	// data (and AOF) of the cells before it.
@@ -150,25 +200,33 @@ func (r *Runner) eventCell(ctx context.Context, k int, rate float64, baseline bo
 	var ws []Workshop
 	var svc *Service
 	var err error
-	if baseline {
-		// The baseline knows no workshops; the same bodies go to it.
-		ws = make([]Workshop, k)
-		for i := range ws {
-			ws[i] = Workshop{ID: fmt.Sprintf("W%d", i+1), Channel: channelOf(i), Thread: r.ts.next()}
-		}
-		svc, err = r.startBaseline(ctx, prefix)
-	} else {
+	switch who {
+	case whoBot:
 		ws, err = r.createWorkshops(ctx, redis.New(r.rdb, prefix), fake, k, workshop.Goals, channelOf)
 		if err != nil {
 			return cell{}, err
 		}
 		svc, err = r.startBot(ctx, "bot", r.redis.URL(), prefix, fake, "")
+	default:
+		// The baselines know no workshops; the same bodies go to them.
+		ws = make([]Workshop, k)
+		for i := range ws {
+			ws[i] = Workshop{ID: fmt.Sprintf("W%d", i+1), Channel: channelOf(i), Thread: r.ts.next()}
+		}
+		if who == whoFair {
+			svc, err = r.startBaseline(ctx, RoleFairBaseline, prefix, fake)
+		} else {
+			svc, err = r.startBaseline(ctx, RoleBaseline, prefix, nil)
+		}
 	}
 	if err != nil {
 		return cell{}, err
 	}
 	defer svc.Stop()
-	r.warmup(ctx, svc, ws[:1])
+	if warm := r.warmup(ctx, svc, ws[:1]); who != whoMin {
+		awaitReactions(fake, 0, acked(warm)) // the warm-up's must not land in the count
+	}
+	r0 := reactions(fake)
 	m, err := r.startMeter(ctx, svc, fake)
 	if err != nil {
 		return cell{}, err
@@ -183,8 +241,11 @@ func (r *Runner) eventCell(ctx context.Context, k int, rate float64, baseline bo
 		idx := spread(most, k)
 		_, outs = ClosedLoop(ctx, svc.Target, func(i int) *Event { return r.replyEvent(ws[idx[i]], i) }, r.sz.maxConc, r.sz.maxCell, most)
 	}
-	if !baseline {
+	switch who {
+	case whoBot:
 		r.quiesce(fake, lastAnswer(outs))
+	case whoFair:
+		awaitReactions(fake, r0, acked(outs))
 	}
 	u, err := m.done(ctx)
 	if err != nil {
@@ -248,7 +309,8 @@ func (r *Runner) roundTrips(ctx context.Context) error {
 		t.Add(k, n, f2(per(float64(sum(ack)), n)), f2(total), describe(all, n), f2(per(float64(cmds), n)), describe(calls, n),
 			r.verdict(fmt.Sprintf("≤ 3 Redis round trips per reply (%d workshops)", k), f2(total), total <= targetRoundTrips, "≤3"))
 	}
-	t.Note("Before the 200: thread lookup (GET) + idempotent write (EVALSHA). After: one MULTI (Load) per workshop per %v for the header; replies spread over 1,000 workshops are the worst case, one header update each.", headerDelay)
+	t.Note("Before the 200: thread lookup (GET) + idempotent write (EVALSHA). After: the header update's reads, per workshop per %v; replies spread over 1,000 workshops are the worst case, one header update each.", headerDelay)
+	t.Note("\"Before the 200\" is read when the load ends, so work the bot starts after a 200 and finishes at once (such as the lookup of the author's cached name, a GET) is counted in it too; \"in all\", which the target judges, is read once the header updates are done.")
 	t.Note("Connection handshakes (HELLO, CLIENT SETINFO) are left out: a pool pays them once per connection, not per event.")
 	r.print(t)
 	return nil
