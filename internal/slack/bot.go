@@ -71,6 +71,9 @@ type Bot struct {
 	tasks    sync.WaitGroup
 	mu       sync.Mutex
 	headers  map[string]*time.Timer
+	// learned remembers when this process last cached each name, so a busy
+	// thread does not read the store for its author on every reply.
+	learned  map[string]time.Time
 	draining bool
 }
 
@@ -365,6 +368,9 @@ func (b *Bot) learnNames(parent context.Context, text, author string) {
 	if author != "" && !slices.Contains(ids, author) {
 		ids = append(ids, author)
 	}
+	b.mu.Lock()
+	ids = slices.DeleteFunc(ids, func(id string) bool { return time.Since(b.learned[id]) < NameTTL/2 })
+	b.mu.Unlock()
 	if len(ids) == 0 {
 		return
 	}
@@ -375,6 +381,7 @@ func (b *Bot) learnNames(parent context.Context, text, author string) {
 		}
 		for _, id := range ids {
 			if _, ok := known[id]; ok {
+				b.remember(id)
 				continue
 			}
 			u, err := b.users.api.GetUserInfoContext(ctx, id)
@@ -390,9 +397,21 @@ func (b *Bot) learnNames(parent context.Context, text, author string) {
 			if err := b.store.PutName(ctx, id, name, NameTTL); err != nil {
 				return err
 			}
+			b.remember(id)
 		}
 		return nil
 	})
+}
+
+// remember notes that id's name is cached in the store, fresh enough for
+// half its TTL.
+func (b *Bot) remember(id string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.learned == nil {
+		b.learned = map[string]time.Time{}
+	}
+	b.learned[id] = time.Now()
 }
 
 // userCache remembers users.info answers (time zone, admin) for a while:
