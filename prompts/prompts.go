@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/journeybot/journeybot/internal/rich"
 )
 
 //go:embed *.toml
@@ -93,11 +95,9 @@ func (c *Catalog) Raw(lang, key string) (string, bool) {
 	return s, ok
 }
 
-// T returns the sentence key in lang with its placeholders filled from args,
-// given as name, value pairs: T("fr", "next.moved", "step", "Profils").
-// An unknown language falls back to English; an unknown key yields a
-// visible marker, which the tests look for.
-func (c *Catalog) T(lang, key string, args ...any) string {
+// Template returns the template of key in lang, falling back to English;
+// an unknown key yields a visible marker, which the tests look for.
+func (c *Catalog) Template(lang, key string) string {
 	s, ok := c.msgs[lang][key]
 	if !ok {
 		s, ok = c.msgs[Languages[0]][key]
@@ -105,14 +105,20 @@ func (c *Catalog) T(lang, key string, args ...any) string {
 	if !ok {
 		return "‹" + key + "›"
 	}
-	if len(args) == 0 || !strings.Contains(s, "{") {
-		return s
-	}
-	pairs := make([]string, 0, len(args))
-	for i := 0; i+1 < len(args); i += 2 {
-		pairs = append(pairs, "{"+fmt.Sprint(args[i])+"}", fmt.Sprint(args[i+1]))
-	}
-	return strings.NewReplacer(pairs...).Replace(s)
+	return s
+}
+
+// Text returns the sentence key in lang as rich text, its placeholders
+// filled from args given as name, value pairs (see rich.Fill): T("fr",
+// "next.moved", "step", "Profils"). Values are never read as markup.
+func (c *Catalog) Text(lang, key string, args ...any) rich.Text {
+	return rich.Fill(c.Template(lang, key), args...)
+}
+
+// T is Text as plain words, with no markup: for labels, titles and
+// anything a surface shows as plain text.
+func (c *Catalog) T(lang, key string, args ...any) string {
+	return c.Text(lang, key, args...).String()
 }
 
 var placeholder = regexp.MustCompile(`\{[a-z_0-9]+\}`)

@@ -174,7 +174,10 @@ func runConsole(ctx context.Context, env Env, args []string) error {
 	}
 	defer store.Close()
 	cat := prompts.MustLoad()
-	printer := &console.Printer{Out: env.Stdout, Dir: *out, T: func(k string, a ...any) string { return cat.T(cfg.DefaultLang, k, a...) }}
+	printer := &console.Printer{Out: env.Stdout, Dir: *out, T: func(k string, a ...any) string { return cat.T(cfg.DefaultLang, k, a...) },
+		// Styles on a terminal only, and never against NO_COLOR
+		// (https://no-color.org) or a dumb terminal.
+		ANSI: isTerminal(env.Stdout) && env.Getenv("NO_COLOR") == "" && env.Getenv("TERM") != "dumb"}
 	eng := engine.New(engine.Config{Schedules: review.Schedules{},
 		Store: store, Notifier: printer, Catalog: cat, Now: env.now,
 		DefaultLang: cfg.DefaultLang, Logger: log, Charts: newCharts(),
@@ -191,14 +194,14 @@ func runConsole(ctx context.Context, env Env, args []string) error {
 	}
 	if s.Interactive {
 		for _, p := range eng.Help(cfg.DefaultLang) {
-			fmt.Fprintln(env.Stdout, console.Plain(p))
+			fmt.Fprintln(env.Stdout, printer.Text(p))
 		}
 		fmt.Fprintf(env.Stdout, "\n%s\n\n", cat.T(cfg.DefaultLang, "console.banner", "user", *user))
 	}
 	return s.Run(ctx, env.Stdin)
 }
 
-func isTerminal(r io.Reader) bool {
+func isTerminal(r any) bool {
 	f, ok := r.(*os.File)
 	if !ok {
 		return false

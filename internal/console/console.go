@@ -8,7 +8,6 @@ package console
 
 import (
 	"bufio"
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -21,6 +20,7 @@ import (
 	"time"
 
 	"github.com/journeybot/journeybot/internal/engine"
+	"github.com/journeybot/journeybot/internal/rich"
 	"github.com/journeybot/journeybot/internal/workshop"
 )
 
@@ -37,6 +37,8 @@ type Printer struct {
 	// T gives the console's own words (prompts' console.* keys) in the
 	// console's language.
 	T func(key string, args ...any) string
+	// ANSI styles text for a terminal; without it, text is plain.
+	ANSI bool
 
 	mu     sync.Mutex
 	lastTS time.Time
@@ -68,7 +70,7 @@ func (p *Printer) Post(_ context.Context, m engine.Message) (string, error) {
 	switch {
 	case m.Ephemeral:
 		indent = "  │ "
-		fmt.Fprintf(&b, "  ┌ (%s)\n", p.t("console.only", "user", Plain("<@"+m.User+">")))
+		fmt.Fprintf(&b, "  ┌ (%s)\n", p.t("console.only", "user", "@"+m.User))
 	case m.ThreadTS != "":
 		indent = "    "
 		b.WriteString("  ↳ " + p.t("console.in_thread") + "\n")
@@ -76,18 +78,13 @@ func (p *Printer) Post(_ context.Context, m engine.Message) (string, error) {
 		b.WriteString("\n" + strings.Repeat("─", 72) + "\n")
 	}
 	if m.Title != "" {
-		fmt.Fprintf(&b, "%s%s\n", indent, strings.ToUpper(Plain(m.Title)))
+		fmt.Fprintf(&b, "%s%s\n", indent, p.style(strings.ToUpper(m.Title), ansiBold))
 	}
-	for _, s := range m.Sections {
-		for _, line := range strings.Split(Plain(s), "\n") {
-			fmt.Fprintf(&b, "%s%s\n", indent, line)
-		}
-		if !m.Ephemeral && m.ThreadTS == "" {
-			b.WriteString("\n")
-		}
+	for _, line := range p.blockLines(m.Blocks, !m.Ephemeral && m.ThreadTS == "") {
+		fmt.Fprintf(&b, "%s%s\n", indent, line)
 	}
 	for _, c := range m.Context {
-		fmt.Fprintf(&b, "%s· %s\n", indent, Plain(c))
+		fmt.Fprintf(&b, "%s· %s\n", indent, p.Text(c))
 	}
 	if len(m.Actions) > 0 {
 		labels := make([]string, len(m.Actions))
@@ -110,11 +107,9 @@ func (p *Printer) Post(_ context.Context, m engine.Message) (string, error) {
 func (p *Printer) Update(ctx context.Context, _, _ string, m engine.Message) error {
 	if m.Kind == engine.KindHeader {
 		var b strings.Builder
-		fmt.Fprintf(&b, "  ⟳ %s\n", Plain(m.Title))
-		for _, s := range m.Sections {
-			for _, line := range strings.Split(Plain(s), "\n") {
-				fmt.Fprintf(&b, "    %s\n", line)
-			}
+		fmt.Fprintf(&b, "  ⟳ %s\n", m.Title)
+		for _, line := range p.blockLines(m.Blocks, false) {
+			fmt.Fprintf(&b, "    %s\n", line)
 		}
 		p.print(b.String())
 		return nil
@@ -150,10 +145,10 @@ func (p *Printer) Upload(_ context.Context, f engine.File) error {
 	p.Written = append(p.Written, path)
 	p.mu.Unlock()
 	var b strings.Builder
-	if f.Comment != "" {
-		fmt.Fprintf(&b, "  %s\n", Plain(f.Comment))
+	if !f.Comment.Empty() {
+		fmt.Fprintf(&b, "  %s\n", p.Text(f.Comment))
 	}
-	fmt.Fprintf(&b, "  📎 %s (%d bytes) → %s\n", Plain(f.Title), len(f.Data), path)
+	fmt.Fprintf(&b, "  📎 %s (%d bytes) → %s\n", f.Title, len(f.Data), path)
 	if f.AltText != "" {
 		fmt.Fprintf(&b, "     %s\n", f.AltText)
 	}
@@ -175,31 +170,95 @@ func (p *Printer) print(s string) {
 	io.WriteString(p.Out, s)
 }
 
-var (
-	mention  = regexp.MustCompile(`<@([^>|]+)(?:\|([^>]*))?>`)
-	codeSpan = regexp.MustCompile("`[^`\n]*`")
-	// strong is mrkdwn bold: *text*, the text neither starting nor ending
-	// with a blank, so "0 9 * * 1" is not bold.
-	strong = regexp.MustCompile(`\*([^*\s](?:[^*\n]*[^*\s])?)\*`)
+// ANSI styles.
+const (
+	ansiBold      = "\x1b[1m"
+	ansiItalic    = "\x1b[3m"
+	ansiCode      = "\x1b[36m"
+	ansiReset     = "\x1b[0m"
+	ansiResetBold = "\x1b[22m"
+	ansiResetIt   = "\x1b[23m"
+	ansiResetCode = "\x1b[39m"
 )
 
-// Plain turns message mrkdwn into terminal text: bold markers go (outside
-// code spans, which stay as typed), mentions become @name (the display name
-// they carry, else the id) and escaped user text reads as typed.
-func Plain(s string) string {
-	var b strings.Builder
-	last := 0
-	for _, span := range codeSpan.FindAllStringIndex(s, -1) {
-		b.WriteString(strong.ReplaceAllString(s[last:span[0]], "$1"))
-		b.WriteString(s[span[0]:span[1]])
-		last = span[1]
+// plainSyntax writes rich text for a pipe: no styles, code between
+// backticks so commands stand out, people as @name, links "label (url)".
+var plainSyntax = rich.Syntax{
+	Open:   map[rich.Style]string{rich.Code: "`"},
+	Close:  map[rich.Style]string{rich.Code: "`"},
+	Escape: func(s string, _ bool) string { return s },
+}
+
+// ansiSyntax writes rich text for a terminal: strong in bold, emphasis in
+// italics, code in colour.
+var ansiSyntax = rich.Syntax{
+	Open:   map[rich.Style]string{rich.Strong: ansiBold, rich.Emphasis: ansiItalic, rich.Code: ansiCode},
+	Close:  map[rich.Style]string{rich.Strong: ansiResetBold, rich.Emphasis: ansiResetIt, rich.Code: ansiResetCode},
+	Escape: func(s string, _ bool) string { return s },
+}
+
+// Plain is rich text as the console prints it to a pipe.
+func Plain(t rich.Text) string { return rich.Render(t, plainSyntax) }
+
+// Text is rich text as this printer shows it: styled on a terminal (ANSI),
+// plain otherwise.
+func (p *Printer) Text(t rich.Text) string {
+	if p.ANSI {
+		return rich.Render(t, ansiSyntax)
 	}
-	b.WriteString(strong.ReplaceAllString(s[last:], "$1"))
-	s = mention.ReplaceAllStringFunc(b.String(), func(ref string) string {
-		m := mention.FindStringSubmatch(ref)
-		return "@" + cmp.Or(m[2], m[1])
-	})
-	return engine.Unescape(s)
+	return Plain(t)
+}
+
+func (p *Printer) style(s, ansi string) string {
+	if !p.ANSI || s == "" {
+		return s
+	}
+	return ansi + s + ansiReset
+}
+
+// blockLines lays a message body out as terminal lines; spaced puts a
+// blank line after each block, as top-level messages have.
+func (p *Printer) blockLines(blocks []rich.Block, spaced bool) []string {
+	var out []string
+	for i, b := range blocks {
+		switch b.Kind {
+		case rich.Heading:
+			out = append(out, p.Text(b.Text.With(rich.Strong)))
+		case rich.Paragraph:
+			out = append(out, strings.Split(p.Text(b.Text), "\n")...)
+		case rich.List:
+			for _, it := range b.Items {
+				out = append(out, "• "+strings.ReplaceAll(p.Text(it), "\n", "\n  "))
+			}
+		case rich.Table:
+			for _, r := range b.Rows {
+				cells := make([]string, len(r))
+				for j, c := range r {
+					cells[j] = p.Text(c)
+				}
+				out = append(out, strings.Join(cells, " · "))
+			}
+		case rich.Fields:
+			for _, f := range b.Fields {
+				out = append(out, p.Text(f.Label)+": "+p.Text(f.Value))
+			}
+		case rich.Context:
+			items := make([]string, len(b.Items))
+			for j, it := range b.Items {
+				items[j] = p.Text(it)
+			}
+			out = append(out, "· "+strings.Join(items, " · "))
+		}
+		if spaced && b.Kind != rich.Heading && i < len(blocks) {
+			out = append(out, "")
+		}
+	}
+	// Lists hold their continuation lines: split them for the indent.
+	var lines []string
+	for _, l := range out {
+		lines = append(lines, strings.Split(l, "\n")...)
+	}
+	return lines
 }
 
 // Session reads lines and plays them against the engine.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/journeybot/journeybot/internal/rich"
 	"github.com/journeybot/journeybot/internal/workshop"
 )
 
@@ -35,7 +36,7 @@ func (e *Engine) Command(ctx context.Context, c Command) error {
 	}
 	h, ok := commands[sub]
 	if !ok {
-		return e.answerError(ctx, c.Channel, c.Actor, e.lang, problem("error.unknown_command", "command", Escape(sub)))
+		return e.answerError(ctx, c.Channel, c.Actor, e.lang, problem("error.unknown_command", "command", UserText(sub)))
 	}
 	cc := &call{Command: c, args: args, lang: e.lang}
 	if err := h(e, ctx, cc); err != nil {
@@ -155,7 +156,7 @@ func (e *Engine) resolve(ctx context.Context, c *call, load func(id string) (*wo
 	}
 	w, err := load(id)
 	if errors.Is(err, workshop.ErrNotFound) {
-		return nil, problem("error.unknown_workshop", "id", Escape(id))
+		return nil, problem("error.unknown_workshop", "id", UserText(id))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load workshop %s: %w", id, err)
@@ -185,15 +186,20 @@ func (e *Engine) steer(w *workshop.Workshop, a Actor, action string) error {
 	return nil
 }
 
-func (e *Engine) answer(ctx context.Context, c *call, kind string, sections ...string) error {
-	return e.tell(ctx, c.Channel, c.Actor.ID, kind, sections...)
+func (e *Engine) answer(ctx context.Context, c *call, kind string, paras ...rich.Text) error {
+	return e.tell(ctx, c.Channel, c.Actor.ID, kind, paras...)
 }
 
 // tell sends an ephemeral answer to one user.
-func (e *Engine) tell(ctx context.Context, channel, user, kind string, sections ...string) error {
-	m := Message{Channel: channel, User: user, Ephemeral: true, Kind: kind, Sections: sections}
-	if len(sections) > 0 {
-		m.Text = sections[0]
+func (e *Engine) tell(ctx context.Context, channel, user, kind string, paras ...rich.Text) error {
+	return e.tellBlocks(ctx, channel, user, kind, Paragraphs(paras...))
+}
+
+// tellBlocks sends an ephemeral answer made of blocks to one user.
+func (e *Engine) tellBlocks(ctx context.Context, channel, user, kind string, blocks []rich.Block) error {
+	m := Message{Channel: channel, User: user, Ephemeral: true, Kind: kind, Blocks: blocks}
+	if len(blocks) > 0 {
+		m.Text = rich.PlainBlocks(blocks[:1])
 	}
 	if _, err := e.notify.Post(ctx, m); err != nil {
 		return fmt.Errorf("answer %s: %w", user, err)
@@ -213,7 +219,7 @@ func (e *Engine) cmdHelp(ctx context.Context, c *call) error {
 			}
 		}
 	}
-	return e.tell(ctx, c.Channel, c.Actor.ID, KindHelp, e.T(lang, "help.intro"), e.T(lang, "help.commands"), e.T(lang, "help.steps"))
+	return e.tell(ctx, c.Channel, c.Actor.ID, KindHelp, e.Help(lang)...)
 }
 
 func (e *Engine) cmdStart(ctx context.Context, c *call) error {
@@ -341,7 +347,7 @@ func (e *Engine) cmdStatus(ctx context.Context, c *call) error {
 	if err != nil {
 		return err
 	}
-	return e.answer(ctx, c, KindAnswer, e.statusSections(w, w.Map())...)
+	return e.tellBlocks(ctx, c.Channel, c.Actor.ID, KindAnswer, e.statusBlocks(w, w.Map()))
 }
 
 func (e *Engine) cmdNext(ctx context.Context, c *call) error {
@@ -433,7 +439,7 @@ func (e *Engine) cmdGoto(ctx context.Context, c *call) error {
 	}
 	to, ok := workshop.ParseStep(strings.Join(c.args, "-"))
 	if !ok {
-		return problem("error.goto_unknown", "got", Escape(strings.Join(c.args, " ")), "steps", e.stepList(w.Lang))
+		return problem("error.goto_unknown", "got", UserText(strings.Join(c.args, " ")), "steps", e.stepList(w.Lang))
 	}
 	if to == w.Step {
 		return problem("error.goto_current", "step", e.stepName(w.Lang, to))
@@ -471,7 +477,7 @@ func (e *Engine) cmdScore(ctx context.Context, c *call) error {
 	}
 	v, ok := workshop.ParseEmotion(c.args[1])
 	if !ok {
-		return problem("error.score_emotion", "got", Escape(c.args[1]))
+		return problem("error.score_emotion", "got", UserText(c.args[1]))
 	}
 	return e.Score(ctx, w, c.Actor, map[int]int{n: v})
 }
@@ -486,7 +492,7 @@ func (e *Engine) Score(ctx context.Context, w *workshop.Workshop, a Actor, score
 	if len(m.Touchpoints) == 0 {
 		return problem("error.no_touchpoints")
 	}
-	var lines []string
+	var lines []rich.Text
 	for _, n := range sortedKeys(scores) {
 		t, ok := m.Touchpoint(n)
 		if !ok {
@@ -497,11 +503,11 @@ func (e *Engine) Score(ctx context.Context, w *workshop.Workshop, a Actor, score
 			return fmt.Errorf("score %s of %s: %w", t.ID, w.ID, err)
 		}
 		t.Scores[a.ID] = scores[n]
-		lines = append(lines, e.T(w.Lang, "score.saved", "id", t.ID, "name", Escape(t.Name),
+		lines = append(lines, e.R(w.Lang, "score.saved", "id", t.ID, "name", UserText(t.Name),
 			"face", workshop.Emoji(float64(scores[n])), "value", workshop.FormatScore(float64(scores[n])),
 			"mean", workshop.FormatScore(t.Mean()), "count", len(t.Scores)))
 	}
-	return e.tell(ctx, w.Channel, a.ID, KindAnswer, strings.Join(lines, "\n"))
+	return e.tell(ctx, w.Channel, a.ID, KindAnswer, rich.Join(lines, "\n"))
 }
 
 func (e *Engine) cmdFacilitator(ctx context.Context, c *call) error {
@@ -529,7 +535,7 @@ func (e *Engine) cmdFacilitator(ctx context.Context, c *call) error {
 	}
 	w.Meta = *meta
 	e.refreshMetaHeader(ctx, w)
-	return e.announce(ctx, w, e.T(w.Lang, "facilitator.handed", "from", Mention(c.Actor.ID), "to", Mention(to), "title", Escape(w.Title)))
+	return e.announce(ctx, w, e.R(w.Lang, "facilitator.handed", "from", Mention(c.Actor.ID), "to", Mention(to), "title", UserText(w.Title)))
 }
 
 // SetFacilitatorTZ records the facilitator's time zone once an adapter has
@@ -583,7 +589,7 @@ func (e *Engine) cmdLang(ctx context.Context, c *call) error {
 	w.Meta = *meta
 	c.lang = lang
 	e.refreshMetaHeader(ctx, w)
-	return e.announce(ctx, w, e.T(lang, "lang.set"))
+	return e.announce(ctx, w, e.R(lang, "lang.set"))
 }
 
 func (e *Engine) cmdList(ctx context.Context, c *call) error {
@@ -592,17 +598,17 @@ func (e *Engine) cmdList(ctx context.Context, c *call) error {
 		return fmt.Errorf("list workshops of %s: %w", c.Channel, err)
 	}
 	if len(list) == 0 {
-		return e.answer(ctx, c, KindAnswer, e.T(c.lang, "list.empty"))
+		return e.answer(ctx, c, KindAnswer, e.R(c.lang, "list.empty"))
 	}
-	lines := []string{e.T(c.lang, "list.title", "count", len(list))}
+	lines := []rich.Text{e.R(c.lang, "list.title", "count", len(list))}
 	for _, s := range list {
 		key := "list.open"
 		if s.Closed {
 			key = "list.closed"
 		}
-		lines = append(lines, e.T(c.lang, key, "id", s.ID, "title", Escape(s.Title), "step", e.stepName(c.lang, s.Step), "n", int(s.Step)))
+		lines = append(lines, e.R(c.lang, key, "id", s.ID, "title", UserText(s.Title), "step", e.stepName(c.lang, s.Step), "n", int(s.Step)))
 	}
-	return e.answer(ctx, c, KindAnswer, strings.Join(lines, "\n"))
+	return e.answer(ctx, c, KindAnswer, rich.Join(lines, "\n"))
 }
 
 func (e *Engine) cmdClose(ctx context.Context, c *call) error {
@@ -626,12 +632,12 @@ func (e *Engine) cmdClose(ctx context.Context, c *call) error {
 	w.Meta = *meta
 	m := w.Map()
 	e.refreshHeader(ctx, w, m)
-	return e.announce(ctx, w, e.T(w.Lang, "close.done", "title", Escape(w.Title), "id", w.ID))
+	return e.announce(ctx, w, e.R(w.Lang, "close.done", "title", UserText(w.Title), "id", w.ID))
 }
 
 // announce posts a short notice to the workshop's channel.
-func (e *Engine) announce(ctx context.Context, w *workshop.Workshop, text string) error {
-	msg := Message{Channel: w.Channel, Kind: KindNotice, Sections: []string{text}, Text: text, Workshop: w.ID}
+func (e *Engine) announce(ctx context.Context, w *workshop.Workshop, text rich.Text) error {
+	msg := Message{Channel: w.Channel, Kind: KindNotice, Blocks: Paragraphs(text), Text: text.String(), Workshop: w.ID}
 	if _, err := e.notify.Post(ctx, msg); err != nil {
 		return fmt.Errorf("announce in %s: %w", w.Channel, err)
 	}
@@ -640,8 +646,8 @@ func (e *Engine) announce(ctx context.Context, w *workshop.Workshop, text string
 
 // Help returns the help text in lang, for adapters that show it outside a
 // channel (the console's banner).
-func (e *Engine) Help(lang string) []string {
-	return []string{e.T(lang, "help.intro"), e.T(lang, "help.commands"), e.T(lang, "help.steps")}
+func (e *Engine) Help(lang string) []rich.Text {
+	return []rich.Text{e.R(lang, "help.intro"), e.R(lang, "help.commands"), e.R(lang, "help.steps")}
 }
 
 // Press handles a click on a bot message's button (Next step, Summary, and
@@ -665,7 +671,7 @@ func (e *Engine) Press(ctx context.Context, channel string, a Actor, actionID, v
 		}
 	}
 	if errors.Is(err, workshop.ErrNotFound) {
-		err = problem("error.unknown_workshop", "id", Escape(id))
+		err = problem("error.unknown_workshop", "id", UserText(id))
 	}
 	if err != nil {
 		return e.answerError(ctx, channel, a, lang, err)
@@ -681,7 +687,7 @@ func (e *Engine) SaveScores(ctx context.Context, id string, a Actor, scores map[
 		return fmt.Errorf("load workshop %s: %w", id, err)
 	}
 	if len(scores) == 0 {
-		return e.tell(ctx, w.Channel, a.ID, KindAnswer, e.T(w.Lang, "score.none"))
+		return e.tell(ctx, w.Channel, a.ID, KindAnswer, e.R(w.Lang, "score.none"))
 	}
 	if err := e.Score(ctx, w, a, scores); err != nil {
 		return e.answerError(ctx, w.Channel, a, w.Lang, err)
@@ -692,5 +698,5 @@ func (e *Engine) SaveScores(ctx context.Context, id string, a Actor, scores map[
 // Tell answers one user in a workshop's language: adapters use it for what
 // they check themselves (a form that cannot open).
 func (e *Engine) Tell(ctx context.Context, channel, user, lang, key string, args ...any) error {
-	return e.tell(ctx, channel, user, KindError, e.T(lang, key, args...))
+	return e.tell(ctx, channel, user, KindError, e.R(lang, key, args...))
 }

@@ -13,13 +13,15 @@ import (
 	"sync"
 	"time"
 
+	"github.com/journeybot/journeybot/internal/rich"
 	"github.com/journeybot/journeybot/internal/workshop"
 	"github.com/journeybot/journeybot/prompts"
 )
 
 // Message is something the bot says, in a shape every adapter can render:
-// Slack turns it into Block Kit, the console into text. Sections hold Slack
-// mrkdwn in which user text is already escaped (see Escape).
+// Slack turns it into Block Kit, the console into terminal text. Its text
+// is rich text (internal/rich): spans and blocks with no platform's markup,
+// in which what users typed is always plain; each adapter escapes it once.
 type Message struct {
 	Channel string
 	// ThreadTS puts the message in a thread; empty for a top-level message.
@@ -29,20 +31,49 @@ type Message struct {
 	User      string
 	// Kind names what the message is ("header", "step", "summary",
 	// "answer", "error", ...), for adapters that style or route by kind.
-	Kind     string
-	Title    string
-	Sections []string
-	Context  []string
-	Actions  []Action
+	Kind string
+	// Title is the message's heading, plain text.
+	Title string
+	// Blocks are the body.
+	Blocks []rich.Block
+	// Context is the small print under the body, items side by side.
+	Context []rich.Text
+	// Actions are the buttons under the message.
+	Actions []Action
 	// Text is the plain notification text (Slack's fallback).
 	Text string
 	// Overflow is said at the end when an adapter must shorten the message
 	// to fit its platform's limits.
-	Overflow string
+	Overflow rich.Text
 	// Workshop and Step say what the message is about, for adapters that
 	// attach metadata.
 	Workshop string
 	Step     workshop.Step
+}
+
+// Plain is the whole message as plain text, with no markup: title, body and
+// context, a line each.
+func (m Message) Plain() string {
+	var parts []string
+	if m.Title != "" {
+		parts = append(parts, m.Title)
+	}
+	if len(m.Blocks) > 0 {
+		parts = append(parts, rich.PlainBlocks(m.Blocks))
+	}
+	for _, c := range m.Context {
+		parts = append(parts, c.String())
+	}
+	return strings.Join(parts, "\n")
+}
+
+// Paragraphs makes a body of paragraphs.
+func Paragraphs(texts ...rich.Text) []rich.Block {
+	out := make([]rich.Block, 0, len(texts))
+	for _, t := range texts {
+		out = append(out, rich.Para(t))
+	}
+	return out
 }
 
 // Message kinds.
@@ -81,7 +112,8 @@ type File struct {
 	Name     string
 	Title    string
 	AltText  string
-	Comment  string
+	// Comment is said with the file.
+	Comment  rich.Text
 	Data     []byte
 	Workshop string
 }
@@ -209,8 +241,11 @@ func (e *Engine) Catalog() *prompts.Catalog { return e.cat }
 // DefaultLang is the language used outside any workshop.
 func (e *Engine) DefaultLang() string { return e.lang }
 
-// T looks a sentence up in lang.
+// T looks a sentence up in lang, as plain words (for labels and titles).
 func (e *Engine) T(lang, key string, args ...any) string { return e.cat.T(lang, key, args...) }
+
+// R looks a sentence up in lang as rich text, for message bodies.
+func (e *Engine) R(lang, key string, args ...any) rich.Text { return e.cat.Text(lang, key, args...) }
 
 // Problem is an error the user caused and can fix: a sentence key and its
 // arguments. It is answered to the user alone and never logged as a fault.
@@ -248,8 +283,8 @@ func (e *Engine) answerError(ctx context.Context, channel string, a Actor, lang 
 	if internal != nil {
 		e.log.ErrorContext(ctx, "command failed", "channel", channel, "user", a.ID, "err", internal)
 	}
-	msg := Message{Channel: channel, User: a.ID, Ephemeral: true, Kind: KindError, Sections: []string{e.T(lang, key, args...)}}
-	msg.Text = msg.Sections[0]
+	body := e.R(lang, key, args...)
+	msg := Message{Channel: channel, User: a.ID, Ephemeral: true, Kind: KindError, Blocks: Paragraphs(body), Text: body.String()}
 	if _, perr := e.notify.Post(ctx, msg); perr != nil {
 		e.log.ErrorContext(ctx, "answer error", "channel", channel, "err", perr)
 		if internal == nil {
@@ -340,36 +375,28 @@ func (q *Queue) Flush(ctx context.Context, n Notifier) error {
 	return errors.Join(errs...)
 }
 
-// TS formats t as a Slack message timestamp: seconds, a dot, microseconds.
+// TS formats t as a message timestamp: seconds, a dot, microseconds.
 func TS(t time.Time) string {
 	return fmt.Sprintf("%d.%06d", t.Unix(), t.Nanosecond()/1000)
 }
 
-// Escape makes user text safe to place in a message: Slack reads &, < and >
-// as markup, so a reply could otherwise ping @channel or forge a link.
-func Escape(s string) string {
-	// A user reference in user text is shown, never made a mention: only an
-	// owner field names a person (see Owner).
-	return escaper.Replace(workshop.Names(nil).Text(s))
-}
+// UserText is text a person typed, placed in a message: plain, so it can
+// never become markup, a mention or a link. A reference to a person in it is
+// shown as a name, never made a mention: only an owner field names a person
+// (see Owner).
+func UserText(s string) rich.Text { return rich.Plain(UserString(s)) }
 
-var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
-
-// Unescape undoes the escaping of &, < and >; the console applies it to the
-// messages it prints, so they read as typed.
-func Unescape(s string) string {
-	return unescaper.Replace(s)
-}
-
-var unescaper = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
+// UserString is UserText as a string, for plain-text fields (titles,
+// notification text).
+func UserString(s string) string { return workshop.Names(nil).Text(s) }
 
 // Owner shows who owns an item. An owner named as a person (OwnerID) is a
-// mention, carrying their display name for surfaces that cannot look it up;
-// it is the only place where user input becomes a mention. Any other owner
-// is the escaped name as typed.
-func Owner(owner, id string) string {
+// reference to them, carrying their display name for surfaces that cannot
+// look it up; it is the only place where user input names a person. Any
+// other owner is the name as typed.
+func Owner(owner, id string) rich.Text {
 	if id == "" {
-		return Escape(owner)
+		return UserText(owner)
 	}
 	label := strings.Map(func(r rune) rune {
 		if strings.ContainsRune("<>|\n", r) {
@@ -377,16 +404,22 @@ func Owner(owner, id string) string {
 		}
 		return r
 	}, strings.TrimPrefix(owner, "@"))
-	if label == "" {
-		return Mention(id)
-	}
-	return "<@" + id + "|" + Escape(label) + ">"
+	return rich.User(id, label)
 }
 
 // Mention refers to a user in a message.
-func Mention(user string) string {
+func Mention(user string) rich.Text {
 	if user == "" {
-		return "?"
+		return rich.Plain("?")
 	}
-	return "<@" + user + ">"
+	return rich.User(user, "")
+}
+
+// Mentions refers to several users, comma separated.
+func Mentions(users []string) rich.Text {
+	parts := make([]rich.Text, len(users))
+	for i, u := range users {
+		parts[i] = Mention(u)
+	}
+	return rich.Join(parts, ", ")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/journeybot/journeybot/internal/bolt"
 	"github.com/journeybot/journeybot/internal/engine"
 	"github.com/journeybot/journeybot/internal/review"
+	"github.com/journeybot/journeybot/internal/rich"
 	"github.com/journeybot/journeybot/internal/workshop"
 	"github.com/journeybot/journeybot/prompts"
 )
@@ -78,7 +80,24 @@ func (r *recorder) count() int {
 }
 
 func (m posted) text() string {
-	return m.Title + "\n" + strings.Join(m.Sections, "\n") + "\n" + strings.Join(m.Context, "\n")
+	return m.Plain()
+}
+
+// users lists the people a message refers to (its user spans).
+func (m posted) users() []string {
+	var out []string
+	texts := append([]rich.Text{}, m.Context...)
+	for _, b := range m.Blocks {
+		texts = append(texts, b.Texts()...)
+	}
+	for _, t := range texts {
+		for _, sp := range t {
+			if sp.Kind == rich.KindUser {
+				out = append(out, sp.Ref)
+			}
+		}
+	}
+	return out
 }
 
 type harness struct {
@@ -268,7 +287,7 @@ func TestOnlyTheFacilitatorSteers(t *testing.T) {
 	before := h.workshop()
 	for _, c := range []string{"next", "next force", "back", "goto personas", "close", "lang fr", "facilitator @ben"} {
 		p := only(t, h.cmd("ben", c), true)
-		if p.Kind != engine.KindError || !strings.Contains(p.text(), "Only the facilitator (<@ana>)") {
+		if p.Kind != engine.KindError || !strings.Contains(p.text(), "Only the facilitator (@ana)") || !slices.Contains(p.users(), "ana") {
 			t.Errorf("%s by ben: %q, want a refusal naming the facilitator", c, p.text())
 		}
 	}
@@ -385,21 +404,37 @@ func TestScore(t *testing.T) {
 	}
 }
 
-func TestUserTextIsEscaped(t *testing.T) {
+// User text is plain in every message: what Slack would read as a
+// broadcast, a link or a mention stays words as typed (each renderer
+// escapes it), and the only people referred to are the ones the engine
+// names itself.
+func TestUserTextIsPlain(t *testing.T) {
 	h := newHarness(t)
 	h.cmd("ana", "start <!channel> launch & <http://evil|click>")
 	h.reply("ben", "Why <!channel>? ask <@U123>")
 	posts := h.cmd("ana", "summary")
 	posts = append(posts, h.cmd("ana", "next")...)
 	for _, p := range posts {
-		for _, raw := range []string{"<!channel>", "<@U123>", "<http://evil"} {
-			if strings.Contains(p.text(), raw) {
-				t.Errorf("%s message quotes %q unescaped:\n%s", p.Kind, raw, p.text())
+		for _, u := range p.users() {
+			if u != "ana" && u != "ben" {
+				t.Errorf("%s message refers to %s, whom no one named as owner", p.Kind, u)
 			}
 		}
+		for _, b := range p.Blocks {
+			for _, tx := range b.Texts() {
+				for _, sp := range tx {
+					if sp.Kind == rich.KindLink || sp.Kind == rich.KindChannel {
+						t.Errorf("%s message has a %v span from user text: %+v", p.Kind, sp.Kind, sp)
+					}
+				}
+			}
+		}
+		if strings.Contains(p.text(), "<@U123>") {
+			t.Errorf("%s message quotes a user reference as markup:\n%s", p.Kind, p.text())
+		}
 	}
-	if !strings.Contains(posts[0].text(), "&lt;!channel&gt;") {
-		t.Errorf("summary does not show the escaped text:\n%s", posts[0].text())
+	if !strings.Contains(posts[0].text(), "<!channel> launch & <http://evil|click>") || !strings.Contains(posts[0].text(), "ask @U123") {
+		t.Errorf("summary does not show the text as typed:\n%s", posts[0].text())
 	}
 }
 
@@ -515,7 +550,7 @@ func TestHeaderFromTotalsMatchesTheMap(t *testing.T) {
 		if m.Kind != engine.KindHeader {
 			t.Fatalf("the last update is a %s", m.Kind)
 		}
-		return strings.Join(m.Sections, "\n")
+		return rich.PlainBlocks(m.Blocks)
 	}
 	fromMap := last()
 	if err := h.eng.RefreshHeader(context.Background(), "W1"); err != nil {
@@ -525,7 +560,7 @@ func TestHeaderFromTotalsMatchesTheMap(t *testing.T) {
 	if fromMap != fromTotals {
 		t.Errorf("header from the map:\n%s\nfrom the totals:\n%s", fromMap, fromTotals)
 	}
-	for _, want := range []string{"service blueprint", "<@U2>, <@U3>, <@U4>, <@U5>", "4. Scope (2)", "1. Goals (2)", "3. Touchpoints (1)", "Step 5/7"} {
+	for _, want := range []string{"service blueprint", "@U2, @U3, @U4, @U5", "4. Scope (2)", "1. Goals (2)", "3. Touchpoints (1)", "Step 5/7"} {
 		if !strings.Contains(fromTotals, want) {
 			t.Errorf("header from the totals lacks %q:\n%s", want, fromTotals)
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/journeybot/journeybot/internal/export"
+	"github.com/journeybot/journeybot/internal/rich"
 	"github.com/journeybot/journeybot/internal/workshop"
 )
 
@@ -144,7 +145,7 @@ func (e *Engine) cmdExport(ctx context.Context, c *call) error {
 		format = strings.ToLower(strings.TrimPrefix(c.args[0], "."))
 	}
 	if !export.ValidFormat(format) {
-		return problem("error.export_format", "got", Escape(format))
+		return problem("error.export_format", "got", UserText(format))
 	}
 	files, err := e.ExportFiles(ctx, w, format)
 	if err != nil {
@@ -184,13 +185,13 @@ func (e *Engine) ExportFiles(ctx context.Context, w *workshop.Workshop, format s
 // Markdown document to show, if any.
 func (e *Engine) exportFile(w *workshop.Workshop, format, chart string) (File, error) {
 	var buf bytes.Buffer
-	opt := export.Options{T: func(key string, args ...any) string { return e.T(w.Lang, key, args...) }, Now: e.now(), Chart: chart}
+	opt := export.Options{T: func(key string, args ...any) rich.Text { return e.R(w.Lang, key, args...) }, Now: e.now(), Chart: chart}
 	if err := export.Write(&buf, format, w, opt); err != nil {
 		return File{}, fmt.Errorf("export %s as %s: %w", w.ID, format, err)
 	}
 	return File{
 		Channel: w.Channel, Workshop: w.ID, Name: export.FileName(w, format), Data: buf.Bytes(),
 		Title:   e.T(w.Lang, "export.file_title", "title", w.Title, "format", strings.ToUpper(format)),
-		Comment: e.T(w.Lang, "export.posted", "format", strings.ToUpper(format), "title", Escape(w.Title)),
+		Comment: e.R(w.Lang, "export.posted", "format", strings.ToUpper(format), "title", UserText(w.Title)),
 	}, nil
 }

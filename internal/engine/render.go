@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/journeybot/journeybot/internal/rich"
 	"github.com/journeybot/journeybot/internal/workshop"
 )
 
@@ -43,16 +44,16 @@ func (e *Engine) stepMessage(m *workshop.Meta, s workshop.Step) Message {
 	msg := Message{
 		Channel: m.Channel, Kind: KindStep, Workshop: m.ID, Step: s,
 		Title: title,
-		Sections: []string{
-			e.T(lang, key+".prompt"),
-			e.T(lang, key+".tips"),
-			e.T(lang, "step.how", "format", e.T(lang, key+".format"), "example", e.T(lang, key+".example")),
-		},
-		Context: []string{e.T(lang, "step.context", "id", m.ID, "title", Escape(m.Title), "facilitator", Mention(m.Facilitator))},
-		Text:    title + " — " + Escape(m.Title),
+		Blocks: Paragraphs(
+			e.R(lang, key+".prompt"),
+			e.R(lang, key+".tips"),
+			e.R(lang, "step.how", "format", e.T(lang, key+".format"), "example", e.T(lang, key+".example")),
+		),
+		Context: []rich.Text{e.R(lang, "step.context", "id", m.ID, "title", UserText(m.Title), "facilitator", Mention(m.Facilitator))},
+		Text:    title + " — " + UserString(m.Title),
 	}
 	if m.Round > 0 {
-		msg.Context = append(msg.Context, e.T(lang, "review.round_context", "round", m.Round))
+		msg.Context = append(msg.Context, e.R(lang, "review.round_context", "round", m.Round))
 	}
 	v := actionValue(m.ID, s)
 	msg.Actions = append(msg.Actions, Action{ID: ActionAdd, Label: e.T(lang, "button.add"), Value: v})
@@ -102,13 +103,13 @@ func factsOfCounts(c workshop.Counts) headerFacts {
 // headerMessage is the workshop's header: progress, contributors, schedule.
 func (e *Engine) headerMessage(w *workshop.Meta, f headerFacts) Message {
 	lang := w.Lang
-	msg := Message{Channel: w.Channel, Kind: KindHeader, Workshop: w.ID, Step: w.Step, Title: "🗺️ " + Escape(w.Title)}
-	state := e.T(lang, "header.state", "facilitator", Mention(w.Facilitator), "step", e.stepTitle(lang, w.Step),
+	msg := Message{Channel: w.Channel, Kind: KindHeader, Workshop: w.ID, Step: w.Step, Title: "🗺️ " + UserString(w.Title)}
+	state := e.R(lang, "header.state", "facilitator", Mention(w.Facilitator), "step", e.stepTitle(lang, w.Step),
 		"map_type", e.T(lang, "maptype."+f.mapType+".name"))
 	if w.Closed() {
-		state = e.T(lang, "header.closed", "date", e.date(w.ClosedAt, lang), "facilitator", Mention(w.Facilitator))
+		state = e.R(lang, "header.closed", "date", e.date(w.ClosedAt, lang), "facilitator", Mention(w.Facilitator))
 	}
-	var progress []string
+	var progress []rich.Text
 	for _, s := range workshop.Steps {
 		mark := "▫️"
 		switch {
@@ -117,46 +118,42 @@ func (e *Engine) headerMessage(w *workshop.Meta, f headerFacts) Message {
 		case s < w.Step || w.Closed() || f.counts[s] > 0:
 			mark = "✅"
 		}
-		progress = append(progress, e.T(lang, "header.progress_item", "mark", mark, "n", int(s), "name", e.stepName(lang, s), "count", f.counts[s]))
+		progress = append(progress, e.R(lang, "header.progress_item", "mark", mark, "n", int(s), "name", e.stepName(lang, s), "count", f.counts[s]))
 	}
-	msg.Sections = []string{state, strings.Join(progress, "\n")}
+	msg.Blocks = Paragraphs(state, rich.Join(progress, "\n"))
 	if people := f.people; len(people) > 0 {
-		mentions := make([]string, len(people))
-		for i, p := range people {
-			mentions[i] = Mention(p)
-		}
-		msg.Sections = append(msg.Sections, e.T(lang, "header.contributors", "count", len(people), "people", strings.Join(mentions, ", ")))
+		msg.Blocks = append(msg.Blocks, rich.Para(e.R(lang, "header.contributors", "count", len(people), "people", Mentions(people))))
 	}
 	if w.Round > 0 {
-		msg.Sections = append(msg.Sections, e.roundLine(w))
+		msg.Blocks = append(msg.Blocks, rich.Para(e.roundLine(w)))
 	}
 	if w.Review.Active() {
-		msg.Sections = append(msg.Sections, e.reviewLine(w))
+		msg.Blocks = append(msg.Blocks, rich.Para(e.reviewLine(w)))
 	}
-	msg.Context = []string{e.T(lang, "header.context", "id", w.ID)}
-	msg.Text = e.T(lang, "header.text", "title", Escape(w.Title), "step", e.stepTitle(lang, w.Step))
+	msg.Context = []rich.Text{e.R(lang, "header.context", "id", w.ID)}
+	msg.Text = e.T(lang, "header.text", "title", UserString(w.Title), "step", e.stepTitle(lang, w.Step))
 	return msg
 }
 
-func (e *Engine) reviewLine(w *workshop.Meta) string {
+func (e *Engine) reviewLine(w *workshop.Meta) rich.Text {
 	r := w.Review
-	next := "—"
+	next := rich.Plain("—")
 	if !r.NextDue.IsZero() {
 		next = e.dateTime(r.NextDue, r.TZ, w.Lang)
 	}
-	return e.T(w.Lang, "review.line", "cadence", e.cadenceName(w.Lang, r), "next", next)
+	return e.R(w.Lang, "review.line", "cadence", e.cadenceName(w.Lang, r), "next", next)
 }
 
 // roundLine says which version of the map a workshop in review is at.
-func (e *Engine) roundLine(w *workshop.Meta) string {
-	return e.T(w.Lang, "review.round_line", "round", w.Round, "date", e.date(w.Review.LastReview, w.Lang))
+func (e *Engine) roundLine(w *workshop.Meta) rich.Text {
+	return e.R(w.Lang, "review.round_line", "round", w.Round, "date", e.date(w.Review.LastReview, w.Lang))
 }
 
-func (e *Engine) cadenceName(lang string, r workshop.Review) string {
+func (e *Engine) cadenceName(lang string, r workshop.Review) rich.Text {
 	if r.Cadence == workshop.CadenceCustom {
-		return e.T(lang, "review.cadence.custom", "spec", Escape(r.Spec))
+		return e.R(lang, "review.cadence.custom", "spec", r.Spec)
 	}
-	return e.T(lang, "review.cadence."+r.Cadence)
+	return e.R(lang, "review.cadence."+r.Cadence)
 }
 
 var frMonths = [...]string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"}
@@ -169,13 +166,16 @@ func (e *Engine) date(t time.Time, lang string) string {
 	return t.Format("Mon 2 Jan 2006")
 }
 
-// dateTime formats an instant in zone tz (UTC when unknown).
-func (e *Engine) dateTime(t time.Time, tz, lang string) string {
+// dateTime is an instant, written in zone tz (UTC when unknown).
+func (e *Engine) dateTime(t time.Time, tz, lang string) rich.Text {
 	loc, err := time.LoadLocation(tz)
 	if err != nil || tz == "" {
 		loc = time.UTC
 	}
-	t = t.In(loc)
+	return rich.Time(t, loc.String(), e.dateTimeString(t.In(loc), lang))
+}
+
+func (e *Engine) dateTimeString(t time.Time, lang string) string {
 	zone := t.Format("MST")
 	if lang == workshop.LangFR {
 		return fmt.Sprintf("%s à %s (%s)", e.date(t, lang), t.Format("15h04"), zone)
@@ -183,126 +183,145 @@ func (e *Engine) dateTime(t time.Time, tz, lang string) string {
 	return fmt.Sprintf("%s at %s (%s)", e.date(t, lang), t.Format("15:04"), zone)
 }
 
-// stepLines renders the items of one step as mrkdwn lines.
-func (e *Engine) stepLines(lang string, m *workshop.Map, s workshop.Step) []string {
-	var out []string
-	by := func(u string) string { return e.T(lang, "item.by", "user", Mention(u)) }
-	opt := func(s string) string { return Escape(s) }
+// stepBlocks renders the items of one step: a list per group (phase,
+// resource kind), each under its heading.
+func (e *Engine) stepBlocks(lang string, m *workshop.Map, s workshop.Step) []rich.Block {
+	var out []rich.Block
+	by := func(u string) rich.Text { return e.R(lang, "item.by", "user", Mention(u)) }
+	sp := rich.Plain
+	strong := func(s string) rich.Text { return UserText(s).With(rich.Strong) }
+	list := func(items []rich.Text) {
+		if len(items) > 0 {
+			out = append(out, rich.Bullets(items...))
+		}
+	}
 	switch s {
 	case workshop.Goals:
+		var items []rich.Text
 		for _, g := range m.Goals {
-			out = append(out, fmt.Sprintf("*%s* %s %s", g.ID, opt(g.Text), by(g.Author)))
+			items = append(items, rich.Concat(rich.Styled(g.ID, rich.Strong), sp(" "), UserText(g.Text), sp(" "), by(g.Author)))
 		}
+		list(items)
 	case workshop.Personas:
+		var items []rich.Text
 		for _, p := range m.Personas {
-			line := "• *" + opt(p.Name) + "*"
+			line := strong(p.Name)
 			if p.Demographics != "" {
-				line += " — " + opt(p.Demographics)
+				line = rich.Concat(line, sp(" — "), UserText(p.Demographics))
 			}
 			if p.Psychographics != "" {
-				line += "\n   _" + opt(p.Psychographics) + "_"
+				line = rich.Concat(line, sp("\n"), UserText(p.Psychographics).With(rich.Emphasis))
 			}
-			out = append(out, line+" "+by(p.Author))
+			items = append(items, rich.Concat(line, sp(" "), by(p.Author)))
 		}
+		list(items)
 	case workshop.Touchpoints:
 		tps := m.Journey()
 		for _, ph := range workshop.Phases {
-			var group []string
+			var group []rich.Text
 			for i := range tps {
 				if tps[i].Phase == ph {
 					group = append(group, e.touchpointLine(lang, &tps[i]))
 				}
 			}
 			if len(group) > 0 {
-				out = append(out, "*"+e.T(lang, "phase."+string(ph))+"*")
-				out = append(out, group...)
+				out = append(out, rich.Head(e.R(lang, "phase."+string(ph))))
+				list(group)
 			}
 		}
 	case workshop.Scope:
-		out = append(out, e.T(lang, "scope.map_type", "map_type", e.T(lang, "maptype."+m.MapType()+".name"),
-			"description", e.T(lang, "maptype."+m.MapType()+".description")))
+		out = append(out, rich.Para(e.R(lang, "scope.map_type", "map_type", e.T(lang, "maptype."+m.MapType()+".name"),
+			"description", e.T(lang, "maptype."+m.MapType()+".description"))))
+		var notes []rich.Text
 		for _, n := range m.Scope.Notes {
-			out = append(out, "• "+opt(n))
+			notes = append(notes, UserText(n))
 		}
+		list(notes)
 	case workshop.Resources:
 		for _, kind := range []string{workshop.KindHave, workshop.KindNeed} {
-			var group []string
+			var group []rich.Text
 			for _, r := range m.Resources {
 				if r.Kind != kind {
 					continue
 				}
-				line := "• *" + opt(r.Name) + "*"
+				line := strong(r.Name)
 				if r.Gap != "" {
-					line += " — " + e.T(lang, "resource.gap", "gap", opt(r.Gap))
+					line = rich.Concat(line, sp(" — "), e.R(lang, "resource.gap", "gap", UserText(r.Gap)))
 				}
 				if r.Owner != "" {
-					line += " — " + Owner(r.Owner, r.OwnerID)
+					line = rich.Concat(line, sp(" — "), Owner(r.Owner, r.OwnerID))
 				}
 				group = append(group, line)
 			}
 			if len(group) > 0 {
-				out = append(out, "*"+e.T(lang, "kind."+kind)+"*")
-				out = append(out, group...)
+				out = append(out, rich.Head(e.R(lang, "kind."+kind)))
+				list(group)
 			}
 		}
 	case workshop.Test:
+		var items []rich.Text
 		for _, t := range m.Tests {
-			goal := ""
+			line := rich.Concat(sp(verdictMark[t.Verdict]+" "), rich.Styled(t.Goal, rich.Strong))
 			if g, ok := m.Goal(t.Goal); ok {
-				goal = " _" + opt(truncateRunes(g.Text, 120)) + "_"
+				line = rich.Concat(line, sp(" "), UserText(truncateRunes(g.Text, 120)).With(rich.Emphasis))
 			}
-			line := fmt.Sprintf("%s *%s*%s — %s", verdictMark[t.Verdict], t.Goal, goal, e.T(lang, "verdict."+t.Verdict))
+			line = rich.Concat(line, sp(" — "+e.T(lang, "verdict."+t.Verdict)))
 			if t.Note != "" {
-				line += ": " + opt(t.Note)
+				line = rich.Concat(line, sp(": "), UserText(t.Note))
 			}
-			out = append(out, line+" "+by(t.Author))
+			items = append(items, rich.Concat(line, sp(" "), by(t.Author)))
 		}
+		list(items)
 	case workshop.Iterate:
 		today := e.now().Format("2006-01-02")
+		var items []rich.Text
 		for _, c := range m.Changes {
-			line := "• " + opt(c.Text)
+			line := UserText(c.Text)
 			if c.Owner != "" {
-				line += " — " + Owner(c.Owner, c.OwnerID)
+				line = rich.Concat(line, sp(" — "), Owner(c.Owner, c.OwnerID))
 			}
 			if c.Due != "" {
 				key := "change.due"
 				if c.Due < today {
 					key = "change.overdue"
 				}
-				line += " — " + e.T(lang, key, "date", c.Due)
+				line = rich.Concat(line, sp(" — "), e.R(lang, key, "date", c.Due))
 			}
-			out = append(out, line)
+			items = append(items, line)
 		}
+		list(items)
 	}
 	if len(out) == 0 {
-		out = append(out, "_"+e.T(lang, "summary.nothing")+"_")
+		out = append(out, rich.Para(e.R(lang, "summary.nothing").With(rich.Emphasis)))
 	}
 	return out
 }
 
 var verdictMark = map[string]string{workshop.VerdictYes: "✅", workshop.VerdictPartly: "🟡", workshop.VerdictNo: "❌"}
 
-func (e *Engine) touchpointLine(lang string, t *workshop.Touchpoint) string {
+func (e *Engine) touchpointLine(lang string, t *workshop.Touchpoint) rich.Text {
 	lo, hi := t.Spread()
-	line := fmt.Sprintf("`%s` %s *%s* · %s · %s", t.ID, workshop.Emoji(t.Mean()), Escape(t.Name), Escape(t.Channel),
-		e.T(lang, "touchpoint.mean", "mean", workshop.FormatScore(t.Mean()), "count", len(t.Scores)))
+	sp := rich.Plain
+	line := rich.Concat(rich.Styled(t.ID, rich.Code), sp(" "+workshop.Emoji(t.Mean())+" "), UserText(t.Name).With(rich.Strong),
+		sp(" · "), UserText(t.Channel), sp(" · "),
+		e.R(lang, "touchpoint.mean", "mean", workshop.FormatScore(t.Mean()), "count", len(t.Scores)))
 	if lo != hi {
-		line += " " + e.T(lang, "touchpoint.spread", "lo", workshop.FormatScore(float64(lo)), "hi", workshop.FormatScore(float64(hi)))
+		line = rich.Concat(line, sp(" "), e.R(lang, "touchpoint.spread", "lo", workshop.FormatScore(float64(lo)), "hi", workshop.FormatScore(float64(hi))))
 	}
 	if t.State == workshop.StateIdeal {
-		line += " · _" + e.T(lang, "state.ideal") + "_"
+		line = rich.Concat(line, sp(" · "), e.R(lang, "state.ideal").With(rich.Emphasis))
 	}
 	if !t.Online {
-		line += " · " + e.T(lang, "touchpoint.offline")
+		line = rich.Concat(line, sp(" · "), e.R(lang, "touchpoint.offline"))
 	}
 	if t.Positive != "" {
-		line += "\n   👍 " + Escape(t.Positive)
+		line = rich.Concat(line, sp("\n👍 "), UserText(t.Positive))
 	}
 	if t.Negative != "" {
-		line += "\n   👎 " + Escape(t.Negative)
+		line = rich.Concat(line, sp("\n👎 "), UserText(t.Negative))
 	}
 	if t.Owner != "" {
-		line += "\n   " + e.T(lang, "touchpoint.owner", "owner", Owner(t.Owner, t.OwnerID))
+		line = rich.Concat(line, sp("\n"), e.R(lang, "touchpoint.owner", "owner", Owner(t.Owner, t.OwnerID)))
 	}
 	return line
 }
@@ -317,60 +336,57 @@ func (e *Engine) stepSummaryMessage(w *workshop.Workshop, m *workshop.Map, s wor
 	title := e.T(lang, "summary.step_title", "step", e.stepTitle(lang, s))
 	return Message{
 		Channel: w.Channel, Kind: KindSummary, Workshop: w.ID, Step: s, Title: title,
-		Sections: []string{strings.Join(e.stepLines(lang, m, s), "\n")},
-		Context:  []string{e.T(lang, "summary.step_counts", "items", m.Count(s), "people", len(people))},
+		Blocks:   e.stepBlocks(lang, m, s),
+		Context:  []rich.Text{e.R(lang, "summary.step_counts", "items", m.Count(s), "people", len(people))},
 		Text:     title,
-		Overflow: e.T(lang, "summary.truncated", "id", w.ID),
+		Overflow: e.R(lang, "summary.truncated", "id", w.ID),
 	}
 }
 
-// summaryMessage is the whole map so far, one section per step.
+// summaryMessage is the whole map so far, a part per step.
 func (e *Engine) summaryMessage(w *workshop.Workshop, m *workshop.Map) Message {
 	lang := w.Lang
-	title := e.T(lang, "summary.title", "title", Escape(w.Title))
+	title := e.T(lang, "summary.title", "title", UserString(w.Title))
 	msg := Message{Channel: w.Channel, Kind: KindSummary, Workshop: w.ID, Title: title, Text: title}
 	for _, s := range workshop.Steps {
-		msg.Sections = append(msg.Sections, "*"+e.stepTitle(lang, s)+"*\n"+strings.Join(e.stepLines(lang, m, s), "\n"))
+		msg.Blocks = append(msg.Blocks, rich.Head(rich.Plain(e.stepTitle(lang, s))))
+		msg.Blocks = append(msg.Blocks, e.stepBlocks(lang, m, s)...)
 	}
-	msg.Context = []string{e.T(lang, "summary.context", "id", w.ID)}
-	msg.Overflow = e.T(lang, "summary.truncated", "id", w.ID)
+	msg.Context = []rich.Text{e.R(lang, "summary.context", "id", w.ID)}
+	msg.Overflow = e.R(lang, "summary.truncated", "id", w.ID)
 	return msg
 }
 
-// statusSections answer `/journey status`.
-func (e *Engine) statusSections(w *workshop.Workshop, m *workshop.Map) []string {
+// statusBlocks answer `/journey status`.
+func (e *Engine) statusBlocks(w *workshop.Workshop, m *workshop.Map) []rich.Block {
 	lang := w.Lang
-	head := e.T(lang, "status.head", "id", w.ID, "title", Escape(w.Title), "step", e.stepTitle(lang, w.Step), "facilitator", Mention(w.Facilitator))
+	head := e.R(lang, "status.head", "id", w.ID, "title", UserText(w.Title), "step", e.stepTitle(lang, w.Step), "facilitator", Mention(w.Facilitator))
 	if w.Closed() {
-		head += "\n" + e.T(lang, "header.closed", "date", e.date(w.ClosedAt, lang), "facilitator", Mention(w.Facilitator))
+		head = rich.Concat(head, rich.Plain("\n"), e.R(lang, "header.closed", "date", e.date(w.ClosedAt, lang), "facilitator", Mention(w.Facilitator)))
 	}
-	var counts []string
+	var counts []rich.Text
 	for _, s := range workshop.Steps {
 		people := map[string]bool{}
 		for _, in := range w.InputsOf(s) {
 			people[in.Author] = true
 		}
-		counts = append(counts, e.T(lang, "status.step", "n", int(s), "name", e.stepName(lang, s),
+		counts = append(counts, e.R(lang, "status.step", "n", int(s), "name", e.stepName(lang, s),
 			"items", m.Count(s), "inputs", len(w.InputsOf(s)), "people", len(people)))
 	}
-	out := []string{head, strings.Join(counts, "\n")}
+	out := Paragraphs(head, rich.Join(counts, "\n"))
 	people := w.Contributors()
-	mentions := make([]string, len(people))
-	for i, p := range people {
-		mentions[i] = Mention(p)
-	}
 	if len(people) == 0 {
-		out = append(out, e.T(lang, "status.nobody"))
+		out = append(out, rich.Para(e.R(lang, "status.nobody")))
 	} else {
-		out = append(out, e.T(lang, "header.contributors", "count", len(people), "people", strings.Join(mentions, ", ")))
+		out = append(out, rich.Para(e.R(lang, "header.contributors", "count", len(people), "people", Mentions(people))))
 	}
 	if w.Round > 0 {
-		out = append(out, e.roundLine(&w.Meta))
+		out = append(out, rich.Para(e.roundLine(&w.Meta)))
 	}
 	if w.Review.Active() {
-		out = append(out, e.reviewLine(&w.Meta))
+		out = append(out, rich.Para(e.reviewLine(&w.Meta)))
 	} else {
-		out = append(out, e.T(lang, "review.none"))
+		out = append(out, rich.Para(e.R(lang, "review.none")))
 	}
 	return out
 }

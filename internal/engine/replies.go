@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/journeybot/journeybot/internal/rich"
 	"github.com/journeybot/journeybot/internal/workshop"
 )
 
@@ -284,7 +285,7 @@ func (e *Engine) Submit(ctx context.Context, f Form) ([]FieldError, error) {
 			if !slices.Contains(FormFields[f.Step], field) {
 				field = FormFields[f.Step][0]
 			}
-			out = append(out, FieldError{Field: field, Message: e.lineErrorText(w.Lang, le)})
+			out = append(out, FieldError{Field: field, Message: e.lineErrorText(w.Lang, le).String()})
 		}
 		return out, nil
 	}
@@ -300,8 +301,8 @@ func (e *Engine) Submit(ctx context.Context, f Form) ([]FieldError, error) {
 			if ids := workshop.UserRefs(line); len(ids) > 0 {
 				names, _ = e.store.Names(ctx, ids) // a cache: without it, ids show
 			}
-			text := e.T(w.Lang, "form.added", "user", Mention(f.Actor.ID), "line", Escape(names.Text(line)))
-			msg := Message{Channel: w.Channel, ThreadTS: thread, Kind: KindNotice, Sections: []string{text}, Text: text, Workshop: w.ID, Step: f.Step}
+			text := e.R(w.Lang, "form.added", "user", Mention(f.Actor.ID), "line", UserText(names.Text(line)))
+			msg := Message{Channel: w.Channel, ThreadTS: thread, Kind: KindNotice, Blocks: Paragraphs(text), Text: text.String(), Workshop: w.ID, Step: f.Step}
 			if _, err := e.notify.Post(ctx, msg); err != nil {
 				e.log.WarnContext(ctx, "echo form", "workshop", w.ID, "err", err)
 			}
@@ -320,17 +321,17 @@ func sortedKeys(m map[int]int) []int {
 }
 
 // lineErrorText is one line error as a sentence.
-func (e *Engine) lineErrorText(lang string, le *workshop.LineError) string {
-	args := []any{"line", le.Line, "got", Escape(le.Got), "min", le.Min, "max", le.Max}
+func (e *Engine) lineErrorText(lang string, le *workshop.LineError) rich.Text {
+	args := []any{"line", le.Line, "got", UserText(le.Got), "min", le.Min, "max", le.Max}
 	if le.Field == workshop.FieldGoal && le.Max > 0 {
-		return e.T(lang, "error.line.goal_missing", append(args, "goals", goalRange(le.Max))...)
+		return e.R(lang, "error.line.goal_missing", append(args, "goals", goalRange(le.Max))...)
 	}
 	if le.Field == workshop.FieldGoal && le.Got != "" {
 		if _, ok := workshop.ParseGoalRef(le.Got); ok {
-			return e.T(lang, "error.line.goal_missing", append(args, "goals", e.T(lang, "error.line.no_goals"))...)
+			return e.R(lang, "error.line.goal_missing", append(args, "goals", e.R(lang, "error.line.no_goals"))...)
 		}
 	}
-	return e.T(lang, "error.line."+le.Field, args...)
+	return e.R(lang, "error.line."+le.Field, args...)
 }
 
 func goalRange(n int) string {
@@ -343,20 +344,21 @@ func goalRange(n int) string {
 // lineErrorMessage tells an author why their reply was not stored, line by
 // line, with the step's format and an example.
 func (e *Engine) lineErrorMessage(lang string, step workshop.Step, errs []*workshop.LineError) Message {
-	var lines []string
+	var items []rich.Text
 	for _, le := range errs {
 		text := e.lineErrorText(lang, le)
 		if le.Text != "" && len(errs) > 1 {
-			text += "\n> " + Escape(truncateRunes(le.Text, 200))
+			text = rich.Concat(text, rich.Plain("\n“"), UserText(truncateRunes(le.Text, 200)).With(rich.Emphasis), rich.Plain("”"))
 		}
-		lines = append(lines, text)
+		items = append(items, text)
 	}
-	sections := []string{
-		e.T(lang, "error.reply_rejected", "count", len(errs)),
-		strings.Join(lines, "\n"),
-		e.T(lang, "error.expected_format", "format", e.T(lang, "step."+step.Key()+".format"), "example", e.T(lang, "step."+step.Key()+".example")),
+	head := e.R(lang, "error.reply_rejected", "count", len(errs))
+	body := []rich.Block{rich.Para(head), rich.Bullets(items...),
+		rich.Para(e.R(lang, "error.expected_format", "format", e.T(lang, "step."+step.Key()+".format"), "example", e.T(lang, "step."+step.Key()+".example")))}
+	if len(items) == 1 {
+		body[1] = rich.Para(items[0])
 	}
-	return Message{Ephemeral: true, Kind: KindError, Sections: sections, Text: sections[0], Step: step}
+	return Message{Ephemeral: true, Kind: KindError, Blocks: body, Text: head.String(), Step: step}
 }
 
 func truncateRunes(s string, n int) string {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/journeybot/journeybot/internal/rich"
 	"github.com/journeybot/journeybot/internal/workshop"
 )
 
@@ -64,11 +65,11 @@ func (e *Engine) cmdReview(ctx context.Context, c *call) error {
 	}
 	lang := w.Lang
 	if len(c.args) == 0 {
-		line := e.T(lang, "review.none")
+		line := e.R(lang, "review.none")
 		if w.Review.Active() {
 			line = e.reviewLine(&w.Meta)
 		}
-		return e.answer(ctx, c, KindAnswer, line, e.T(lang, "review.usage"))
+		return e.answer(ctx, c, KindAnswer, line, e.R(lang, "review.usage"))
 	}
 	if err := e.mayReview(w, c.Actor, e.T(lang, "action.review")); err != nil {
 		return err
@@ -105,12 +106,12 @@ func (e *Engine) cmdReview(ctx context.Context, c *call) error {
 	}
 	w.Meta = *meta
 	e.refreshMetaHeader(ctx, w)
-	dates := make([]string, len(next))
+	dates := make([]rich.Text, len(next))
 	for i, t := range next {
 		dates[i] = e.dateTime(t, loc.String(), lang)
 	}
-	return e.announce(ctx, w, e.T(lang, "review.scheduled", "user", Mention(c.Actor.ID), "title", Escape(w.Title),
-		"cadence", e.cadenceName(lang, w.Review), "tz", loc.String(), "dates", strings.Join(dates, " · ")))
+	return e.announce(ctx, w, e.R(lang, "review.scheduled", "user", Mention(c.Actor.ID), "title", UserText(w.Title),
+		"cadence", e.cadenceName(lang, w.Review), "tz", loc.String(), "dates", rich.Join(dates, " · ")))
 }
 
 // specProblem says what is wrong with a schedule the facilitator gave.
@@ -119,13 +120,13 @@ func (e *Engine) specProblem(lang, spec string, err error) error {
 	var ie *workshop.IntervalError
 	switch {
 	case errors.As(err, &se) && se.Detail == "":
-		return problem("error.review_fields", "spec", Escape(spec), "count", se.Fields)
+		return problem("error.review_fields", "spec", UserText(spec), "count", se.Fields)
 	case errors.As(err, &se):
-		return problem("error.review_spec", "spec", Escape(spec), "detail", Escape(se.Detail))
+		return problem("error.review_spec", "spec", UserText(spec), "detail", UserText(se.Detail))
 	case errors.Is(err, workshop.ErrNever):
-		return problem("error.review_never", "spec", Escape(spec))
+		return problem("error.review_never", "spec", UserText(spec))
 	case errors.As(err, &ie):
-		return problem("error.review_too_often", "spec", Escape(spec), "gap", e.duration(lang, ie.Gap),
+		return problem("error.review_too_often", "spec", UserText(spec), "gap", e.duration(lang, ie.Gap),
 			"min", e.duration(lang, ie.Min), "first", e.dateTime(ie.First, ie.First.Location().String(), lang),
 			"second", e.dateTime(ie.Second, ie.Second.Location().String(), lang))
 	}
@@ -152,25 +153,26 @@ func (e *Engine) reminderMessage(w *workshop.Workshop, occurrence time.Time, lat
 	lang, tz := w.Lang, w.Review.TZ
 	m := w.Map()
 	now := e.now()
-	title := e.T(lang, "reminder.title", "title", Escape(w.Title))
-	text := e.T(lang, "reminder.text", "title", Escape(w.Title))
+	title := e.T(lang, "reminder.title", "title", UserText(w.Title))
+	text := e.T(lang, "reminder.text", "title", UserText(w.Title))
 	if late {
-		title = e.T(lang, "reminder.late_title", "title", Escape(w.Title))
-		text = e.T(lang, "reminder.late_text", "title", Escape(w.Title))
+		title = e.T(lang, "reminder.late_title", "title", UserText(w.Title))
+		text = e.T(lang, "reminder.late_text", "title", UserText(w.Title))
 	}
 	msg := Message{Channel: w.Channel, Kind: KindReminder, Workshop: w.ID, Title: title, Text: text}
 
-	var since string
+	var since rich.Text
 	if w.Review.LastReview.IsZero() {
-		since = e.T(lang, "reminder.never", "date", e.date(w.CreatedAt, lang), "ago", e.duration(lang, now.Sub(w.CreatedAt)))
+		since = e.R(lang, "reminder.never", "date", e.date(w.CreatedAt, lang), "ago", e.duration(lang, now.Sub(w.CreatedAt)))
 	} else {
-		since = e.T(lang, "reminder.since", "date", e.date(w.Review.LastReview, lang), "ago", e.duration(lang, now.Sub(w.Review.LastReview)), "round", w.Round)
+		since = e.R(lang, "reminder.since", "date", e.date(w.Review.LastReview, lang), "ago", e.duration(lang, now.Sub(w.Review.LastReview)), "round", w.Round)
 	}
-	intro := e.T(lang, "reminder.intro", "title", Escape(w.Title)) + "\n" + since
+	nl := rich.Plain("\n")
+	intro := rich.Concat(e.R(lang, "reminder.intro", "title", UserText(w.Title)), nl, since)
 	if late {
-		intro = e.T(lang, "reminder.late", "date", e.dateTime(occurrence, tz, lang)) + "\n" + intro
+		intro = rich.Concat(e.R(lang, "reminder.late", "date", e.dateTime(occurrence, tz, lang)), nl, intro)
 	}
-	msg.Sections = append(msg.Sections, intro)
+	msg.Blocks = append(msg.Blocks, rich.Para(intro))
 
 	var negative []workshop.Touchpoint
 	for _, t := range m.Touchpoints {
@@ -188,17 +190,18 @@ func (e *Engine) reminderMessage(w *workshop.Workshop, occurrence time.Time, lat
 		return 0
 	})
 	if len(negative) == 0 {
-		msg.Sections = append(msg.Sections, e.T(lang, "reminder.negative_none"))
+		msg.Blocks = append(msg.Blocks, rich.Para(e.R(lang, "reminder.negative_none")))
 	} else {
-		lines := []string{e.T(lang, "reminder.negative_title", "count", len(negative))}
+		var items []rich.Text
 		for _, t := range negative[:min(len(negative), maxReminderItems)] {
-			lines = append(lines, fmt.Sprintf("• `%s` %s *%s* %s", t.ID, workshop.Emoji(t.Mean()), Escape(t.Name),
-				e.T(lang, "touchpoint.mean", "mean", workshop.FormatScore(t.Mean()), "count", len(t.Scores))))
+			items = append(items, rich.Concat(rich.Styled(t.ID, rich.Code), rich.Plain(" "+workshop.Emoji(t.Mean())+" "),
+				UserText(t.Name).With(rich.Strong), rich.Plain(" "),
+				e.R(lang, "touchpoint.mean", "mean", workshop.FormatScore(t.Mean()), "count", len(t.Scores))))
 		}
+		msg.Blocks = append(msg.Blocks, rich.Head(e.R(lang, "reminder.negative_title", "count", len(negative))), rich.Bullets(items...))
 		if n := len(negative) - maxReminderItems; n > 0 {
-			lines = append(lines, e.T(lang, "reminder.more", "count", n))
+			msg.Blocks = append(msg.Blocks, rich.Para(e.R(lang, "reminder.more", "count", n)))
 		}
-		msg.Sections = append(msg.Sections, strings.Join(lines, "\n"))
 	}
 
 	loc, err := workshop.LoadZone(tz)
@@ -213,29 +216,29 @@ func (e *Engine) reminderMessage(w *workshop.Workshop, occurrence time.Time, lat
 		}
 	}
 	if len(overdue) == 0 {
-		msg.Sections = append(msg.Sections, e.T(lang, "reminder.overdue_none"))
+		msg.Blocks = append(msg.Blocks, rich.Para(e.R(lang, "reminder.overdue_none")))
 	} else {
-		lines := []string{e.T(lang, "reminder.overdue_title", "count", len(overdue))}
+		var items []rich.Text
 		for _, c := range overdue[:min(len(overdue), maxReminderItems)] {
-			line := "• " + Escape(c.Text)
+			line := UserText(c.Text)
 			if c.Owner != "" {
-				line += " — " + Owner(c.Owner, c.OwnerID)
+				line = rich.Concat(line, rich.Plain(" — "), Owner(c.Owner, c.OwnerID))
 			}
-			lines = append(lines, line+" — "+e.T(lang, "change.overdue", "date", c.Due))
+			items = append(items, rich.Concat(line, rich.Plain(" — "), e.R(lang, "change.overdue", "date", c.Due)))
 		}
+		msg.Blocks = append(msg.Blocks, rich.Head(e.R(lang, "reminder.overdue_title", "count", len(overdue))), rich.Bullets(items...))
 		if n := len(overdue) - maxReminderItems; n > 0 {
-			lines = append(lines, e.T(lang, "reminder.more", "count", n))
+			msg.Blocks = append(msg.Blocks, rich.Para(e.R(lang, "reminder.more", "count", n)))
 		}
-		msg.Sections = append(msg.Sections, strings.Join(lines, "\n"))
 	}
 
-	next := "—"
+	next := rich.Plain("—")
 	if s, err := e.schedules.Parse(w.Review); err == nil {
 		if t := s.Next(latest(occurrence, now)); !t.IsZero() {
 			next = e.dateTime(t, tz, lang)
 		}
 	}
-	msg.Context = []string{e.T(lang, "reminder.context", "id", w.ID, "cadence", e.cadenceName(lang, w.Review), "next", next, "facilitator", Mention(w.Facilitator))}
+	msg.Context = []rich.Text{e.R(lang, "reminder.context", "id", w.ID, "cadence", e.cadenceName(lang, w.Review), "next", next, "facilitator", Mention(w.Facilitator))}
 	v := w.ID + " " + strconv.FormatInt(occurrence.Unix(), 10)
 	msg.Actions = []Action{
 		{ID: ActionReviewStart, Label: e.T(lang, "button.review_start"), Value: v, Style: "primary"},
@@ -296,7 +299,7 @@ func (e *Engine) StartReview(ctx context.Context, w *workshop.Workshop, a Actor,
 		return err
 	}
 	w.Meta = *meta
-	if err := e.announce(ctx, w, e.T(w.Lang, "review.started", "user", Mention(a.ID), "round", w.Round, "title", Escape(w.Title))); err != nil {
+	if err := e.announce(ctx, w, e.R(w.Lang, "review.started", "user", Mention(a.ID), "round", w.Round, "title", UserText(w.Title))); err != nil {
 		return err
 	}
 	for _, step := range []workshop.Step{workshop.Touchpoints, workshop.Iterate} {
@@ -311,7 +314,7 @@ func (e *Engine) StartReview(ctx context.Context, w *workshop.Workshop, a Actor,
 	if pm := prev.Map(); e.charts != nil && len(pm.Touchpoints) > 0 {
 		f, err := e.chartFile(ctx, &prev, pm)
 		if err == nil {
-			f.Comment = e.T(w.Lang, "review.chart", "version", prev.Round)
+			f.Comment = e.R(w.Lang, "review.chart", "version", prev.Round)
 			err = e.notify.Upload(ctx, f)
 		}
 		if err != nil {
@@ -332,7 +335,7 @@ func (e *Engine) snoozeReview(ctx context.Context, w *workshop.Workshop, a Actor
 	meta, err := e.store.UpdateMeta(ctx, w.ID, func(m *workshop.Meta) error {
 		r := &m.Review
 		if !r.Active() || r.NextDue.IsZero() {
-			return problem("error.review_not_active", "title", Escape(m.Title))
+			return problem("error.review_not_active", "title", UserText(m.Title))
 		}
 		loc, err := workshop.LoadZone(r.TZ)
 		if err != nil {
@@ -347,7 +350,7 @@ func (e *Engine) snoozeReview(ctx context.Context, w *workshop.Workshop, a Actor
 	}
 	w.Meta = *meta
 	e.refreshHeader(ctx, w, w.Map())
-	return e.announce(ctx, w, e.T(w.Lang, "review.snoozed", "user", Mention(a.ID), "title", Escape(w.Title),
+	return e.announce(ctx, w, e.R(w.Lang, "review.snoozed", "user", Mention(a.ID), "title", UserText(w.Title),
 		"next", e.dateTime(w.Review.NextDue, w.Review.TZ, w.Lang)))
 }
 
@@ -361,7 +364,7 @@ func (e *Engine) stopReview(ctx context.Context, w *workshop.Workshop, a Actor) 
 	meta, err := e.store.UpdateMeta(ctx, w.ID, func(m *workshop.Meta) error {
 		r := &m.Review
 		if !r.Active() {
-			return problem("error.review_already_off", "title", Escape(m.Title))
+			return problem("error.review_already_off", "title", UserText(m.Title))
 		}
 		r.Cadence, r.Spec, r.NextDue = workshop.CadenceOff, "", time.Time{}
 		r.Record(workshop.ReviewEvent{At: now, By: a.ID, Action: workshop.ReviewStopped, Cadence: workshop.CadenceOff})
@@ -372,7 +375,7 @@ func (e *Engine) stopReview(ctx context.Context, w *workshop.Workshop, a Actor) 
 	}
 	w.Meta = *meta
 	e.refreshHeader(ctx, w, w.Map())
-	return e.announce(ctx, w, e.T(w.Lang, "review.stopped", "user", Mention(a.ID), "title", Escape(w.Title)))
+	return e.announce(ctx, w, e.R(w.Lang, "review.stopped", "user", Mention(a.ID), "title", UserText(w.Title)))
 }
 
 // duration says how long d is in words, in the largest unit that reads

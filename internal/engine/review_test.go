@@ -14,6 +14,7 @@ import (
 	"github.com/journeybot/journeybot/internal/engine"
 	"github.com/journeybot/journeybot/internal/export"
 	"github.com/journeybot/journeybot/internal/review"
+	"github.com/journeybot/journeybot/internal/rich"
 	"github.com/journeybot/journeybot/internal/workshop"
 	"github.com/journeybot/journeybot/prompts"
 )
@@ -139,8 +140,8 @@ func TestReviewScheduleConfirmsNextThreeDates(t *testing.T) {
 	if ids, _ := h.store.Due(context.Background(), wantDue, 10); len(ids) != 1 {
 		t.Errorf("due index %v, want W1", ids)
 	}
-	if u := h.rec.updates[len(h.rec.updates)-1]; !strings.Contains(strings.Join(u.Sections, "\n"), "Reviews: monthly") {
-		t.Errorf("header not refreshed with the schedule: %v", u.Sections)
+	if u := h.rec.updates[len(h.rec.updates)-1]; !strings.Contains(rich.PlainBlocks(u.Blocks), "Reviews: monthly") {
+		t.Errorf("header not refreshed with the schedule: %v", u.Plain())
 	}
 
 	// Quarterly in the facilitator's zone after a handover: ben is in Tokyo.
@@ -170,16 +171,16 @@ func TestReviewCommandRefusals(t *testing.T) {
 		cmd  string
 		want string
 	}{
-		{ben, "review monthly", "Only the facilitator (<@ana>) can schedule reviews"},
+		{ben, "review monthly", "Only the facilitator (@ana) can schedule reviews"},
 		{ana, `review "* * * * *"`, "only 1 minute apart"},
 		{ana, `review "* * * * *"`, "at least 24 hours apart"},
 		{ana, `review "0 9,17 * * *"`, "8 hours apart"},
 		{ana, `review "0 9 * *"`, "has 4 field(s)"},
 		{ana, `review "61 9 * * *"`, "can't read the schedule “61 9 * * *”"},
 		{ana, `review "0 9 30 2 *"`, "never comes round"},
-		{ana, `review "<!channel> 9 * * *"`, "&lt;!channel&gt;"},
+		{ana, `review "<!channel> 9 * * *"`, "“<!channel> 9 * * *”"},
 		{ana, "review off", "already off"},
-		{ana, "review", "`/journey review monthly`"},
+		{ana, "review", `/journey review "0 9 * * 1"`},
 	}
 	for _, tt := range tests {
 		p := only(t, h.as(tt.who, tt.cmd), true)
@@ -236,8 +237,8 @@ func TestReminderMessage(t *testing.T) {
 	for _, want := range []string{
 		"Time to review: Checkout",
 		"Not reviewed since the workshop started on Sun 22 Nov 2026 (8 days ago)",
-		"Touchpoints with a negative score* (1)", "`T1` 😡 *Pricing page*", "-1.5",
-		"Changes past their due date* (1)", "Show fees early — @leo — ⚠️ overdue since 2026-11-01",
+		"Touchpoints with a negative score (1)", "• T1 😡 Pricing page mean -1.5", "-1.5",
+		"Changes past their due date (1)", "Show fees early — @leo — ⚠️ overdue since 2026-11-01",
 		"next reminder: Fri 1 Jan 2027 at 09:00 (CET)",
 	} {
 		if !strings.Contains(p.text(), want) {
@@ -341,14 +342,14 @@ func TestStartReviewOpensANewVersion(t *testing.T) {
 	if got := strings.Join(kinds, ","); got != "notice:unknown,step:touchpoints,step:iterate" {
 		t.Fatalf("start review posted %s", got)
 	}
-	if !strings.Contains(posts[0].text(), "<@ben> started review round 1") || !strings.Contains(posts[1].text(), "Review round 1") {
+	if !strings.Contains(posts[0].text(), "@ben started review round 1") || !strings.Contains(posts[1].text(), "Review round 1") {
 		t.Errorf("start review texts:\n%s\n%s", posts[0].text(), posts[1].text())
 	}
 	w := h.workshop()
 	if w.Round != 1 || w.Closed() || !w.Review.LastReview.Equal(occ.Add(time.Hour)) || len(w.Rounds) != 1 || w.Rounds[0].StartedBy != "ben" {
 		t.Fatalf("after start: round %d closed %v last %s rounds %+v", w.Round, w.Closed(), w.Review.LastReview, w.Rounds)
 	}
-	if len(h.rec.files) == 0 || !strings.Contains(h.rec.files[len(h.rec.files)-1].Comment, "version 0") || len(h.charts.got) != charts+1 {
+	if len(h.rec.files) == 0 || !strings.Contains(h.rec.files[len(h.rec.files)-1].Comment.String(), "version 0") || len(h.charts.got) != charts+1 {
 		t.Errorf("no chart of the version the review starts from: %+v", h.rec.files)
 	}
 	if h.charts.last().Previous != nil {
@@ -404,7 +405,7 @@ func TestStartReviewOpensANewVersion(t *testing.T) {
 		t.Errorf("version means %+v", doc.Versions)
 	}
 	// The header and status say which version the map is at.
-	if st := strings.Join(only(t, h.as(ana, "status"), true).Sections, "\n"); !strings.Contains(st, "Version 1 of the map") {
+	if st := only(t, h.as(ana, "status"), true).Plain(); !strings.Contains(st, "Version 1 of the map") {
 		t.Errorf("status lacks the version:\n%s", st)
 	}
 }

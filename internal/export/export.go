@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/journeybot/journeybot/internal/rich"
 	"github.com/journeybot/journeybot/internal/workshop"
 )
 
@@ -33,7 +34,7 @@ func ValidFormat(f string) bool { return f == MD || f == CSV || f == JSON }
 type Options struct {
 	// T translates the document's own words (headings, labels) into the
 	// workshop's language. User text is never translated.
-	T func(key string, args ...any) string
+	T func(key string, args ...any) rich.Text
 	// Chart is the file name of the emotion curve image to show beside
 	// the touchpoints in Markdown, when there is one.
 	Chart string

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/journeybot/journeybot/internal/rich"
 	"github.com/journeybot/journeybot/internal/workshop"
 	"github.com/journeybot/journeybot/prompts"
 )
@@ -70,7 +71,7 @@ func render(t *testing.T, format, lang string) []byte {
 	w := sample()
 	w.Lang = lang
 	var buf bytes.Buffer
-	opt := Options{T: func(k string, a ...any) string { return cat.T(lang, k, a...) }, Now: time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC), Chart: "journey-w7-curve.png"}
+	opt := Options{T: func(k string, a ...any) rich.Text { return cat.Text(lang, k, a...) }, Now: time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC), Chart: "journey-w7-curve.png"}
 	if err := Write(&buf, format, w, opt); err != nil {
 		t.Fatal(err)
 	}

@@ -2,50 +2,74 @@ package export
 
 import (
 	"bufio"
+	"cmp"
 	"fmt"
 	"io"
 	"regexp"
 	"strings"
 
+	"github.com/journeybot/journeybot/internal/rich"
 	"github.com/journeybot/journeybot/internal/workshop"
 )
 
 // mdText makes user text safe inside Markdown: no HTML or Slack markup can
 // slip through (&, < and > become entities), and table cells keep their
 // columns (| is escaped, line breaks folded).
-func mdText(s string) string {
+func mdText(s string) string { return strings.TrimSpace(mdEscape(s)) }
+
+// mdEscape is mdText without trimming, for pieces of a sentence.
+func mdEscape(s string) string {
 	// An "&" stays as typed ("Checkout & payment" reads well in the raw
 	// file) unless it would start an entity, which a viewer would decode.
 	s = entity.ReplaceAllString(s, "&amp;$1")
-	s = strings.NewReplacer("<", "&lt;", ">", "&gt;", "|", `\|`, "\r\n", " ", "\n", " ").Replace(s)
-	return strings.TrimSpace(s)
+	return strings.NewReplacer("<", "&lt;", ">", "&gt;", "|", `\|`, "\r\n", " ", "\n", " ").Replace(s)
 }
+
+// markdown writes rich text as Markdown: **strong**, _emphasis_, `code`,
+// people as @name; every piece of text escaped by mdEscape.
+var markdown = rich.Syntax{
+	Open:   map[rich.Style]string{rich.Strong: "**", rich.Emphasis: "_", rich.Code: "`"},
+	Close:  map[rich.Style]string{rich.Strong: "**", rich.Emphasis: "_", rich.Code: "`"},
+	Escape: func(s string, _ bool) string { return mdEscape(s) },
+	Span: func(s rich.Span) string {
+		if s.Kind == rich.KindLink {
+			label := cmp.Or(s.Text, s.Ref)
+			return "[" + strings.NewReplacer("[", "\\[", "]", "\\]").Replace(mdEscape(label)) + "](" + strings.NewReplacer("(", "%28", ")", "%29", " ", "%20").Replace(s.Ref) + ")"
+		}
+		return mdEscape(s.PlainText())
+	},
+}
+
+// Markdown writes rich text as Markdown, as exports do.
+func Markdown(t rich.Text) string { return rich.Render(t, markdown) }
 
 var entity = regexp.MustCompile(`&(#?[A-Za-z0-9]+;)`)
 
 func writeMD(out io.Writer, w *workshop.Workshop, m *workshop.Map, opt Options) error {
-	T := opt.T
-	if T == nil {
-		T = func(key string, _ ...any) string { return key }
+	tr := opt.T
+	if tr == nil {
+		tr = func(key string, _ ...any) rich.Text { return rich.Plain(key) }
 	}
+	T := func(key string, args ...any) string { return Markdown(tr(key, args...)) }
 	b := bufio.NewWriter(out)
 	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
-	who := func(u string) string {
+	name := func(u string) string {
 		if u == "" {
 			return ""
 		}
-		return mdText(w.Names.Display(u, ""))
+		return w.Names.Display(u, "")
 	}
+	who := func(u string) string { return mdText(name(u)) }
 
 	p("# %s\n\n", mdText(w.Title))
-	p("_%s_\n\n", T("export.subtitle", "id", w.ID, "facilitator", who(w.Facilitator), "date", opt.Now.Format("2006-01-02")))
-	field := func(label, value string) string { return T("export.field", "label", label, "value", value) }
-	p("- %s\n", field(T("export.map_type"), T("maptype."+m.MapType()+".name")+" — "+T("maptype."+m.MapType()+".description")))
-	p("- %s\n", field(T("export.current_step"), T("step."+w.Step.Key()+".name")))
+	p("_%s_\n\n", T("export.subtitle", "id", w.ID, "facilitator", name(w.Facilitator), "date", opt.Now.Format("2006-01-02")))
+	field := func(label string, value any) string { return T("export.field", "label", tr(label), "value", value) }
+	p("- %s\n", field("export.map_type", rich.Concat(tr("maptype."+m.MapType()+".name"), rich.Plain(" — "), tr("maptype."+m.MapType()+".description"))))
+	p("- %s\n", field("export.current_step", tr("step."+w.Step.Key()+".name")))
 	if w.Closed() {
-		p("- %s\n", field(T("export.closed"), w.ClosedAt.Format("2006-01-02")))
+		p("- %s\n", field("export.closed", w.ClosedAt.Format("2006-01-02")))
 	}
-	p("- %s\n\n", field(T("export.contributors"), joinWho(w.Contributors(), who)))
+	p("- %s\n\n", field("export.contributors", joinWho(w.Contributors(), name)))
 
 	p("## 1. %s\n\n", T("step.goals.name"))
 	if len(m.Goals) == 0 {
@@ -61,17 +85,17 @@ func writeMD(out io.Writer, w *workshop.Workshop, m *workshop.Map, opt Options) 
 	for _, ps := range m.Personas {
 		p("### %s\n\n", mdText(ps.Name))
 		if ps.Demographics != "" {
-			p("- %s\n", field(T("export.demographics"), mdText(ps.Demographics)))
+			p("- %s\n", field("export.demographics", strings.TrimSpace(ps.Demographics)))
 		}
 		if ps.Psychographics != "" {
-			p("- %s\n", field(T("export.psychographics"), mdText(ps.Psychographics)))
+			p("- %s\n", field("export.psychographics", strings.TrimSpace(ps.Psychographics)))
 		}
-		p("- %s\n\n", T("export.by", "user", who(ps.Author)))
+		p("- %s\n\n", T("export.by", "user", name(ps.Author)))
 	}
 
 	p("## 3. %s\n\n", T("step.touchpoints.name"))
 	if opt.Chart != "" && len(m.Touchpoints) > 0 {
-		p("![%s](%s)\n\n", T("export.chart_alt", "title", mdText(w.Title)), opt.Chart)
+		p("![%s](%s)\n\n", T("export.chart_alt", "title", strings.TrimSpace(w.Title)), opt.Chart)
 	}
 	if len(m.Touchpoints) == 0 {
 		p("_%s_\n\n", T("summary.nothing"))
@@ -172,14 +196,14 @@ func writeMD(out io.Writer, w *workshop.Workshop, m *workshop.Map, opt Options) 
 	if w.Review.Active() {
 		line := T("review.cadence." + w.Review.Cadence)
 		if w.Review.Cadence == workshop.CadenceCustom {
-			line = T("review.cadence.custom", "spec", "`"+w.Review.Spec+"`")
+			line = T("review.cadence.custom", "spec", rich.Styled(w.Review.Spec, rich.Code))
 		}
 		p("- %s\n", line)
 		if !w.Review.NextDue.IsZero() {
-			p("- %s\n", field(T("export.next_review"), w.Review.NextDue.UTC().Format("2006-01-02 15:04 MST")))
+			p("- %s\n", field("export.next_review", w.Review.NextDue.UTC().Format("2006-01-02 15:04 MST")))
 		}
 		if !w.Review.LastReview.IsZero() {
-			p("- %s\n", field(T("export.last_review"), w.Review.LastReview.UTC().Format("2006-01-02")))
+			p("- %s\n", field("export.last_review", w.Review.LastReview.UTC().Format("2006-01-02")))
 		}
 	} else {
 		p("%s\n", T("review.none"))
@@ -187,7 +211,7 @@ func writeMD(out io.Writer, w *workshop.Workshop, m *workshop.Map, opt Options) 
 	if vs := w.Versions(); len(vs) > 1 {
 		p("\n")
 		for _, v := range vs[1:] {
-			p("- %s\n", T("export.version", "round", v.Round, "date", v.StartedAt.UTC().Format("2006-01-02"), "user", who(v.StartedBy)))
+			p("- %s\n", T("export.version", "round", v.Round, "date", v.StartedAt.UTC().Format("2006-01-02"), "user", name(v.StartedBy)))
 		}
 	}
 	return b.Flush()
@@ -202,13 +226,13 @@ func goalCell(m *workshop.Map, id string) string {
 	return "**" + id + "**"
 }
 
-func joinWho(users []string, who func(string) string) string {
+func joinWho(users []string, name func(string) string) string {
 	if len(users) == 0 {
 		return "—"
 	}
 	out := make([]string, len(users))
 	for i, u := range users {
-		out[i] = who(u)
+		out[i] = name(u)
 	}
 	return strings.Join(out, ", ")
 }

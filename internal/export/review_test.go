@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/journeybot/journeybot/internal/rich"
 	"github.com/journeybot/journeybot/internal/workshop"
 	"github.com/journeybot/journeybot/prompts"
 )
@@ -63,7 +64,7 @@ func TestVersionsAndReviewHistory(t *testing.T) {
 
 	cat := prompts.MustLoad()
 	buf.Reset()
-	opt := Options{T: func(k string, a ...any) string { return cat.T("en", k, a...) }, Now: started}
+	opt := Options{T: func(k string, a ...any) rich.Text { return cat.Text("en", k, a...) }, Now: started}
 	if err := Write(&buf, MD, w, opt); err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	goslack "github.com/slack-go/slack"
 
 	"github.com/journeybot/journeybot/internal/engine"
+	"github.com/journeybot/journeybot/internal/rich"
 )
 
 // Block Kit limits (https://api.slack.com/reference/block-kit). Messages
@@ -99,13 +100,22 @@ func Blocks(m engine.Message) ([]goslack.Block, string) {
 	}
 	truncated := false
 	if m.Title != "" {
-		title := cut(m.Title, maxHeaderText)
+		title := cut(escape(m.Title), maxHeaderText)
 		budget -= utf8.RuneCountInString(title)
 		blocks = append(blocks, goslack.NewHeaderBlock(plainText(title)))
 	}
+	parts := bodyParts(m.Blocks)
 sections:
-	for _, s := range m.Sections {
-		for _, chunk := range splitText(s, maxSectionText) {
+	for _, p := range parts {
+		if p.context != nil {
+			if len(blocks)+reserve >= maxBlocks {
+				truncated = true
+				break
+			}
+			blocks = append(blocks, contextBlock(p.context))
+			continue
+		}
+		for _, chunk := range splitText(p.section, maxSectionText) {
 			n := utf8.RuneCountInString(chunk)
 			if len(blocks)+reserve >= maxBlocks || n > budget {
 				truncated = true
@@ -116,18 +126,18 @@ sections:
 		}
 	}
 	if truncated {
-		note := m.Overflow
+		note := mrkdwnOf(m.Overflow)
 		if note == "" {
 			note = "…"
 		}
 		blocks = append(blocks, goslack.NewContextBlock("", mrkdwn(cut(note, maxContextText))))
 	}
 	if len(m.Context) > 0 {
-		var els []goslack.MixedElement
-		for _, c := range m.Context[:min(len(m.Context), 10)] {
-			els = append(els, mrkdwn(cut(c, maxContextText)))
+		items := make([]string, len(m.Context))
+		for i, c := range m.Context {
+			items[i] = mrkdwnOf(c)
 		}
-		blocks = append(blocks, goslack.NewContextBlock("", els...))
+		blocks = append(blocks, contextBlock(items))
 	}
 	if len(m.Actions) > 0 {
 		var els []goslack.BlockElement
@@ -140,12 +150,21 @@ sections:
 		}
 		blocks = append(blocks, goslack.NewActionBlock("actions", els...))
 	}
-	fallback := m.Text
-	if fallback == "" && len(m.Sections) > 0 {
-		fallback = m.Sections[0]
+	fallback := escape(m.Text)
+	if fallback == "" && len(m.Blocks) > 0 {
+		fallback = escape(rich.PlainBlocks(m.Blocks[:1]))
 	}
 	if fallback == "" {
-		fallback = m.Title
+		fallback = escape(m.Title)
 	}
 	return blocks, cut(fallback, maxFallbackText)
+}
+
+// contextBlock is a context block of mrkdwn items, within Slack's limits.
+func contextBlock(items []string) *goslack.ContextBlock {
+	var els []goslack.MixedElement
+	for _, c := range items[:min(len(items), 10)] {
+		els = append(els, mrkdwn(cut(c, maxContextText)))
+	}
+	return goslack.NewContextBlock("", els...)
 }

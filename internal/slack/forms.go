@@ -78,7 +78,7 @@ func (b *Bot) fieldOptions(lang, field string, m *workshop.Map) []*goslack.Optio
 		}
 		var out []*goslack.OptionBlockObject
 		for _, g := range m.Goals {
-			out = append(out, option(g.ID, g.ID+" "+engine.Escape(g.Text)))
+			out = append(out, option(g.ID, g.ID+" "+escapeUser(g.Text)))
 		}
 		return out
 	}
@@ -90,7 +90,7 @@ func (b *Bot) fieldOptions(lang, field string, m *workshop.Map) []*goslack.Optio
 func (b *Bot) formView(w *workshop.Workshop, step workshop.Step) goslack.ModalViewRequest {
 	lang, m := w.Lang, w.Map()
 	var blocks []goslack.Block
-	blocks = append(blocks, goslack.NewContextBlock("", mrkdwn(cut(b.eng.T(lang, "form.context", "title", engine.Escape(w.Title), "step", b.eng.T(lang, "step."+step.Key()+".name")), maxContextText))))
+	blocks = append(blocks, goslack.NewContextBlock("", mrkdwn(cut(mrkdwnOf(b.eng.R(lang, "form.context", "title", engine.UserText(w.Title), "step", b.eng.T(lang, "step."+step.Key()+".name"))), maxContextText))))
 	for _, f := range engine.FormFields[step] {
 		key := step.Key() + "." + f
 		label := plainText(cut(b.eng.T(lang, "form."+key), maxInputLabel))
@@ -150,14 +150,14 @@ func (b *Bot) scoreView(w *workshop.Workshop, user string, page int) goslack.Mod
 	pages := max(1, (len(journey)+scorePage-1)/scorePage)
 	page = max(0, min(page, pages-1))
 	from, to := page*scorePage, min((page+1)*scorePage, len(journey))
-	blocks := []goslack.Block{goslack.NewSectionBlock(mrkdwn(b.eng.T(lang, "form.score.intro")), nil, nil)}
+	blocks := []goslack.Block{goslack.NewSectionBlock(mrkdwn(mrkdwnOf(b.eng.R(lang, "form.score.intro"))), nil, nil)}
 	submit := b.eng.T(lang, "form.submit")
 	if pages > 1 {
 		key := "form.score.last_page"
 		if page < pages-1 {
 			submit, key = b.eng.T(lang, "form.next_page"), "form.score.page"
 		}
-		blocks = append(blocks, goslack.NewContextBlock("", mrkdwn(cut(b.eng.T(lang, key, "from", from+1, "to", to, "total", len(journey), "next", submit), maxContextText))))
+		blocks = append(blocks, goslack.NewContextBlock("", mrkdwn(cut(mrkdwnOf(b.eng.R(lang, key, "from", from+1, "to", to, "total", len(journey), "next", submit)), maxContextText))))
 	}
 	opts := b.emotionOptions(lang)
 	for _, t := range journey[from:to] {
@@ -165,7 +165,7 @@ func (b *Bot) scoreView(w *workshop.Workshop, user string, page int) goslack.Mod
 		if v, ok := t.Scores[user]; ok {
 			sel.InitialOption = opts[workshop.ClampEmotion(v)+2]
 		}
-		label := fmt.Sprintf("%s · %s (%s)", t.ID, engine.Escape(t.Name), b.eng.T(lang, "phase."+string(t.Phase)))
+		label := fmt.Sprintf("%s · %s (%s)", t.ID, escapeUser(t.Name), b.eng.T(lang, "phase."+string(t.Phase)))
 		input := goslack.NewInputBlock(t.ID, plainText(cut(label, maxInputLabel)), nil, sel)
 		input.Optional = true
 		blocks = append(blocks, input)
@@ -217,7 +217,7 @@ func (b *Bot) openForm(ctx context.Context, channel string, a engine.Actor, trig
 	id, step := engine.ParseActionValue(value)
 	w, err := workshop.Open(ctx, b.store, id)
 	if errors.Is(err, workshop.ErrNotFound) {
-		return b.eng.Tell(ctx, channel, a.ID, b.eng.DefaultLang(), "error.unknown_workshop", "id", engine.Escape(id))
+		return b.eng.Tell(ctx, channel, a.ID, b.eng.DefaultLang(), "error.unknown_workshop", "id", id)
 	}
 	if err != nil {
 		return fmt.Errorf("load workshop %s: %w", id, err)

@@ -111,7 +111,7 @@ func (n *Notifier) Upload(ctx context.Context, f engine.File) error {
 		Filename:        f.Name,
 		Title:           f.Title,
 		AltTxt:          f.AltText,
-		InitialComment:  f.Comment,
+		InitialComment:  mrkdwnOf(f.Comment),
 		Channel:         f.Channel,
 		ThreadTimestamp: f.ThreadTS,
 	})

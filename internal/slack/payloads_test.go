@@ -19,6 +19,7 @@ import (
 	"github.com/journeybot/journeybot/internal/engine"
 	"github.com/journeybot/journeybot/internal/export"
 	"github.com/journeybot/journeybot/internal/review"
+	"github.com/journeybot/journeybot/internal/rich"
 	"github.com/journeybot/journeybot/internal/slack"
 	"github.com/journeybot/journeybot/internal/slack/fakeslack"
 	"github.com/journeybot/journeybot/internal/workshop"
@@ -336,7 +337,7 @@ func playFixtures(t *testing.T, tr transport, fake *fakeslack.Server, store work
 	// The md export names Maria; nothing is escaped twice anywhere.
 	var md strings.Builder
 	cat := prompts.MustLoad()
-	if err := export.Write(&md, export.MD, load(), export.Options{Now: time.Now(), T: func(k string, a ...any) string { return cat.T("en", k, a...) }}); err != nil {
+	if err := export.Write(&md, export.MD, load(), export.Options{Now: time.Now(), T: func(k string, a ...any) rich.Text { return cat.Text("en", k, a...) }}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(md.String(), "| @Maria |") || !strings.Contains(md.String(), "@Léo Martin") {
