@@ -1,6 +1,7 @@
 package prompts
 
 import (
+	"github.com/journeybot/journeybot/internal/rich"
 	"slices"
 	"strings"
 	"testing"
@@ -56,6 +57,25 @@ func TestT(t *testing.T) {
 	for _, tt := range tests {
 		if got := c.T(tt.lang, tt.key, tt.args...); got != tt.want {
 			t.Errorf("T(%q, %q) = %q, want %q", tt.lang, tt.key, got, tt.want)
+		}
+	}
+}
+
+// Every template closes the markup it opens, and none uses Slack's own
+// markup (a lone *bold*): the catalog is written once for every surface.
+func TestTemplatesAreBalancedMarkdown(t *testing.T) {
+	c := MustLoad()
+	for _, lang := range Languages {
+		for _, key := range c.Keys(lang) {
+			s, _ := c.Raw(lang, key)
+			if open := rich.Unbalanced(s); len(open) > 0 {
+				t.Errorf("%s %q leaves %v open: %q", lang, key, open, s)
+			}
+			for _, sp := range rich.Fill(s) {
+				if sp.Style&rich.Code == 0 && strings.Contains(sp.Text, "*") {
+					t.Errorf("%s %q: a * outside code (bold is **x**): %q", lang, key, s)
+				}
+			}
 		}
 	}
 }

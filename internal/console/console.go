@@ -226,6 +226,8 @@ func (p *Printer) blockLines(blocks []rich.Block, spaced bool) []string {
 			out = append(out, p.Text(b.Text.With(rich.Strong)))
 		case rich.Paragraph:
 			out = append(out, strings.Split(p.Text(b.Text), "\n")...)
+		case rich.Quote:
+			out = append(out, "│ "+strings.ReplaceAll(p.Text(b.Text), "\n", "\n│ "))
 		case rich.List:
 			for _, it := range b.Items {
 				out = append(out, "• "+strings.ReplaceAll(p.Text(it), "\n", "\n  "))

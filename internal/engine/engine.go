@@ -404,6 +404,9 @@ func Owner(owner, id string) rich.Text {
 		}
 		return r
 	}, strings.TrimPrefix(owner, "@"))
+	if label == id {
+		label = ""
+	}
 	return rich.User(id, label)
 }
 

@@ -151,7 +151,7 @@ func (e *Engine) roundLine(w *workshop.Meta) rich.Text {
 
 func (e *Engine) cadenceName(lang string, r workshop.Review) rich.Text {
 	if r.Cadence == workshop.CadenceCustom {
-		return e.R(lang, "review.cadence.custom", "spec", r.Spec)
+		return e.R(lang, "review.cadence.custom", "spec", rich.Styled(r.Spec, rich.Code))
 	}
 	return e.R(lang, "review.cadence."+r.Cadence)
 }

@@ -301,8 +301,10 @@ func (e *Engine) Submit(ctx context.Context, f Form) ([]FieldError, error) {
 			if ids := workshop.UserRefs(line); len(ids) > 0 {
 				names, _ = e.store.Names(ctx, ids) // a cache: without it, ids show
 			}
-			text := e.R(w.Lang, "form.added", "user", Mention(f.Actor.ID), "line", UserText(names.Text(line)))
-			msg := Message{Channel: w.Channel, ThreadTS: thread, Kind: KindNotice, Blocks: Paragraphs(text), Text: text.String(), Workshop: w.ID, Step: f.Step}
+			text := e.R(w.Lang, "form.added", "user", Mention(f.Actor.ID))
+			quoted := UserText(names.Text(line))
+			msg := Message{Channel: w.Channel, ThreadTS: thread, Kind: KindNotice, Blocks: []rich.Block{rich.Para(text), rich.Quoted(quoted)},
+				Text: text.String() + " " + quoted.String(), Workshop: w.ID, Step: f.Step}
 			if _, err := e.notify.Post(ctx, msg); err != nil {
 				e.log.WarnContext(ctx, "echo form", "workshop", w.ID, "err", err)
 			}

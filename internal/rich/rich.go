@@ -222,6 +222,8 @@ const (
 	Fields
 	// Context is small print: Items shown side by side.
 	Context
+	// Quote is text quoted from someone, set apart.
+	Quote
 )
 
 // Block is one part of a message.
@@ -246,6 +248,9 @@ func Head(t Text) Block { return Block{Kind: Heading, Text: t} }
 
 // Bullets is a list.
 func Bullets(items ...Text) Block { return Block{Kind: List, Items: items} }
+
+// Quoted is a quote.
+func Quoted(t Text) Block { return Block{Kind: Quote, Text: t} }
 
 // Small is a context block.
 func Small(items ...Text) Block { return Block{Kind: Context, Items: items} }
@@ -281,6 +286,10 @@ func PlainBlocks(blocks []Block) string {
 		switch b.Kind {
 		case Paragraph, Heading:
 			lines = append(lines, b.Text.String())
+		case Quote:
+			for _, l := range strings.Split(b.Text.String(), "\n") {
+				lines = append(lines, "> "+l)
+			}
 		case List:
 			for _, it := range b.Items {
 				lines = append(lines, "• "+it.String())

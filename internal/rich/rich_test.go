@@ -92,9 +92,9 @@ func TestPlainBlocks(t *testing.T) {
 	got := PlainBlocks([]Block{
 		Head(Plain("Title")), Para(Plain("para")), Bullets(Plain("one"), Plain("two")),
 		Grid([]Text{Plain("a"), Plain("b")}, []Text{Plain("1"), Plain("2")}),
-		Pairs(Field{Label: Plain("k"), Value: Plain("v")}), Small(Plain("x"), Plain("y")),
+		Pairs(Field{Label: Plain("k"), Value: Plain("v")}), Small(Plain("x"), Plain("y")), Quoted(Plain("said\ntwice")),
 	})
-	want := "Title\npara\n• one\n• two\na · b\n1 · 2\nk: v\nx · y"
+	want := "Title\npara\n• one\n• two\na · b\n1 · 2\nk: v\nx · y\n> said\n> twice"
 	if got != want {
 		t.Errorf("PlainBlocks = %q, want %q", got, want)
 	}

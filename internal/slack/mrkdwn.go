@@ -83,6 +83,10 @@ func bodyParts(blocks []rich.Block) []bodyPart {
 			pending += mrkdwnOf(b.Text.With(rich.Strong))
 		case rich.Paragraph:
 			add(mrkdwnOf(b.Text))
+		case rich.Quote:
+			// ">" opens a quote at a line's start; the text's own ">" are
+			// escaped, so only these do.
+			add("> " + strings.ReplaceAll(mrkdwnOf(b.Text), "\n", "\n> "))
 		case rich.List:
 			lines := make([]string, len(b.Items))
 			for i, it := range b.Items {

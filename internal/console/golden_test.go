@@ -1,0 +1,55 @@
+package console
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/journeybot/journeybot/internal/engine/enginetest"
+	"github.com/journeybot/journeybot/prompts"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// TestConsoleGolden keeps how the console prints every kind of message
+// (piped, so plain) in testdata, one file per language.
+func TestConsoleGolden(t *testing.T) {
+	cat := prompts.MustLoad()
+	for _, lang := range []string{"en", "fr"} {
+		t.Run(lang, func(t *testing.T) {
+			samples, _ := enginetest.Messages(t, lang)
+			var out bytes.Buffer
+			p := &Printer{Out: &out, Dir: t.TempDir(), T: func(k string, a ...any) string { return cat.T(lang, k, a...) }}
+			for _, s := range samples {
+				fmt.Fprintf(&out, "\n### after %s\n", s.Said)
+				var err error
+				if s.Update {
+					err = p.Update(context.Background(), "", "", s.Message)
+				} else {
+					_, err = p.Post(context.Background(), s.Message)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			path := filepath.Join("testdata", "messages-"+lang+".console.golden")
+			if *update {
+				os.MkdirAll("testdata", 0o755)
+				if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (go test -update writes it)", err)
+			}
+			if !bytes.Equal(out.Bytes(), want) {
+				t.Errorf("console output differs from %s (go test -update rewrites it):\n%s", path, out.Bytes())
+			}
+		})
+	}
+}

@@ -1,0 +1,165 @@
+// Package enginetest plays a short workshop that makes the engine say every
+// kind of message it has, for the renderers' golden files and for the test
+// that every message reads as plain text. It is used by tests only.
+package enginetest
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/journeybot/journeybot/internal/bolt"
+	"github.com/journeybot/journeybot/internal/engine"
+	"github.com/journeybot/journeybot/internal/review"
+	"github.com/journeybot/journeybot/internal/workshop"
+	"github.com/journeybot/journeybot/prompts"
+)
+
+// TB is what Messages needs of a test.
+type TB interface {
+	Helper()
+	Fatalf(format string, args ...any)
+	TempDir() string
+}
+
+// Title is the sample workshop's title: it holds the characters every
+// surface must escape its own way, and no markup.
+const Title = "Checkout <redesign> & co"
+
+// Now is the sample's clock.
+var Now = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+
+// Sample is one message and what it was said for.
+type Sample struct {
+	// Said is what made the engine say it ("command: status").
+	Said    string
+	Message engine.Message
+	// Update is set when the message replaced an earlier one.
+	Update bool
+}
+
+// Recorder keeps what the engine says.
+type Recorder struct {
+	mu      sync.Mutex
+	n       int
+	said    string
+	Samples []Sample
+	Files   []engine.File
+}
+
+// Post records a message.
+func (r *Recorder) Post(_ context.Context, m engine.Message) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.n++
+	r.Samples = append(r.Samples, Sample{Said: r.said, Message: m})
+	if m.Ephemeral {
+		return "", nil
+	}
+	return fmt.Sprintf("1800000000.%06d", r.n), nil
+}
+
+// Update records a replaced message.
+func (r *Recorder) Update(_ context.Context, _, _ string, m engine.Message) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.Samples = append(r.Samples, Sample{Said: r.said, Message: m, Update: true})
+	return nil
+}
+
+// React records nothing: a reaction has no text.
+func (r *Recorder) React(context.Context, string, string, string) error { return nil }
+
+// Upload records a file.
+func (r *Recorder) Upload(_ context.Context, f engine.File) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.Files = append(r.Files, f)
+	return nil
+}
+
+func (r *Recorder) say(what string) {
+	r.mu.Lock()
+	r.said = what
+	r.mu.Unlock()
+}
+
+type noCharts struct{}
+
+func (noCharts) RenderCurve(context.Context, engine.Curve) ([]byte, error) {
+	return []byte("\x89PNG\r\n\x1a\n"), nil
+}
+
+// Messages plays the sample workshop in lang and returns what the engine
+// said: the header and its updates, each step message, answers (help,
+// status, list, score, review usage), errors (a refusal, a reply with bad
+// lines, an unknown command), notices (a form echoed, the facilitator
+// handed over, reviews scheduled, the workshop closed), step summaries, the
+// whole summary, and a late review reminder; and the files' comments.
+func Messages(tb TB, lang string) ([]Sample, []engine.File) {
+	tb.Helper()
+	store, err := bolt.Open(filepath.Join(tb.TempDir(), "samples.db"))
+	if err != nil {
+		tb.Fatalf("open store: %v", err)
+	}
+	defer store.Close()
+	rec := &Recorder{}
+	eng := engine.New(engine.Config{Schedules: review.Schedules{}, Store: store, Notifier: rec, Catalog: prompts.MustLoad(),
+		DefaultLang: lang, Now: func() time.Time { return Now }, Charts: noCharts{}})
+	ctx := context.Background()
+	ana := engine.Actor{ID: "U1", TZ: "Europe/Paris"}
+	cmd := func(who engine.Actor, text string) {
+		tb.Helper()
+		rec.say("command: " + text)
+		if err := eng.Command(ctx, engine.Command{Channel: "C1", Actor: who, Text: text}); err != nil {
+			tb.Fatalf("%s: %v", text, err)
+		}
+	}
+	n := 0
+	reply := func(author, text string) {
+		tb.Helper()
+		rec.say("reply: " + text)
+		m, err := store.LoadMeta(ctx, "W1")
+		if err != nil {
+			tb.Fatalf("load: %v", err)
+		}
+		n++
+		if _, _, err := eng.Reply(ctx, engine.Reply{Channel: "C1", ThreadTS: m.StepTS(m.Step), TS: fmt.Sprintf("1700000%03d.000001", n), Author: author, Text: text}); err != nil {
+			tb.Fatalf("reply %q: %v", text, err)
+		}
+	}
+	cmd(ana, "help")
+	cmd(ana, "start "+Title)
+	reply("U2", "Why do 40% of visitors leave at the payment page?")
+	cmd(engine.Actor{ID: "U2"}, "next") // refused: not the facilitator
+	cmd(ana, "next")
+	reply("U2", "Claire, 34 | marketing manager, Lyon | values speed; hates hidden fees")
+	cmd(ana, "goto touchpoints")
+	reply("U2", "Pricing page | website | before | -1 | clear tiers | hidden fees | <@U3>")
+	reply("U2", "Cart | website | whenever | 0")
+	rec.say("form: touchpoints")
+	if _, err := eng.Submit(ctx, engine.Form{Workshop: "W1", Step: workshop.Touchpoints, Actor: engine.Actor{ID: "U3"}, ID: "V1",
+		Fields: map[string]string{"name": "Support chat", "channel": "chat", "phase": "after", "emotion": "1"}}); err != nil {
+		tb.Fatalf("form: %v", err)
+	}
+	cmd(engine.Actor{ID: "U3"}, "score T1 -2")
+	cmd(ana, "chart")
+	cmd(ana, "goto iterate")
+	reply("U2", "Show fees on the pricing page | <@U3> | 2026-11-01")
+	cmd(ana, "status")
+	cmd(ana, "list")
+	cmd(ana, "review")
+	cmd(ana, `review "0 9 * * 1"`)
+	cmd(ana, "frobnicate")
+	cmd(ana, "facilitator <@U2>")
+	cmd(engine.Actor{ID: "U2"}, "summary")
+	cmd(engine.Actor{ID: "U2"}, "export md")
+	rec.say("review reminder (late)")
+	if err := eng.Remind(ctx, "W1", Now.Add(-time.Hour), true); err != nil {
+		tb.Fatalf("remind: %v", err)
+	}
+	cmd(engine.Actor{ID: "U2"}, "close")
+	return rec.Samples, rec.Files
+}
