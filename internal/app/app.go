@@ -193,12 +193,18 @@ func runConsole(ctx context.Context, env Env, args []string) error {
 		},
 	}
 	if s.Interactive {
-		for _, p := range eng.Help(cfg.DefaultLang) {
-			fmt.Fprintln(env.Stdout, printer.Text(p))
-		}
-		fmt.Fprintf(env.Stdout, "\n%s\n\n", cat.T(cfg.DefaultLang, "console.banner", "user", *user))
+		openingHelp(env.Stdout, printer, eng, cfg.DefaultLang, *user)
 	}
 	return s.Run(ctx, env.Stdin)
+}
+
+// openingHelp is what an interactive console shows first: the help, then
+// who the lines are said as.
+func openingHelp(w io.Writer, p *console.Printer, eng *engine.Engine, lang, user string) {
+	for _, t := range eng.Help(lang) {
+		fmt.Fprintln(w, p.Text(t))
+	}
+	fmt.Fprintf(w, "\n%s\n\n", eng.T(lang, "console.banner", "user", user))
 }
 
 func isTerminal(r any) bool {
