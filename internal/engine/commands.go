@@ -314,9 +314,13 @@ func (e *Engine) updateHeader(ctx context.Context, m *workshop.Meta, f headerFac
 // RefreshHeader rewrites a workshop's header; adapters call it (debounced)
 // after replies.
 func (e *Engine) RefreshHeader(ctx context.Context, id string) error {
-	m, err := e.store.LoadMeta(ctx, id)
+	m, c, err := workshop.MetaAndCounts(ctx, e.store, id)
 	if err != nil {
-		return fmt.Errorf("load workshop %s: %w", id, err)
+		return err
+	}
+	if c.Known {
+		e.updateHeader(ctx, m, factsOfCounts(c))
+		return nil
 	}
 	return e.refreshHeaderOf(ctx, m)
 }

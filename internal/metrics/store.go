@@ -33,6 +33,11 @@ func (s *store) count(op string, err error) error {
 	return err
 }
 
+func (s *store) MetaAndCounts(ctx context.Context, id string) (*workshop.Meta, workshop.Counts, error) {
+	m, c, err := workshop.MetaAndCounts(ctx, s.Store, id)
+	return m, c, s.count("load_meta", err)
+}
+
 func (s *store) NewID(ctx context.Context) (string, error) {
 	id, err := s.Store.NewID(ctx)
 	return id, s.count("new_id", err)

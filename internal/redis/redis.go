@@ -724,32 +724,60 @@ func (s *Store) Claim(ctx context.Context, key string, ttl time.Duration) (bool,
 // Counts reads the totals, contributors and map type PutInput, DeleteInput
 // and PutScore keep, in one round trip.
 func (s *Store) Counts(ctx context.Context, id string) (workshop.Counts, error) {
-	var h *goredis.MapStringStringCmd
-	var people *goredis.StringSliceCmd
+	var read func() workshop.Counts
 	_, err := s.c.TxPipelined(ctx, func(p goredis.Pipeliner) error {
-		h = p.HGetAll(ctx, s.wkey(id, "counts"))
-		people = p.ZRange(ctx, s.wkey(id, "people"), 0, -1)
+		read = s.queueCounts(ctx, p, id)
 		return nil
 	})
 	if err != nil {
 		return workshop.Counts{}, fmt.Errorf("counts of workshop %s: %w", id, err)
 	}
-	c := workshop.Counts{Known: h.Val()[countsMark] != "", Items: map[workshop.Step]int{}, People: people.Val()}
-	latest := ""
-	for k, v := range h.Val() {
-		if strings.HasPrefix(k, "mt|") {
-			ts, mt, _ := strings.Cut(v, "|")
-			if latest == "" || tsBefore(latest, ts) {
-				latest, c.MapType = ts, mt
-			}
-			continue
-		}
-		if st, ok := workshop.ParseStep(k); ok {
-			n, _ := strconv.Atoi(v)
-			c.Items[st] = n
-		}
+	return read(), nil
+}
+
+// MetaAndCounts reads a workshop's meta and totals in one round trip: what
+// its header shows.
+func (s *Store) MetaAndCounts(ctx context.Context, id string) (*workshop.Meta, workshop.Counts, error) {
+	var meta *goredis.StringCmd
+	var read func() workshop.Counts
+	_, err := s.c.TxPipelined(ctx, func(p goredis.Pipeliner) error {
+		meta = p.Get(ctx, s.wkey(id, "meta"))
+		read = s.queueCounts(ctx, p, id)
+		return nil
+	})
+	if err != nil && !errors.Is(err, goredis.Nil) {
+		return nil, workshop.Counts{}, fmt.Errorf("header of workshop %s: %w", id, err)
 	}
-	return c, nil
+	m, err := decodeMeta(meta)
+	if err != nil {
+		return nil, workshop.Counts{}, fmt.Errorf("load workshop %s: %w", id, err)
+	}
+	return m, read(), nil
+}
+
+// queueCounts queues the reads of a workshop's totals on p and returns what
+// decodes them once p has run.
+func (s *Store) queueCounts(ctx context.Context, p goredis.Pipeliner, id string) func() workshop.Counts {
+	h := p.HGetAll(ctx, s.wkey(id, "counts"))
+	people := p.ZRange(ctx, s.wkey(id, "people"), 0, -1)
+	return func() workshop.Counts {
+		c := workshop.Counts{Known: h.Val()[countsMark] != "", Items: map[workshop.Step]int{}, People: people.Val()}
+		latest := ""
+		for k, v := range h.Val() {
+			if strings.HasPrefix(k, "mt|") {
+				ts, mt, _ := strings.Cut(v, "|")
+				if latest == "" || tsBefore(latest, ts) {
+					latest, c.MapType = ts, mt
+				}
+				continue
+			}
+			if st, ok := workshop.ParseStep(k); ok {
+				n, _ := strconv.Atoi(v)
+				c.Items[st] = n
+			}
+		}
+		return c
+	}
 }
 
 // tsBefore orders input timestamps as workshop.SortInputs does.

@@ -643,6 +643,14 @@ func testCounts(t *testing.T, s workshop.Store) {
 	if c := counts(t, s, "W9"); c.Known || len(c.Items) != 0 {
 		t.Errorf("an unknown workshop: %+v", c)
 	}
+	// The header's read gives the same, in one round trip where it can.
+	m, hc, err := workshop.MetaAndCounts(ctx, s, "W1")
+	if err != nil || m.ID != "W1" || m.Channel != "C1" || !hc.Known || hc.Items[workshop.Goals] != 1 {
+		t.Errorf("MetaAndCounts(W1) = %+v, %+v, %v", m, hc, err)
+	}
+	if _, _, err := workshop.MetaAndCounts(ctx, s, "W9"); !errors.Is(err, workshop.ErrNotFound) {
+		t.Errorf("MetaAndCounts(W9): %v, want ErrNotFound", err)
+	}
 }
 
 // Contributors and the map type follow writes too: people in the order

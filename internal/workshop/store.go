@@ -162,3 +162,26 @@ type Counts struct {
 	// none did).
 	MapType string
 }
+
+// HeaderReader is a store that reads a workshop's meta and totals in one
+// round trip (Redis does, in one MULTI): what a header shows.
+type HeaderReader interface {
+	MetaAndCounts(ctx context.Context, id string) (*Meta, Counts, error)
+}
+
+// MetaAndCounts reads a workshop's meta and totals, in one round trip when
+// the store can.
+func MetaAndCounts(ctx context.Context, s Workshops, id string) (*Meta, Counts, error) {
+	if hr, ok := s.(HeaderReader); ok {
+		return hr.MetaAndCounts(ctx, id)
+	}
+	m, err := s.LoadMeta(ctx, id)
+	if err != nil {
+		return nil, Counts{}, err
+	}
+	c, err := s.Counts(ctx, id)
+	if err != nil {
+		return nil, Counts{}, err
+	}
+	return m, c, nil
+}
