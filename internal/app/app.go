@@ -76,7 +76,18 @@ func Run(ctx context.Context, env Env) error {
 		fmt.Fprint(env.Stderr, usage)
 		return ErrUsage
 	}
-	cmd, args := env.Args[1], env.Args[2:]
+	err := run(ctx, env, env.Args[1], env.Args[2:])
+	if errors.Is(err, errHelp) {
+		return nil // -h: the usage is printed, and that is all
+	}
+	return err
+}
+
+// errHelp says a command's -h printed its usage: Run ends there, with
+// success.
+var errHelp = errors.New("help shown")
+
+func run(ctx context.Context, env Env, cmd string, args []string) error {
 	switch cmd {
 	case "serve":
 		return runServe(ctx, env, args)
@@ -106,7 +117,7 @@ func newFlags(name string, env Env) *flag.FlagSet {
 func parse(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return nil
+			return errHelp
 		}
 		return ErrUsage
 	}

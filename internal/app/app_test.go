@@ -232,6 +232,14 @@ func TestUsageAndVersion(t *testing.T) {
 	if err != nil || !strings.HasPrefix(out, "journeybot ") {
 		t.Errorf("version: %q %v", out, err)
 	}
+	// -h prints a command's usage and stops there, with success: the
+	// console does not start reading.
+	for _, cmd := range []string{"console", "serve", "export", "list"} {
+		out, errOut, err := runApp(t, nil, "/journey start Should not run\n", cmd, "-h")
+		if err != nil || !strings.Contains(errOut, "Usage of journeybot "+cmd) || out != "" {
+			t.Errorf("%s -h: err %v, stdout %q, stderr %q; want the usage alone", cmd, err, out, errOut)
+		}
+	}
 	for _, args := range [][]string{{}, {"dance"}, {"export", "-format", "xml", "-workshop", "W1"}, {"export"}} {
 		if _, _, err := runApp(t, nil, "", args...); err != ErrUsage {
 			t.Errorf("%v: err %v, want ErrUsage", args, err)
