@@ -416,7 +416,7 @@ func TestConsoleReviewReminders(t *testing.T) {
 		t.Fatal(err)
 	}
 	first, _, _ := strings.Cut(out.String(), "/journey status")
-	for _, want := range []string{"TIME TO REVIEW: CHECKOUT", "[Start review] [Snooze a week] [Stop reminders]", "next reminder: Fri 1 Jan 2027 at 09:00 (CET)"} {
+	for _, want := range []string{"TIME TO REVIEW: CHECKOUT", "[Start review] → /journey review start W1\n[Snooze a week] → /journey review snooze W1\n[Stop reminders] → /journey review off W1", "next reminder: Fri 1 Jan 2027 at 09:00 (CET)"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("console output lacks %q:\n%s", want, out.String())
 		}

@@ -86,12 +86,13 @@ func (p *Printer) Post(_ context.Context, m engine.Message) (string, error) {
 	for _, c := range m.Context {
 		fmt.Fprintf(&b, "%s· %s\n", indent, p.Text(c))
 	}
-	if len(m.Actions) > 0 {
-		labels := make([]string, len(m.Actions))
-		for i, a := range m.Actions {
-			labels[i] = "[" + a.Label + "]"
+	// The console has no buttons: each is shown with what does the same.
+	for _, a := range m.Actions {
+		does := p.t("console.reply_button")
+		if a.Command != "" {
+			does = "/journey " + a.Command
 		}
-		fmt.Fprintf(&b, "%s%s\n", indent, strings.Join(labels, " "))
+		fmt.Fprintf(&b, "%s[%s] → %s\n", indent, a.Label, p.style(does, ansiCode))
 	}
 	if m.Ephemeral {
 		b.WriteString("  └\n")

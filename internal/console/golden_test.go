@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/journeybot/journeybot/internal/engine/enginetest"
@@ -35,6 +36,14 @@ func TestConsoleGolden(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+			}
+			for _, line := range strings.Split(out.String(), "\n") {
+				if strings.HasPrefix(strings.TrimLeft(line, " │"), "[") && !strings.Contains(line, "] → ") {
+					t.Errorf("a button without what does the same: %q", line)
+				}
+			}
+			if strings.Contains(out.String(), "\x1b[") {
+				t.Error("piped output holds ANSI codes")
 			}
 			path := filepath.Join("testdata", "messages-"+lang+".console.golden")
 			if *update {

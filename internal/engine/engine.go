@@ -95,6 +95,9 @@ type Action struct {
 	Label string
 	Value string
 	Style string // "primary", "danger" or ""
+	// Command is the command that does the same ("next W3"), for surfaces
+	// without buttons; empty when a plain reply does (Add).
+	Command string
 }
 
 // Action IDs.

@@ -58,12 +58,12 @@ func (e *Engine) stepMessage(m *workshop.Meta, s workshop.Step) Message {
 	v := actionValue(m.ID, s)
 	msg.Actions = append(msg.Actions, Action{ID: ActionAdd, Label: e.T(lang, "button.add"), Value: v})
 	if s == workshop.Touchpoints {
-		msg.Actions = append(msg.Actions, Action{ID: ActionScore, Label: e.T(lang, "button.score"), Value: v})
+		msg.Actions = append(msg.Actions, Action{ID: ActionScore, Label: e.T(lang, "button.score"), Value: v, Command: "score " + m.ID + " T1 -1"})
 	}
 	if s != workshop.Iterate {
-		msg.Actions = append(msg.Actions, Action{ID: ActionNext, Label: e.T(lang, "button.next"), Value: v, Style: "primary"})
+		msg.Actions = append(msg.Actions, Action{ID: ActionNext, Label: e.T(lang, "button.next"), Value: v, Style: "primary", Command: "next " + m.ID})
 	}
-	msg.Actions = append(msg.Actions, Action{ID: ActionSummary, Label: e.T(lang, "button.summary"), Value: v})
+	msg.Actions = append(msg.Actions, Action{ID: ActionSummary, Label: e.T(lang, "button.summary"), Value: v, Command: "summary " + m.ID})
 	return msg
 }
 

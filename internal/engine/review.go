@@ -55,6 +55,13 @@ func (e *Engine) zone(w *workshop.Workshop) *time.Location {
 	return e.defaultTZ
 }
 
+// reviewWords are what `/journey review` takes besides a cadence: the
+// reminder's buttons, typed.
+var reviewWords = map[string]string{
+	"start": ActionReviewStart, "lancer": ActionReviewStart,
+	"snooze": ActionReviewSnooze, "reporter": ActionReviewSnooze,
+}
+
 // cmdReview schedules review reminders: `/journey review monthly`,
 // `quarterly`, `off` or a five-field cron spec; alone, it shows the
 // schedule.
@@ -71,10 +78,22 @@ func (e *Engine) cmdReview(ctx context.Context, c *call) error {
 		}
 		return e.answer(ctx, c, KindAnswer, line, e.R(lang, "review.usage"))
 	}
+	spec := strings.TrimSpace(strings.Join(c.args, " "))
+	switch reviewWords[strings.ToLower(spec)] {
+	case ActionReviewStart:
+		// What the reminder's Start review button does, typed: the whole
+		// workshop is needed to post the new round's steps and chart.
+		full, err := e.store.Load(ctx, w.ID)
+		if err != nil {
+			return fmt.Errorf("load workshop %s: %w", w.ID, err)
+		}
+		return e.StartReview(ctx, full, c.Actor, time.Time{})
+	case ActionReviewSnooze:
+		return e.snoozeReview(ctx, w, c.Actor)
+	}
 	if err := e.mayReview(w, c.Actor, e.T(lang, "action.review")); err != nil {
 		return err
 	}
-	spec := strings.TrimSpace(strings.Join(c.args, " "))
 	cadence, named := cadenceWords[strings.ToLower(spec)]
 	if !named {
 		cadence = workshop.CadenceCustom
@@ -241,9 +260,9 @@ func (e *Engine) reminderMessage(w *workshop.Workshop, occurrence time.Time, lat
 	msg.Context = []rich.Text{e.R(lang, "reminder.context", "id", w.ID, "cadence", e.cadenceName(lang, w.Review), "next", next, "facilitator", Mention(w.Facilitator))}
 	v := w.ID + " " + strconv.FormatInt(occurrence.Unix(), 10)
 	msg.Actions = []Action{
-		{ID: ActionReviewStart, Label: e.T(lang, "button.review_start"), Value: v, Style: "primary"},
-		{ID: ActionReviewSnooze, Label: e.T(lang, "button.review_snooze"), Value: v},
-		{ID: ActionReviewStop, Label: e.T(lang, "button.review_stop"), Value: v, Style: "danger"},
+		{ID: ActionReviewStart, Label: e.T(lang, "button.review_start"), Value: v, Style: "primary", Command: "review start " + w.ID},
+		{ID: ActionReviewSnooze, Label: e.T(lang, "button.review_snooze"), Value: v, Command: "review snooze " + w.ID},
+		{ID: ActionReviewStop, Label: e.T(lang, "button.review_stop"), Value: v, Style: "danger", Command: "review off " + w.ID},
 	}
 	return msg
 }
@@ -349,7 +368,7 @@ func (e *Engine) snoozeReview(ctx context.Context, w *workshop.Workshop, a Actor
 		return err
 	}
 	w.Meta = *meta
-	e.refreshHeader(ctx, w, w.Map())
+	e.refreshMetaHeader(ctx, w)
 	return e.announce(ctx, w, e.R(w.Lang, "review.snoozed", "user", Mention(a.ID), "title", UserText(w.Title),
 		"next", e.dateTime(w.Review.NextDue, w.Review.TZ, w.Lang)))
 }
@@ -374,7 +393,7 @@ func (e *Engine) stopReview(ctx context.Context, w *workshop.Workshop, a Actor) 
 		return err
 	}
 	w.Meta = *meta
-	e.refreshHeader(ctx, w, w.Map())
+	e.refreshMetaHeader(ctx, w)
 	return e.announce(ctx, w, e.R(w.Lang, "review.stopped", "user", Mention(a.ID), "title", UserText(w.Title)))
 }
 

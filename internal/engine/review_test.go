@@ -409,3 +409,52 @@ func TestStartReviewOpensANewVersion(t *testing.T) {
 		t.Errorf("status lacks the version:\n%s", st)
 	}
 }
+
+// What a reminder's buttons do can be typed: `review start`, `review
+// snooze`, `review off`, each button naming its command; the header keeps
+// the step totals whichever way it is rewritten.
+func TestReviewButtonsHaveCommands(t *testing.T) {
+	h := newReviewHarness(t, 0)
+	h.as(ana, "start Checkout")
+	h.reply("ben", "Why churn?")
+	h.as(ana, "review monthly")
+	if err := h.eng.Remind(context.Background(), "W1", now0, false); err != nil {
+		t.Fatal(err)
+	}
+	reminder := h.rec.posts[len(h.rec.posts)-1]
+	var cmds []string
+	for _, a := range reminder.Actions {
+		cmds = append(cmds, a.Command)
+	}
+	if got := strings.Join(cmds, ","); got != "review start W1,review snooze W1,review off W1" {
+		t.Errorf("reminder buttons' commands %q", got)
+	}
+	headerHasGoal := func(after string) {
+		t.Helper()
+		h.rec.mu.Lock()
+		u := h.rec.updates[len(h.rec.updates)-1]
+		h.rec.mu.Unlock()
+		if !strings.Contains(rich.PlainBlocks(u.Blocks), "1. Goals (1)") {
+			t.Errorf("after %s the header lost the step totals:\n%s", after, u.Plain())
+		}
+	}
+	if p := only(t, h.as(ben, "review snooze"), true); p.Kind != engine.KindError || !strings.Contains(p.text(), "@ana") {
+		t.Errorf("snooze by ben: %s %q, want a refusal", p.Kind, p.text())
+	}
+	if p := only(t, h.as(ana, "review snooze W1"), false); !strings.Contains(p.text(), "snoozed") {
+		t.Errorf("snooze: %q", p.text())
+	}
+	headerHasGoal("review snooze")
+	if w := h.workshop(); !w.Review.NextDue.Equal(time.Date(2026, 12, 8, 8, 0, 0, 0, time.UTC)) {
+		t.Errorf("snoozed to %v, want a week after 1 Dec 09:00 Paris", w.Review.NextDue)
+	}
+	posts := h.as(ben, "review start") // anyone may start a review
+	if len(posts) == 0 || !strings.Contains(posts[0].text(), "@ben started review round 1") || h.workshop().Round != 1 {
+		t.Errorf("review start by ben: round %d, %v", h.workshop().Round, posts)
+	}
+	h.as(ana, "review off")
+	headerHasGoal("review off")
+	if h.workshop().Review.Active() {
+		t.Error("review off left reminders on")
+	}
+}
