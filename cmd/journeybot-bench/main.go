@@ -1,5 +1,5 @@
 // Command journeybot-bench measures journeybot and runs its fault drills:
-// see internal/bench and the README's Performance section. `make bench`
+// see internal/bench and docs/performance.md. `make bench`
 // runs it after the Go benchmarks.
 //
 //	go run ./cmd/journeybot-bench                   # everything, about 9 minutes

@@ -18,7 +18,7 @@
 // claim the event id with SET NX, store the reply with one HSET, answer
 // 200, then one reactions.add), is the reference of the event-path
 // targets; the minimal one (verify, parse, one SET NX, 200) shows the
-// floor of the libraries. See the README's Performance section for how to
+// floor of the libraries. See docs/performance.md for how to
 // read the tables.
 package bench
 

@@ -10,7 +10,7 @@ import (
 
 // Table is one printed result: a title, column names, rows and notes. It
 // prints as a Markdown table, readable in a terminal and pasteable into the
-// README as it is.
+// docs/performance.md as it is.
 type Table struct {
 	Title string
 	Cols  []string
