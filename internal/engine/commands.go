@@ -36,6 +36,10 @@ func (e *Engine) Command(ctx context.Context, c Command) error {
 	}
 	h, ok := commands[sub]
 	if !ok {
+		// A command's name in another language ("aide").
+		h, ok = commands[e.keywords[sub]]
+	}
+	if !ok {
 		return e.answerError(ctx, c.Channel, c.Actor, e.lang, problem("error.unknown_command", "command", UserText(sub)))
 	}
 	cc := &call{Command: c, args: args, lang: e.lang}
@@ -59,7 +63,6 @@ type handler func(e *Engine, ctx context.Context, c *call) error
 var commands = map[string]handler{
 	"":            (*Engine).cmdHelp,
 	"help":        (*Engine).cmdHelp,
-	"aide":        (*Engine).cmdHelp,
 	"start":       (*Engine).cmdStart,
 	"status":      (*Engine).cmdStatus,
 	"next":        (*Engine).cmdNext,
@@ -359,7 +362,7 @@ func (e *Engine) cmdNext(ctx context.Context, c *call) error {
 	if err != nil {
 		return err
 	}
-	force := len(c.args) > 0 && (strings.EqualFold(c.args[0], "force") || strings.EqualFold(c.args[0], "forcer"))
+	force := len(c.args) > 0 && e.keywords[strings.ToLower(c.args[0])] == "force"
 	return e.Next(ctx, w, c.Actor, force)
 }
 
@@ -508,8 +511,8 @@ func (e *Engine) Score(ctx context.Context, w *workshop.Workshop, a Actor, score
 		}
 		t.Scores[a.ID] = scores[n]
 		lines = append(lines, e.R(w.Lang, "score.saved", "id", t.ID, "name", UserText(t.Name),
-			"face", workshop.Emoji(float64(scores[n])), "value", workshop.FormatScore(float64(scores[n])),
-			"mean", workshop.FormatScore(t.Mean()), "count", len(t.Scores)))
+			"face", workshop.Emoji(float64(scores[n])), "value", e.score(w.Lang, float64(scores[n])),
+			"mean", e.score(w.Lang, t.Mean()), "count", len(t.Scores)))
 	}
 	return e.tell(ctx, w.Channel, a.ID, KindAnswer, rich.Join(lines, "\n"))
 }
@@ -636,7 +639,11 @@ func (e *Engine) cmdClose(ctx context.Context, c *call) error {
 	w.Meta = *meta
 	m := w.Map()
 	e.refreshHeader(ctx, w, m)
-	return e.announce(ctx, w, e.R(w.Lang, "close.done", "title", UserText(w.Title), "id", w.ID))
+	key := "close.done"
+	if w.Review.Active() {
+		key = "close.done_reviews"
+	}
+	return e.announce(ctx, w, e.R(w.Lang, key, "title", UserText(w.Title), "id", w.ID))
 }
 
 // announce posts a short notice to the workshop's channel.

@@ -190,6 +190,9 @@ type Engine struct {
 
 	defaultTZ   *time.Location
 	minInterval time.Duration
+	// keywords maps every word a command takes, in every language, to its
+	// catalog key ("mensuel" → "monthly"); see prompts' [keyword].
+	keywords map[string]string
 }
 
 // tsClock hands out strictly increasing timestamps; engines made by
@@ -225,6 +228,16 @@ func New(cfg Config) *Engine {
 	}
 	if e.cat == nil {
 		e.cat = prompts.MustLoad()
+	}
+	e.keywords = map[string]string{}
+	for _, lang := range prompts.Languages {
+		for _, key := range e.cat.Keys(lang) {
+			if name, ok := strings.CutPrefix(key, "keyword."); ok {
+				for _, w := range strings.Fields(e.cat.T(lang, key)) {
+					e.keywords[strings.ToLower(w)] = name
+				}
+			}
+		}
 	}
 	if e.schedules == nil {
 		panic("engine: Config.Schedules is required (review.Schedules{})")

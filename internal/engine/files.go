@@ -93,8 +93,8 @@ func (e *Engine) chartFile(ctx context.Context, w *workshop.Workshop, m *worksho
 		}
 	}
 	alt := e.T(w.Lang, "chart.alt", "title", w.Title, "count", len(m.Touchpoints),
-		"low", lo.ID+" "+lo.Name, "low_score", workshop.FormatScore(lo.Mean()),
-		"high", hi.ID+" "+hi.Name, "high_score", workshop.FormatScore(hi.Mean()))
+		"low", lo.ID+" "+lo.Name, "low_score", e.score(w.Lang, lo.Mean()),
+		"high", hi.ID+" "+hi.Name, "high_score", e.score(w.Lang, hi.Mean()))
 	return File{
 		Channel: w.Channel, ThreadTS: w.StepTS(workshop.Touchpoints), Workshop: w.ID,
 		Name:    fmt.Sprintf("journey-%s-curve.png", strings.ToLower(w.ID)),

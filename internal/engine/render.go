@@ -10,6 +10,12 @@ import (
 	"github.com/journeybot/journeybot/internal/workshop"
 )
 
+// count is a number of things, in the plural form its language wants
+// ("1 item", "0 élément", "2 items").
+func (e *Engine) count(lang, what string, n int) rich.Text {
+	return e.R(lang, "count."+what, "count", n)
+}
+
 func (e *Engine) stepName(lang string, s workshop.Step) string {
 	return e.T(lang, "step."+s.Key()+".name")
 }
@@ -156,15 +162,8 @@ func (e *Engine) cadenceName(lang string, r workshop.Review) rich.Text {
 	return e.R(lang, "review.cadence."+r.Cadence)
 }
 
-var frMonths = [...]string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"}
-
-// date formats a day the way each language writes it.
-func (e *Engine) date(t time.Time, lang string) string {
-	if lang == workshop.LangFR {
-		return fmt.Sprintf("%d %s %d", t.Day(), frMonths[t.Month()-1], t.Year())
-	}
-	return t.Format("Mon 2 Jan 2006")
-}
+// date writes a day the way lang does (prompts' [date]).
+func (e *Engine) date(t time.Time, lang string) string { return e.cat.Locale(lang).Date(t) }
 
 // dateTime is an instant, written in zone tz (UTC when unknown).
 func (e *Engine) dateTime(t time.Time, tz, lang string) rich.Text {
@@ -172,15 +171,13 @@ func (e *Engine) dateTime(t time.Time, tz, lang string) rich.Text {
 	if err != nil || tz == "" {
 		loc = time.UTC
 	}
-	return rich.Time(t, loc.String(), e.dateTimeString(t.In(loc), lang))
+	return rich.Time(t, loc.String(), e.cat.Locale(lang).DateTime(t.In(loc)))
 }
 
-func (e *Engine) dateTimeString(t time.Time, lang string) string {
-	zone := t.Format("MST")
-	if lang == workshop.LangFR {
-		return fmt.Sprintf("%s à %s (%s)", e.date(t, lang), t.Format("15h04"), zone)
-	}
-	return fmt.Sprintf("%s at %s (%s)", e.date(t, lang), t.Format("15:04"), zone)
+// score writes a score or mean with a sign, the way lang writes numbers
+// ("-1.5", "−1,5").
+func (e *Engine) score(lang string, v float64) string {
+	return e.cat.Locale(lang).Number(workshop.FormatScore(v))
 }
 
 // stepBlocks renders the items of one step: a list per group (phase,
@@ -231,7 +228,7 @@ func (e *Engine) stepBlocks(lang string, m *workshop.Map, s workshop.Step) []ric
 		}
 	case workshop.Scope:
 		out = append(out, rich.Para(e.R(lang, "scope.map_type", "map_type", e.T(lang, "maptype."+m.MapType()+".name"),
-			"description", e.T(lang, "maptype."+m.MapType()+".description"))))
+			"description", e.T(lang, "maptype."+m.MapType()+".about"))))
 		var notes []rich.Text
 		for _, n := range m.Scope.Notes {
 			notes = append(notes, UserText(n))
@@ -265,10 +262,11 @@ func (e *Engine) stepBlocks(lang string, m *workshop.Map, s workshop.Step) []ric
 			if g, ok := m.Goal(t.Goal); ok {
 				line = rich.Concat(line, sp(" "), UserText(truncateRunes(g.Text, 120)).With(rich.Emphasis))
 			}
-			line = rich.Concat(line, sp(" — "+e.T(lang, "verdict."+t.Verdict)))
+			verdict := e.R(lang, "verdict."+t.Verdict)
 			if t.Note != "" {
-				line = rich.Concat(line, sp(": "), UserText(t.Note))
+				verdict = e.R(lang, "verdict.with_note", "verdict", verdict, "note", UserText(t.Note))
 			}
+			line = rich.Concat(line, sp(" — "), verdict)
 			items = append(items, rich.Concat(line, sp(" "), by(t.Author)))
 		}
 		list(items)
@@ -285,7 +283,7 @@ func (e *Engine) stepBlocks(lang string, m *workshop.Map, s workshop.Step) []ric
 				if c.Due < today {
 					key = "change.overdue"
 				}
-				line = rich.Concat(line, sp(" — "), e.R(lang, key, "date", c.Due))
+				line = rich.Concat(line, sp(" — "), e.R(lang, key, "date", e.cat.Locale(lang).Day(c.Due)))
 			}
 			items = append(items, line)
 		}
@@ -304,9 +302,9 @@ func (e *Engine) touchpointLine(lang string, t *workshop.Touchpoint) rich.Text {
 	sp := rich.Plain
 	line := rich.Concat(rich.Styled(t.ID, rich.Code), sp(" "+workshop.Emoji(t.Mean())+" "), UserText(t.Name).With(rich.Strong),
 		sp(" · "), UserText(t.Channel), sp(" · "),
-		e.R(lang, "touchpoint.mean", "mean", workshop.FormatScore(t.Mean()), "count", len(t.Scores)))
+		e.R(lang, "touchpoint.mean", "mean", e.score(lang, t.Mean()), "count", len(t.Scores)))
 	if lo != hi {
-		line = rich.Concat(line, sp(" "), e.R(lang, "touchpoint.spread", "lo", workshop.FormatScore(float64(lo)), "hi", workshop.FormatScore(float64(hi))))
+		line = rich.Concat(line, sp(" "), e.R(lang, "touchpoint.spread", "lo", e.score(lang, float64(lo)), "hi", e.score(lang, float64(hi))))
 	}
 	if t.State == workshop.StateIdeal {
 		line = rich.Concat(line, sp(" · "), e.R(lang, "state.ideal").With(rich.Emphasis))
@@ -337,7 +335,7 @@ func (e *Engine) stepSummaryMessage(w *workshop.Workshop, m *workshop.Map, s wor
 	return Message{
 		Channel: w.Channel, Kind: KindSummary, Workshop: w.ID, Step: s, Title: title,
 		Blocks:   e.stepBlocks(lang, m, s),
-		Context:  []rich.Text{e.R(lang, "summary.step_counts", "items", m.Count(s), "people", len(people))},
+		Context:  []rich.Text{e.R(lang, "summary.step_counts", "items", e.count(lang, "items", m.Count(s)), "people", e.count(lang, "people", len(people)))},
 		Text:     title,
 		Overflow: e.R(lang, "summary.truncated", "id", w.ID),
 	}
@@ -371,7 +369,7 @@ func (e *Engine) statusBlocks(w *workshop.Workshop, m *workshop.Map) []rich.Bloc
 			people[in.Author] = true
 		}
 		counts = append(counts, e.R(lang, "status.step", "n", int(s), "name", e.stepName(lang, s),
-			"items", m.Count(s), "inputs", len(w.InputsOf(s)), "people", len(people)))
+			"items", e.count(lang, "items", m.Count(s)), "replies", e.count(lang, "replies", len(w.InputsOf(s))), "people", e.count(lang, "people", len(people))))
 	}
 	out := Paragraphs(head, rich.Join(counts, "\n"))
 	people := w.Contributors()

@@ -325,6 +325,10 @@ func sortedKeys(m map[int]int) []int {
 // lineErrorText is one line error as a sentence.
 func (e *Engine) lineErrorText(lang string, le *workshop.LineError) rich.Text {
 	args := []any{"line", le.Line, "got", UserText(le.Got), "min", le.Min, "max", le.Max}
+	if le.Field == workshop.FieldCount {
+		n, _ := strconv.Atoi(le.Got)
+		args = append(args, "count", n)
+	}
 	if le.Field == workshop.FieldGoal && le.Max > 0 {
 		return e.R(lang, "error.line.goal_missing", append(args, "goals", goalRange(le.Max))...)
 	}

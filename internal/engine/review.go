@@ -29,9 +29,7 @@ const maxReminderItems = 10
 
 // cadenceWords maps what may follow `/journey review` to a cadence.
 var cadenceWords = map[string]string{
-	"monthly": workshop.CadenceMonthly, "mensuel": workshop.CadenceMonthly, "mensuelle": workshop.CadenceMonthly,
-	"quarterly": workshop.CadenceQuarterly, "trimestriel": workshop.CadenceQuarterly, "trimestrielle": workshop.CadenceQuarterly,
-	"off": workshop.CadenceOff, "stop": workshop.CadenceOff, "arrêt": workshop.CadenceOff, "arret": workshop.CadenceOff, "non": workshop.CadenceOff,
+	"monthly": workshop.CadenceMonthly, "quarterly": workshop.CadenceQuarterly, "off": workshop.CadenceOff,
 }
 
 // mayReview checks that the actor may change w's review schedule: the
@@ -58,8 +56,7 @@ func (e *Engine) zone(w *workshop.Workshop) *time.Location {
 // reviewWords are what `/journey review` takes besides a cadence: the
 // reminder's buttons, typed.
 var reviewWords = map[string]string{
-	"start": ActionReviewStart, "lancer": ActionReviewStart,
-	"snooze": ActionReviewSnooze, "reporter": ActionReviewSnooze,
+	"review_start": ActionReviewStart, "review_snooze": ActionReviewSnooze,
 }
 
 // cmdReview schedules review reminders: `/journey review monthly`,
@@ -79,7 +76,7 @@ func (e *Engine) cmdReview(ctx context.Context, c *call) error {
 		return e.answer(ctx, c, KindAnswer, line, e.R(lang, "review.usage"))
 	}
 	spec := strings.TrimSpace(strings.Join(c.args, " "))
-	switch reviewWords[strings.ToLower(spec)] {
+	switch reviewWords[e.keywords[strings.ToLower(spec)]] {
 	case ActionReviewStart:
 		// What the reminder's Start review button does, typed: the whole
 		// workshop is needed to post the new round's steps and chart.
@@ -94,7 +91,7 @@ func (e *Engine) cmdReview(ctx context.Context, c *call) error {
 	if err := e.mayReview(w, c.Actor, e.T(lang, "action.review")); err != nil {
 		return err
 	}
-	cadence, named := cadenceWords[strings.ToLower(spec)]
+	cadence, named := cadenceWords[e.keywords[strings.ToLower(spec)]]
 	if !named {
 		cadence = workshop.CadenceCustom
 	}
@@ -215,7 +212,7 @@ func (e *Engine) reminderMessage(w *workshop.Workshop, occurrence time.Time, lat
 		for _, t := range negative[:min(len(negative), maxReminderItems)] {
 			items = append(items, rich.Concat(rich.Styled(t.ID, rich.Code), rich.Plain(" "+workshop.Emoji(t.Mean())+" "),
 				UserText(t.Name).With(rich.Strong), rich.Plain(" "),
-				e.R(lang, "touchpoint.mean", "mean", workshop.FormatScore(t.Mean()), "count", len(t.Scores))))
+				e.R(lang, "touchpoint.mean", "mean", e.score(lang, t.Mean()), "count", len(t.Scores))))
 		}
 		msg.Blocks = append(msg.Blocks, rich.Head(e.R(lang, "reminder.negative_title", "count", len(negative))), rich.Bullets(items...))
 		if n := len(negative) - maxReminderItems; n > 0 {
@@ -243,7 +240,7 @@ func (e *Engine) reminderMessage(w *workshop.Workshop, occurrence time.Time, lat
 			if c.Owner != "" {
 				line = rich.Concat(line, rich.Plain(" — "), Owner(c.Owner, c.OwnerID))
 			}
-			items = append(items, rich.Concat(line, rich.Plain(" — "), e.R(lang, "change.overdue", "date", c.Due)))
+			items = append(items, rich.Concat(line, rich.Plain(" — "), e.R(lang, "change.overdue", "date", e.cat.Locale(lang).Day(c.Due))))
 		}
 		msg.Blocks = append(msg.Blocks, rich.Head(e.R(lang, "reminder.overdue_title", "count", len(overdue))), rich.Bullets(items...))
 		if n := len(overdue) - maxReminderItems; n > 0 {
@@ -334,6 +331,9 @@ func (e *Engine) StartReview(ctx context.Context, w *workshop.Workshop, a Actor,
 		f, err := e.chartFile(ctx, &prev, pm)
 		if err == nil {
 			f.Comment = e.R(w.Lang, "review.chart", "version", prev.Round)
+			if prev.Round == 0 {
+				f.Comment = e.R(w.Lang, "review.chart_original")
+			}
 			err = e.notify.Upload(ctx, f)
 		}
 		if err != nil {
@@ -401,6 +401,9 @@ func (e *Engine) stopReview(ctx context.Context, w *workshop.Workshop, a Actor) 
 // naturally: minutes, hours, days, months, years.
 func (e *Engine) duration(lang string, d time.Duration) string {
 	d = max(d, 0)
+	if d < time.Minute {
+		return e.T(lang, "duration.now")
+	}
 	unit, n := "minute", int(d/time.Minute)
 	switch {
 	case d >= 2*365*24*time.Hour:
@@ -412,11 +415,7 @@ func (e *Engine) duration(lang string, d time.Duration) string {
 	case d >= time.Hour:
 		unit, n = "hour", int(d/time.Hour)
 	}
-	form := "other"
-	if n == 1 || (lang == workshop.LangFR && n == 0) {
-		form = "one"
-	}
-	return e.T(lang, "duration."+unit+"."+form, "n", n)
+	return e.T(lang, "duration."+unit, "count", n)
 }
 
 func latest(a, b time.Time) time.Time {
