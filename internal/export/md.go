@@ -64,7 +64,7 @@ func writeMD(out io.Writer, w *workshop.Workshop, m *workshop.Map, opt Options) 
 	p("# %s\n\n", mdText(w.Title))
 	p("_%s_\n\n", T("export.subtitle", "id", w.ID, "facilitator", name(w.Facilitator), "date", opt.Now.Format("2006-01-02")))
 	field := func(label string, value any) string { return T("export.field", "label", tr(label), "value", value) }
-	p("- %s\n", field("export.map_type", rich.Concat(tr("maptype."+m.MapType()+".name"), rich.Plain(" — "), tr("maptype."+m.MapType()+".description"))))
+	p("- %s\n", field("export.map_type", rich.Concat(tr("maptype."+m.MapType()+".name"), rich.Plain(" — "), tr("maptype."+m.MapType()+".about"))))
 	p("- %s\n", field("export.current_step", tr("step."+w.Step.Key()+".name")))
 	if w.Closed() {
 		p("- %s\n", field("export.closed", w.ClosedAt.Format("2006-01-02")))
@@ -133,7 +133,7 @@ func writeMD(out io.Writer, w *workshop.Workshop, m *workshop.Map, opt Options) 
 	}
 
 	p("## 4. %s\n\n", T("step.scope.name"))
-	p("**%s** — %s\n\n", T("maptype."+m.MapType()+".name"), T("maptype."+m.MapType()+".description"))
+	p("**%s** — %s\n\n", T("maptype."+m.MapType()+".name"), T("maptype."+m.MapType()+".about"))
 	for _, n := range m.Scope.Notes {
 		p("- %s\n", mdText(n))
 	}
