@@ -281,7 +281,7 @@ func TestServeHTTPWholeWorkshop(t *testing.T) {
 		t.Errorf("no chart beside the md export: %v", err)
 	}
 	md := string(files["journey-w1.md"])
-	for _, want := range []string{"# Checkout redesign", "](journey-w1-curve.png)", "## 3. Touchpoints", "| T2 | Payment | website | 😡 -2 |", "**G1** Why do 40% of visitors leave at the payment page? | 🟡 partly answered", "| Show fees on the pricing page | @leo | 2026-12-15 |"} {
+	for _, want := range []string{"# Checkout redesign", "](journey-w1-curve.png)", "## 3. Touchpoints", "| T2 | Payment | website | 😡 -2 |", "**G1** Why do 40% of visitors leave at the payment page? | 🟡 partly answered", "| Show fees on the pricing page | @leo | Tue 15 Dec 2026 |"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("md export lacks %q:\n%s", want, md)
 		}

@@ -185,7 +185,7 @@ func (e *Engine) ExportFiles(ctx context.Context, w *workshop.Workshop, format s
 // Markdown document to show, if any.
 func (e *Engine) exportFile(w *workshop.Workshop, format, chart string) (File, error) {
 	var buf bytes.Buffer
-	opt := export.Options{T: func(key string, args ...any) rich.Text { return e.R(w.Lang, key, args...) }, Now: e.now(), Chart: chart}
+	opt := export.Options{T: func(key string, args ...any) rich.Text { return e.R(w.Lang, key, args...) }, Now: e.now(), Chart: chart, Locale: e.cat.Locale(w.Lang)}
 	if err := export.Write(&buf, format, w, opt); err != nil {
 		return File{}, fmt.Errorf("export %s as %s: %w", w.ID, format, err)
 	}

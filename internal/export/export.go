@@ -15,6 +15,7 @@ import (
 
 	"github.com/journeybot/journeybot/internal/rich"
 	"github.com/journeybot/journeybot/internal/workshop"
+	"github.com/journeybot/journeybot/prompts"
 )
 
 // Formats.
@@ -40,6 +41,10 @@ type Options struct {
 	Chart string
 	// Now dates the document.
 	Now time.Time
+	// Locale writes the document's dates and numbers in the workshop's
+	// language (English when zero); a French workshop's CSV is written for
+	// a French spreadsheet.
+	Locale prompts.Locale
 }
 
 // Write writes w in format.
@@ -51,6 +56,9 @@ func Write(out io.Writer, format string, w *workshop.Workshop, opt Options) erro
 		enc.SetIndent("", "  ")
 		return enc.Encode(Doc(w, m))
 	case CSV:
+		if opt.Locale.Lang == workshop.LangFR {
+			return writeFrenchCSV(out, m, opt)
+		}
 		return writeCSV(out, m)
 	case MD:
 		return writeMD(out, w, m, opt)
@@ -213,6 +221,44 @@ func writeCSV(out io.Writer, m *workshop.Map) error {
 			t.ID, string(t.Phase), csvSafe(t.Name), csvSafe(t.Channel), strconv.Itoa(t.Emotion),
 			strconv.FormatFloat(round1(t.Mean()), 'f', -1, 64), strconv.Itoa(lo), strconv.Itoa(hi), strconv.Itoa(len(t.Scores)),
 			csvSafe(t.Positive), csvSafe(t.Negative), t.State, strconv.FormatBool(t.Online), csvSafe(t.Owner), t.Author,
+		}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// writeFrenchCSV writes the CSV a French spreadsheet opens as it is: a
+// byte-order mark (so the accents read as UTF-8), ";" between cells,
+// decimal commas, and the headers and words in French.
+func writeFrenchCSV(out io.Writer, m *workshop.Map, opt Options) error {
+	if _, err := io.WriteString(out, "\ufeff"); err != nil {
+		return err
+	}
+	l := opt.Locale
+	T := func(key string) string { return l.Catalog.T(l.Lang, key) }
+	cw := csv.NewWriter(out)
+	cw.Comma = ';'
+	header := make([]string, len(CSVHeader))
+	for i, h := range CSVHeader {
+		if h == "id" {
+			h = "number" // go-i18n reserves "id"
+		}
+		header[i] = T("export.csv." + h)
+	}
+	if err := cw.Write(header); err != nil {
+		return err
+	}
+	yesNo := map[bool]string{true: T("export.csv.yes"), false: T("export.csv.no")}
+	for _, t := range m.Journey() {
+		lo, hi := t.Spread()
+		row := []string{
+			t.ID, T("phase." + string(t.Phase)), csvSafe(t.Name), csvSafe(t.Channel), strconv.Itoa(t.Emotion),
+			// A decimal comma, but the ASCII minus a spreadsheet reads as one.
+			strings.Replace(strconv.FormatFloat(round1(t.Mean()), 'f', -1, 64), ".", ",", 1), strconv.Itoa(lo), strconv.Itoa(hi), strconv.Itoa(len(t.Scores)),
+			csvSafe(t.Positive), csvSafe(t.Negative), T("state." + t.State), yesNo[t.Online], csvSafe(t.Owner), t.Author,
 		}
 		if err := cw.Write(row); err != nil {
 			return err

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -71,7 +72,7 @@ func render(t *testing.T, format, lang string) []byte {
 	w := sample()
 	w.Lang = lang
 	var buf bytes.Buffer
-	opt := Options{T: func(k string, a ...any) rich.Text { return cat.Text(lang, k, a...) }, Now: time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC), Chart: "journey-w7-curve.png"}
+	opt := Options{T: func(k string, a ...any) rich.Text { return cat.Text(lang, k, a...) }, Now: time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC), Chart: "journey-w7-curve.png", Locale: cat.Locale(lang)}
 	if err := Write(&buf, format, w, opt); err != nil {
 		t.Fatal(err)
 	}
@@ -79,10 +80,34 @@ func render(t *testing.T, format, lang string) []byte {
 }
 
 func TestGolden(t *testing.T) {
-	for _, tt := range []struct{ format, lang string }{{MD, "en"}, {MD, "fr"}, {CSV, "en"}, {JSON, "en"}} {
+	for _, tt := range []struct{ format, lang string }{{MD, "en"}, {MD, "fr"}, {CSV, "en"}, {CSV, "fr"}, {JSON, "en"}} {
 		t.Run(tt.format+"-"+tt.lang, func(t *testing.T) {
 			golden(t, "w7-"+tt.lang+"."+tt.format, render(t, tt.format, tt.lang))
 		})
+	}
+}
+
+// A French workshop's CSV opens in a French spreadsheet: a byte-order mark,
+// ";" between cells, decimal commas, French headers and words; it still
+// parses as CSV, one row per touchpoint.
+func TestFrenchCSV(t *testing.T) {
+	out := render(t, CSV, "fr")
+	if !bytes.HasPrefix(out, []byte("\ufeff")) {
+		t.Error("no byte-order mark")
+	}
+	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(out, []byte("\ufeff"))))
+	r.Comma = ';'
+	rows, err := r.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != len(sample().Map().Touchpoints)+1 || rows[0][2] != "point de contact" {
+		t.Fatalf("rows %q", rows)
+	}
+	for _, row := range rows[1:] {
+		if strings.Contains(row[5], ".") || !slices.Contains([]string{"Avant", "Pendant", "Après"}, row[1]) {
+			t.Errorf("row %q: want a decimal comma and a French phase", row)
+		}
 	}
 }
 

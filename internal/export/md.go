@@ -7,6 +7,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/journeybot/journeybot/internal/rich"
 	"github.com/journeybot/journeybot/internal/workshop"
@@ -60,14 +61,15 @@ func writeMD(out io.Writer, w *workshop.Workshop, m *workshop.Map, opt Options) 
 		return w.Names.Display(u, "")
 	}
 	who := func(u string) string { return mdText(name(u)) }
+	score := func(v float64) string { return opt.Locale.Number(workshop.FormatScore(v)) }
 
 	p("# %s\n\n", mdText(w.Title))
-	p("_%s_\n\n", T("export.subtitle", "id", w.ID, "facilitator", name(w.Facilitator), "date", opt.Now.Format("2006-01-02")))
+	p("_%s_\n\n", T("export.subtitle", "id", w.ID, "facilitator", name(w.Facilitator), "date", opt.Locale.Date(opt.Now)))
 	field := func(label string, value any) string { return T("export.field", "label", tr(label), "value", value) }
 	p("- %s\n", field("export.map_type", rich.Concat(tr("maptype."+m.MapType()+".name"), rich.Plain(" — "), tr("maptype."+m.MapType()+".about"))))
 	p("- %s\n", field("export.current_step", tr("step."+w.Step.Key()+".name")))
 	if w.Closed() {
-		p("- %s\n", field("export.closed", w.ClosedAt.Format("2006-01-02")))
+		p("- %s\n", field("export.closed", opt.Locale.Date(w.ClosedAt)))
 	}
 	p("- %s\n\n", field("export.contributors", joinWho(w.Contributors(), name)))
 
@@ -119,14 +121,14 @@ func writeMD(out io.Writer, w *workshop.Workshop, m *workshop.Map, opt Options) 
 			lo, hi := t.Spread()
 			spread := ""
 			if lo != hi {
-				spread = fmt.Sprintf(" (%s…%s)", workshop.FormatScore(float64(lo)), workshop.FormatScore(float64(hi)))
+				spread = fmt.Sprintf(" (%s…%s)", score(float64(lo)), score(float64(hi)))
 			}
 			state := T("state." + t.State)
 			if !t.Online {
 				state += ", " + T("touchpoint.offline")
 			}
 			p("| %s | %s | %s | %s %s | %d%s | %s | %s | %s | %s |\n", t.ID, mdText(t.Name), mdText(t.Channel),
-				workshop.Emoji(t.Mean()), workshop.FormatScore(t.Mean()), len(t.Scores), spread,
+				workshop.Emoji(t.Mean()), score(t.Mean()), len(t.Scores), spread,
 				mdText(t.Positive), mdText(t.Negative), state, mdText(t.Owner))
 		}
 		p("\n")
@@ -187,7 +189,7 @@ func writeMD(out io.Writer, w *workshop.Workshop, m *workshop.Map, opt Options) 
 	} else {
 		p("| %s | %s | %s |\n|---|---|---|\n", T("export.col.change"), T("export.col.owner"), T("export.col.due"))
 		for _, c := range m.Changes {
-			p("| %s | %s | %s |\n", mdText(c.Text), mdText(c.Owner), c.Due)
+			p("| %s | %s | %s |\n", mdText(c.Text), mdText(c.Owner), mdText(opt.Locale.Day(c.Due)))
 		}
 		p("\n")
 	}
@@ -200,10 +202,10 @@ func writeMD(out io.Writer, w *workshop.Workshop, m *workshop.Map, opt Options) 
 		}
 		p("- %s\n", line)
 		if !w.Review.NextDue.IsZero() {
-			p("- %s\n", field("export.next_review", w.Review.NextDue.UTC().Format("2006-01-02 15:04 MST")))
+			p("- %s\n", field("export.next_review", opt.Locale.DateTime(inZone(w.Review.NextDue, w.Review.TZ))))
 		}
 		if !w.Review.LastReview.IsZero() {
-			p("- %s\n", field("export.last_review", w.Review.LastReview.UTC().Format("2006-01-02")))
+			p("- %s\n", field("export.last_review", opt.Locale.Date(inZone(w.Review.LastReview, w.Review.TZ))))
 		}
 	} else {
 		p("%s\n", T("review.none"))
@@ -211,10 +213,19 @@ func writeMD(out io.Writer, w *workshop.Workshop, m *workshop.Map, opt Options) 
 	if vs := w.Versions(); len(vs) > 1 {
 		p("\n")
 		for _, v := range vs[1:] {
-			p("- %s\n", T("export.version", "round", v.Round, "date", v.StartedAt.UTC().Format("2006-01-02"), "user", name(v.StartedBy)))
+			p("- %s\n", T("export.version", "round", v.Round, "date", opt.Locale.Date(inZone(v.StartedAt, w.Review.TZ)), "user", name(v.StartedBy)))
 		}
 	}
 	return b.Flush()
+}
+
+// inZone is t in the IANA zone tz (UTC when unknown): the facilitator's,
+// where reviews are scheduled.
+func inZone(t time.Time, tz string) time.Time {
+	if loc, err := workshop.LoadZone(tz); err == nil && tz != "" {
+		return t.In(loc)
+	}
+	return t.UTC()
 }
 
 var verdictEmoji = map[string]string{workshop.VerdictYes: "✅", workshop.VerdictPartly: "🟡", workshop.VerdictNo: "❌"}

@@ -64,11 +64,11 @@ func TestVersionsAndReviewHistory(t *testing.T) {
 
 	cat := prompts.MustLoad()
 	buf.Reset()
-	opt := Options{T: func(k string, a ...any) rich.Text { return cat.Text("en", k, a...) }, Now: started}
+	opt := Options{T: func(k string, a ...any) rich.Text { return cat.Text("en", k, a...) }, Now: started, Locale: cat.Locale("en")}
 	if err := Write(&buf, MD, w, opt); err != nil {
 		t.Fatal(err)
 	}
-	if want := "Version 1 of the map: review started 2026-12-01 by @ben"; !strings.Contains(buf.String(), want) {
+	if want := "Version 1 of the map: review started Tue 1 Dec 2026 by @ben"; !strings.Contains(buf.String(), want) {
 		t.Errorf("md lacks %q", want)
 	}
 }
