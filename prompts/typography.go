@@ -25,7 +25,7 @@ var frenchRules = []struct {
 	{regexp.MustCompile(`([\p{L}\p{N}}\)”»*_]):(\s|$)`), "$1" + nbsp + ":$2"},
 	{regexp.MustCompile(`«[ \t]*`), "«" + nbsp},
 	{regexp.MustCompile(`[ \t]*»`), nbsp + "»"},
-	{regexp.MustCompile(`([\p{N}}]) (h|min|%)\b`), "$1" + nbsp + "$2"},
+	{regexp.MustCompile(`([\p{N}}]) (h|min|%|Ko|Mo)\b`), "$1" + nbsp + "$2"},
 	{regexp.MustCompile(nbsp + `h ([\p{N}{])`), nbsp + "h" + nbsp + "$1"},
 	{regexp.MustCompile(`n° `), "n°" + nbsp},
 }

@@ -185,7 +185,7 @@ func runConsole(ctx context.Context, env Env, args []string) error {
 	}
 	defer store.Close()
 	cat := prompts.MustLoad()
-	printer := &console.Printer{Out: env.Stdout, Dir: *out, T: func(k string, a ...any) string { return cat.T(cfg.DefaultLang, k, a...) },
+	printer := &console.Printer{Out: env.Stdout, Dir: *out, Catalog: cat, Lang: cfg.DefaultLang,
 		// Styles on a terminal only, and never against NO_COLOR
 		// (https://no-color.org) or a dumb terminal.
 		ANSI: isTerminal(env.Stdout) && env.Getenv("NO_COLOR") == "" && env.Getenv("TERM") != "dumb"}

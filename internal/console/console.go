@@ -8,6 +8,7 @@ package console
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -22,6 +23,7 @@ import (
 	"github.com/journeybot/journeybot/internal/engine"
 	"github.com/journeybot/journeybot/internal/rich"
 	"github.com/journeybot/journeybot/internal/workshop"
+	"github.com/journeybot/journeybot/prompts"
 )
 
 // Channel is the one channel a console session plays in.
@@ -34,14 +36,18 @@ type Printer struct {
 	// Dir receives charts and exports.
 	Dir string
 	Now func() time.Time
-	// T gives the console's own words (prompts' console.* keys) in the
-	// console's language.
-	T func(key string, args ...any) string
+	// Catalog gives the console's own words (prompts' console.* keys), in
+	// the language of the message they go with, else Lang.
+	Catalog *prompts.Catalog
+	Lang    string
 	// ANSI styles text for a terminal; without it, text is plain.
 	ANSI bool
 
 	mu     sync.Mutex
 	lastTS time.Time
+	// said is the language of the latest message, which reactions and
+	// files that follow it are shown in.
+	said string
 	// Written lists the files uploaded so far, for tests.
 	Written []string
 }
@@ -65,6 +71,7 @@ func (p *Printer) NewTS() string {
 
 // Post prints a message and gives it a timestamp.
 func (p *Printer) Post(_ context.Context, m engine.Message) (string, error) {
+	p.heard(m.Lang)
 	var b strings.Builder
 	indent := ""
 	switch {
@@ -107,6 +114,7 @@ func (p *Printer) Post(_ context.Context, m engine.Message) (string, error) {
 // Update prints the new state of a message that changed (the header).
 func (p *Printer) Update(ctx context.Context, _, _ string, m engine.Message) error {
 	if m.Kind == engine.KindHeader {
+		p.heard(m.Lang)
 		var b strings.Builder
 		fmt.Fprintf(&b, "  ⟳ %s\n", m.Title)
 		for _, line := range p.blockLines(m.Blocks, false) {
@@ -149,7 +157,9 @@ func (p *Printer) Upload(_ context.Context, f engine.File) error {
 	if !f.Comment.Empty() {
 		fmt.Fprintf(&b, "  %s\n", p.Text(f.Comment))
 	}
-	fmt.Fprintf(&b, "  📎 %s (%d bytes) → %s\n", f.Title, len(f.Data), path)
+	p.heard(f.Lang)
+	size := p.t("console.kilobytes", "n", (len(f.Data)+1023)/1024)
+	fmt.Fprintf(&b, "  📎 %s (%s) → %s\n", f.Title, size, path)
 	if f.AltText != "" {
 		fmt.Fprintf(&b, "     %s\n", f.AltText)
 	}
@@ -157,12 +167,26 @@ func (p *Printer) Upload(_ context.Context, f engine.File) error {
 	return nil
 }
 
-// t looks up one of the console's own sentences.
+// heard records the language of what was just said.
+func (p *Printer) heard(lang string) {
+	if lang == "" {
+		return
+	}
+	p.mu.Lock()
+	p.said = lang
+	p.mu.Unlock()
+}
+
+// t looks up one of the console's own sentences, in the language of the
+// latest message (else Lang).
 func (p *Printer) t(key string, args ...any) string {
-	if p.T == nil {
+	if p.Catalog == nil {
 		return key
 	}
-	return p.T(key, args...)
+	p.mu.Lock()
+	lang := cmp.Or(p.said, p.Lang)
+	p.mu.Unlock()
+	return p.Catalog.T(lang, key, args...)
 }
 
 func (p *Printer) print(s string) {
@@ -352,7 +376,7 @@ func (s *Session) tick(ctx context.Context) {
 func (s *Session) remind(ctx context.Context) int {
 	n, err := s.Reminders.RunDue(ctx)
 	if err != nil && ctx.Err() == nil {
-		s.Printer.print("  (review reminders: " + err.Error() + ")\n")
+		s.Printer.print("  (" + s.Printer.t("console.reminders_failed", "err", err.Error()) + ")\n")
 	}
 	return n
 }

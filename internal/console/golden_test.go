@@ -24,7 +24,7 @@ func TestConsoleGolden(t *testing.T) {
 		t.Run(lang, func(t *testing.T) {
 			samples, _ := enginetest.Messages(t, lang)
 			var out bytes.Buffer
-			p := &Printer{Out: &out, Dir: t.TempDir(), T: func(k string, a ...any) string { return cat.T(lang, k, a...) }}
+			p := &Printer{Out: &out, Dir: t.TempDir(), Catalog: cat}
 			for _, s := range samples {
 				fmt.Fprintf(&out, "\n### after %s\n", s.Said)
 				var err error

@@ -190,17 +190,17 @@ func (e *Engine) steer(w *workshop.Workshop, a Actor, action string) error {
 }
 
 func (e *Engine) answer(ctx context.Context, c *call, kind string, paras ...rich.Text) error {
-	return e.tell(ctx, c.Channel, c.Actor.ID, kind, paras...)
+	return e.tell(ctx, c.Channel, c.Actor.ID, c.lang, kind, paras...)
 }
 
 // tell sends an ephemeral answer to one user.
-func (e *Engine) tell(ctx context.Context, channel, user, kind string, paras ...rich.Text) error {
-	return e.tellBlocks(ctx, channel, user, kind, Paragraphs(paras...))
+func (e *Engine) tell(ctx context.Context, channel, user, lang, kind string, paras ...rich.Text) error {
+	return e.tellBlocks(ctx, channel, user, lang, kind, Paragraphs(paras...))
 }
 
 // tellBlocks sends an ephemeral answer made of blocks to one user.
-func (e *Engine) tellBlocks(ctx context.Context, channel, user, kind string, blocks []rich.Block) error {
-	m := Message{Channel: channel, User: user, Ephemeral: true, Kind: kind, Blocks: blocks}
+func (e *Engine) tellBlocks(ctx context.Context, channel, user, lang, kind string, blocks []rich.Block) error {
+	m := Message{Channel: channel, User: user, Ephemeral: true, Kind: kind, Blocks: blocks, Lang: lang}
 	if len(blocks) > 0 {
 		m.Text = rich.PlainBlocks(blocks[:1])
 	}
@@ -222,7 +222,7 @@ func (e *Engine) cmdHelp(ctx context.Context, c *call) error {
 			}
 		}
 	}
-	return e.tell(ctx, c.Channel, c.Actor.ID, KindHelp, e.Help(lang)...)
+	return e.tell(ctx, c.Channel, c.Actor.ID, lang, KindHelp, e.Help(lang)...)
 }
 
 func (e *Engine) cmdStart(ctx context.Context, c *call) error {
@@ -354,7 +354,7 @@ func (e *Engine) cmdStatus(ctx context.Context, c *call) error {
 	if err != nil {
 		return err
 	}
-	return e.tellBlocks(ctx, c.Channel, c.Actor.ID, KindAnswer, e.statusBlocks(w, w.Map()))
+	return e.tellBlocks(ctx, c.Channel, c.Actor.ID, w.Lang, KindAnswer, e.statusBlocks(w, w.Map()))
 }
 
 func (e *Engine) cmdNext(ctx context.Context, c *call) error {
@@ -514,7 +514,7 @@ func (e *Engine) Score(ctx context.Context, w *workshop.Workshop, a Actor, score
 			"face", workshop.Emoji(float64(scores[n])), "value", e.score(w.Lang, float64(scores[n])),
 			"mean", e.score(w.Lang, t.Mean()), "count", len(t.Scores)))
 	}
-	return e.tell(ctx, w.Channel, a.ID, KindAnswer, rich.Join(lines, "\n"))
+	return e.tell(ctx, w.Channel, a.ID, w.Lang, KindAnswer, rich.Join(lines, "\n"))
 }
 
 func (e *Engine) cmdFacilitator(ctx context.Context, c *call) error {
@@ -648,7 +648,7 @@ func (e *Engine) cmdClose(ctx context.Context, c *call) error {
 
 // announce posts a short notice to the workshop's channel.
 func (e *Engine) announce(ctx context.Context, w *workshop.Workshop, text rich.Text) error {
-	msg := Message{Channel: w.Channel, Kind: KindNotice, Blocks: Paragraphs(text), Text: text.String(), Workshop: w.ID}
+	msg := Message{Channel: w.Channel, Kind: KindNotice, Blocks: Paragraphs(text), Text: text.String(), Workshop: w.ID, Lang: w.Lang}
 	if _, err := e.notify.Post(ctx, msg); err != nil {
 		return fmt.Errorf("announce in %s: %w", w.Channel, err)
 	}
@@ -698,7 +698,7 @@ func (e *Engine) SaveScores(ctx context.Context, id string, a Actor, scores map[
 		return fmt.Errorf("load workshop %s: %w", id, err)
 	}
 	if len(scores) == 0 {
-		return e.tell(ctx, w.Channel, a.ID, KindAnswer, e.R(w.Lang, "score.none"))
+		return e.tell(ctx, w.Channel, a.ID, w.Lang, KindAnswer, e.R(w.Lang, "score.none"))
 	}
 	if err := e.Score(ctx, w, a, scores); err != nil {
 		return e.answerError(ctx, w.Channel, a, w.Lang, err)
@@ -709,5 +709,5 @@ func (e *Engine) SaveScores(ctx context.Context, id string, a Actor, scores map[
 // Tell answers one user in a workshop's language: adapters use it for what
 // they check themselves (a form that cannot open).
 func (e *Engine) Tell(ctx context.Context, channel, user, lang, key string, args ...any) error {
-	return e.tell(ctx, channel, user, KindError, e.R(lang, key, args...))
+	return e.tell(ctx, channel, user, lang, KindError, e.R(lang, key, args...))
 }

@@ -49,6 +49,9 @@ type Message struct {
 	// attach metadata.
 	Workshop string
 	Step     workshop.Step
+	// Lang is the language the message is written in, for adapters that
+	// add words of their own (the console's labels).
+	Lang string
 }
 
 // Plain is the whole message as plain text, with no markup: title, body and
@@ -116,7 +119,9 @@ type File struct {
 	Title    string
 	AltText  string
 	// Comment is said with the file.
-	Comment  rich.Text
+	Comment rich.Text
+	// Lang is the language of the file's title and comment.
+	Lang     string
 	Data     []byte
 	Workshop string
 }
@@ -300,7 +305,7 @@ func (e *Engine) answerError(ctx context.Context, channel string, a Actor, lang 
 		e.log.ErrorContext(ctx, "command failed", "channel", channel, "user", a.ID, "err", internal)
 	}
 	body := e.R(lang, key, args...)
-	msg := Message{Channel: channel, User: a.ID, Ephemeral: true, Kind: KindError, Blocks: Paragraphs(body), Text: body.String()}
+	msg := Message{Channel: channel, User: a.ID, Ephemeral: true, Kind: KindError, Blocks: Paragraphs(body), Text: body.String(), Lang: lang}
 	if _, perr := e.notify.Post(ctx, msg); perr != nil {
 		e.log.ErrorContext(ctx, "answer error", "channel", channel, "err", perr)
 		if internal == nil {

@@ -96,7 +96,7 @@ func (e *Engine) chartFile(ctx context.Context, w *workshop.Workshop, m *worksho
 		"low", lo.ID+" "+lo.Name, "low_score", e.score(w.Lang, lo.Mean()),
 		"high", hi.ID+" "+hi.Name, "high_score", e.score(w.Lang, hi.Mean()))
 	return File{
-		Channel: w.Channel, ThreadTS: w.StepTS(workshop.Touchpoints), Workshop: w.ID,
+		Channel: w.Channel, ThreadTS: w.StepTS(workshop.Touchpoints), Workshop: w.ID, Lang: w.Lang,
 		Name:    fmt.Sprintf("journey-%s-curve.png", strings.ToLower(w.ID)),
 		Title:   e.T(w.Lang, "chart.title", "title", w.Title),
 		AltText: truncateRunes(alt, 1000),
@@ -190,7 +190,7 @@ func (e *Engine) exportFile(w *workshop.Workshop, format, chart string) (File, e
 		return File{}, fmt.Errorf("export %s as %s: %w", w.ID, format, err)
 	}
 	return File{
-		Channel: w.Channel, Workshop: w.ID, Name: export.FileName(w, format), Data: buf.Bytes(),
+		Channel: w.Channel, Workshop: w.ID, Name: export.FileName(w, format), Data: buf.Bytes(), Lang: w.Lang,
 		Title:   e.T(w.Lang, "export.file_title", "title", w.Title, "format", strings.ToUpper(format)),
 		Comment: e.R(w.Lang, "export.posted", "format", strings.ToUpper(format), "title", UserText(w.Title)),
 	}, nil

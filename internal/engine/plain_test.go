@@ -22,6 +22,9 @@ func TestEveryMessageReadsAsPlainText(t *testing.T) {
 			for _, s := range samples {
 				m := s.Message
 				kinds[m.Kind] = true
+				if m.Lang != lang {
+					t.Errorf("%s (%s) says it is in %q, want %q", m.Kind, s.Said, m.Lang, lang)
+				}
 				// Code shows what to type, stars and all; what a user typed
 				// (the review schedule) is theirs.
 				text := withoutCode(m).Plain() + "\n" + m.Text + "\n" + m.Overflow.String()

@@ -48,7 +48,7 @@ func (e *Engine) stepMessage(m *workshop.Meta, s workshop.Step) Message {
 	lang, key := m.Lang, "step."+s.Key()
 	title := e.stepTitle(lang, s)
 	msg := Message{
-		Channel: m.Channel, Kind: KindStep, Workshop: m.ID, Step: s,
+		Channel: m.Channel, Kind: KindStep, Workshop: m.ID, Step: s, Lang: lang,
 		Title: title,
 		Blocks: Paragraphs(
 			e.R(lang, key+".prompt"),
@@ -109,7 +109,7 @@ func factsOfCounts(c workshop.Counts) headerFacts {
 // headerMessage is the workshop's header: progress, contributors, schedule.
 func (e *Engine) headerMessage(w *workshop.Meta, f headerFacts) Message {
 	lang := w.Lang
-	msg := Message{Channel: w.Channel, Kind: KindHeader, Workshop: w.ID, Step: w.Step, Title: "🗺️ " + UserString(w.Title)}
+	msg := Message{Channel: w.Channel, Kind: KindHeader, Workshop: w.ID, Step: w.Step, Title: "🗺️ " + UserString(w.Title), Lang: lang}
 	state := e.R(lang, "header.state", "facilitator", Mention(w.Facilitator), "step", e.stepTitle(lang, w.Step),
 		"map_type", e.T(lang, "maptype."+f.mapType+".name"))
 	if w.Closed() {
@@ -333,7 +333,7 @@ func (e *Engine) stepSummaryMessage(w *workshop.Workshop, m *workshop.Map, s wor
 	}
 	title := e.T(lang, "summary.step_title", "step", e.stepTitle(lang, s))
 	return Message{
-		Channel: w.Channel, Kind: KindSummary, Workshop: w.ID, Step: s, Title: title,
+		Channel: w.Channel, Kind: KindSummary, Workshop: w.ID, Step: s, Title: title, Lang: lang,
 		Blocks:   e.stepBlocks(lang, m, s),
 		Context:  []rich.Text{e.R(lang, "summary.step_counts", "items", e.count(lang, "items", m.Count(s)), "people", e.count(lang, "people", len(people)))},
 		Text:     title,
@@ -345,7 +345,7 @@ func (e *Engine) stepSummaryMessage(w *workshop.Workshop, m *workshop.Map, s wor
 func (e *Engine) summaryMessage(w *workshop.Workshop, m *workshop.Map) Message {
 	lang := w.Lang
 	title := e.T(lang, "summary.title", "title", UserString(w.Title))
-	msg := Message{Channel: w.Channel, Kind: KindSummary, Workshop: w.ID, Title: title, Text: title}
+	msg := Message{Channel: w.Channel, Kind: KindSummary, Workshop: w.ID, Title: title, Text: title, Lang: lang}
 	for _, s := range workshop.Steps {
 		msg.Blocks = append(msg.Blocks, rich.Head(rich.Plain(e.stepTitle(lang, s))))
 		msg.Blocks = append(msg.Blocks, e.stepBlocks(lang, m, s)...)

@@ -303,7 +303,7 @@ func (e *Engine) Submit(ctx context.Context, f Form) ([]FieldError, error) {
 			}
 			text := e.R(w.Lang, "form.added", "user", Mention(f.Actor.ID))
 			quoted := UserText(names.Text(line))
-			msg := Message{Channel: w.Channel, ThreadTS: thread, Kind: KindNotice, Blocks: []rich.Block{rich.Para(text), rich.Quoted(quoted)},
+			msg := Message{Channel: w.Channel, ThreadTS: thread, Kind: KindNotice, Lang: w.Lang, Blocks: []rich.Block{rich.Para(text), rich.Quoted(quoted)},
 				Text: text.String() + " " + quoted.String(), Workshop: w.ID, Step: f.Step}
 			if _, err := e.notify.Post(ctx, msg); err != nil {
 				e.log.WarnContext(ctx, "echo form", "workshop", w.ID, "err", err)
@@ -364,7 +364,7 @@ func (e *Engine) lineErrorMessage(lang string, step workshop.Step, errs []*works
 	if len(items) == 1 {
 		body[1] = rich.Para(items[0])
 	}
-	return Message{Ephemeral: true, Kind: KindError, Blocks: body, Text: head.String(), Step: step}
+	return Message{Ephemeral: true, Kind: KindError, Blocks: body, Text: head.String(), Step: step, Lang: lang}
 }
 
 func truncateRunes(s string, n int) string {

@@ -175,7 +175,7 @@ func (e *Engine) reminderMessage(w *workshop.Workshop, occurrence time.Time, lat
 		title = e.T(lang, "reminder.late_title", "title", UserText(w.Title))
 		text = e.T(lang, "reminder.late_text", "title", UserText(w.Title))
 	}
-	msg := Message{Channel: w.Channel, Kind: KindReminder, Workshop: w.ID, Title: title, Text: text}
+	msg := Message{Channel: w.Channel, Kind: KindReminder, Workshop: w.ID, Title: title, Text: text, Lang: lang}
 
 	var since rich.Text
 	if w.Review.LastReview.IsZero() {
