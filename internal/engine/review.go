@@ -138,7 +138,12 @@ func (e *Engine) specProblem(lang, spec string, err error) error {
 	case errors.As(err, &se) && se.Detail == "":
 		return problem("error.review_fields", "spec", UserText(spec), "count", se.Fields)
 	case errors.As(err, &se):
-		return problem("error.review_spec", "spec", UserText(spec), "detail", UserText(se.Detail))
+		if se.Field > 0 {
+			name := workshop.SpecFields[se.Field-1]
+			return problem("error.review_field", "spec", UserText(spec), "value", UserText(se.Value),
+				"field", e.R(lang, "review.field."+name), "range", e.R(lang, "review.range."+name))
+		}
+		return problem("error.review_spec", "spec", UserText(spec))
 	case errors.Is(err, workshop.ErrNever):
 		return problem("error.review_never", "spec", UserText(spec))
 	case errors.As(err, &ie):

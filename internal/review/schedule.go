@@ -94,7 +94,17 @@ func New(cadence, spec string, loc *time.Location) (*Schedule, error) {
 	}
 	s, err := parser.Parse(strings.Join(fields, " "))
 	if err != nil {
-		return nil, &SpecError{Spec: spec, Fields: 5, Detail: err.Error()}
+		se := &SpecError{Spec: spec, Fields: 5, Detail: err.Error()}
+		// Which field: each alone, with every other field "*".
+		for i, f := range fields {
+			alone := []string{"*", "*", "*", "*", "*"}
+			alone[i] = f
+			if _, err := parser.Parse(strings.Join(alone, " ")); err != nil {
+				se.Field, se.Value = i+1, f
+				break
+			}
+		}
+		return nil, se
 	}
 	ss, ok := s.(*cron.SpecSchedule)
 	if !ok {

@@ -113,13 +113,20 @@ var (
 	ErrNever = errors.New("the schedule never fires")
 )
 
-// SpecError is a custom spec that cannot be read. Detail is the parser's
-// reason, in English.
+// SpecError is a custom spec that cannot be read. Field names the first
+// field that cannot be read on its own (1 for the minute … 5 for the day of
+// the week; 0 when each field reads but not the whole), Value what it says;
+// Detail is the parser's reason, in English, for logs.
 type SpecError struct {
 	Spec   string
 	Fields int // how many fields the spec has
+	Field  int
+	Value  string
 	Detail string
 }
+
+// SpecFields names a spec's five fields, in order.
+var SpecFields = [...]string{"minute", "hour", "day_of_month", "month", "day_of_week"}
 
 func (e *SpecError) Error() string {
 	if e.Detail == "" {
