@@ -12,9 +12,12 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"golang.org/x/term"
 
 	"github.com/journeybot/journeybot/internal/bolt"
 	"github.com/journeybot/journeybot/internal/config"
@@ -188,7 +191,8 @@ func runConsole(ctx context.Context, env Env, args []string) error {
 	printer := &console.Printer{Out: env.Stdout, Dir: *out, Catalog: cat, Lang: cfg.DefaultLang,
 		// Styles on a terminal only, and never against NO_COLOR
 		// (https://no-color.org) or a dumb terminal.
-		ANSI: isTerminal(env.Stdout) && env.Getenv("NO_COLOR") == "" && env.Getenv("TERM") != "dumb"}
+		ANSI:  isTerminal(env.Stdout) && env.Getenv("NO_COLOR") == "" && env.Getenv("TERM") != "dumb",
+		Width: terminalWidth(env)}
 	eng := engine.New(engine.Config{Schedules: review.Schedules{},
 		Store: store, Notifier: printer, Catalog: cat, Now: env.now,
 		DefaultLang: cfg.DefaultLang, Logger: log, Charts: newCharts(),
@@ -216,6 +220,23 @@ func openingHelp(w io.Writer, p *console.Printer, eng *engine.Engine, lang, user
 		fmt.Fprintln(w, p.Text(t))
 	}
 	fmt.Fprintf(w, "\n%s\n\n", eng.T(lang, "console.banner", "user", user))
+}
+
+// terminalWidth is how wide the console's terminal is (0 when it prints
+// to a pipe, which wants lines whole); COLUMNS answers when the terminal
+// does not.
+func terminalWidth(env Env) int {
+	f, ok := env.Stdout.(*os.File)
+	if !ok || !isTerminal(f) {
+		return 0
+	}
+	if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 0 {
+		return w
+	}
+	if n, err := strconv.Atoi(env.Getenv("COLUMNS")); err == nil && n > 0 {
+		return n
+	}
+	return 80
 }
 
 func isTerminal(r any) bool {

@@ -42,6 +42,9 @@ type Printer struct {
 	Lang    string
 	// ANSI styles text for a terminal; without it, text is plain.
 	ANSI bool
+	// Width wraps lines at word boundaries to this many cells (the
+	// terminal's width); 0 leaves them whole, as a pipe wants.
+	Width int
 
 	mu     sync.Mutex
 	lastTS time.Time
@@ -192,7 +195,7 @@ func (p *Printer) t(key string, args ...any) string {
 func (p *Printer) print(s string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	io.WriteString(p.Out, s)
+	io.WriteString(p.Out, wrap(s, p.Width))
 }
 
 // ANSI styles.
