@@ -35,13 +35,15 @@ func For(tb TB, what string, within time.Duration, cond func() bool) {
 }
 
 // Poll looks at cond every `every` until it holds, and reports whether it
-// did within `within`; cond is called at least once. It is for the callers
+// did within `within`; cond is called at least once, and never after the
+// deadline (so a context it derives from the deadline is still live). It
+// is for the callers
 // that must not fail the test from where they are: another goroutine, or
 // a helper that returns an error.
 func Poll(within, every time.Duration, cond func() bool) bool {
 	deadline := time.Now().Add(within)
 	for !cond() {
-		if time.Now().After(deadline) {
+		if !time.Now().Add(every).Before(deadline) {
 			return false
 		}
 		// A documented wait on real time: what cond looks at happens in

@@ -21,6 +21,8 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/redis/go-redis/v9/maintnotifications"
+
+	"github.com/journeybot/journeybot/internal/testwait"
 )
 
 // SentinelMaster is the name under which the sentinels of a Sentinel
@@ -368,26 +370,30 @@ func (g *group) start(role string, port int, lines []string, extra ...string) (*
 // redis-server exited because its port was taken.
 func (g *group) waitUp(s *server) error {
 	pid := strconv.Itoa(s.cmd.Process.Pid)
-	deadline := time.Now().Add(readyTimeout)
-	for {
+	var err error
+	exited := false
+	up := testwait.Poll(readyTimeout, pollInterval, func() bool {
 		if !s.alive() {
-			logText, _ := os.ReadFile(s.logPath)
-			if bytes.Contains(logText, []byte("Address already in use")) {
-				return fmt.Errorf("%s %s: %w", s.role, s.addr, errPortClash)
-			}
-			return fmt.Errorf("%s %s exited before it answered (%v)", s.role, s.addr, s.cmd.ProcessState)
+			exited = true
+			return true
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		info, err := s.info(ctx, "server")
-		cancel()
-		if err == nil && info["process_id"] == pid {
-			return nil
+		defer cancel()
+		var info map[string]string
+		info, err = s.info(ctx, "server")
+		return err == nil && info["process_id"] == pid
+	})
+	switch {
+	case exited:
+		logText, _ := os.ReadFile(s.logPath)
+		if bytes.Contains(logText, []byte("Address already in use")) {
+			return fmt.Errorf("%s %s: %w", s.role, s.addr, errPortClash)
 		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s %s did not answer within %v (last error: %v)", s.role, s.addr, readyTimeout, err)
-		}
-		time.Sleep(pollInterval)
+		return fmt.Errorf("%s %s exited before it answered (%v)", s.role, s.addr, s.cmd.ProcessState)
+	case !up:
+		return fmt.Errorf("%s %s did not answer within %v (last error: %v)", s.role, s.addr, readyTimeout, err)
 	}
+	return nil
 }
 
 func (g *group) waitAllUp(servers []*server) error {
@@ -458,21 +464,19 @@ func (g *group) errorf(format string, args ...any) error {
 
 // poll calls cond every pollInterval until it returns nil or timeout has
 // passed, and returns cond's last error. Each call gets a context that ends
-// at the deadline, and at most a few seconds after its start.
+// at the deadline, and at most a few seconds after its start. What cond
+// looks at is redis-server processes: a wait on real time, through
+// testwait.
 func poll(timeout time.Duration, cond func(ctx context.Context) error) error {
 	deadline := time.Now().Add(timeout)
-	for {
+	var err error
+	testwait.Poll(timeout, pollInterval, func() bool {
 		ctx, cancel := context.WithDeadline(context.Background(), earlier(deadline, time.Now().Add(3*time.Second)))
-		err := cond(ctx)
-		cancel()
-		if err == nil {
-			return nil
-		}
-		if !time.Now().Add(pollInterval).Before(deadline) {
-			return err
-		}
-		time.Sleep(pollInterval)
-	}
+		defer cancel()
+		err = cond(ctx)
+		return err == nil
+	})
+	return err
 }
 
 func earlier(a, b time.Time) time.Time {
