@@ -6,7 +6,7 @@ package app
 // servers on one environment are replicas of one bot.
 //
 // Every wait is on the thing itself: a call the fake records, a write
-// serve makes to its store (seen through Env.wrapStore), a round of its
+// serve makes to its store (watched through Env.wrapStore), a round of its
 // review scheduler (Env.reviewRan). None polls or sleeps.
 
 import (
@@ -27,6 +27,7 @@ import (
 	"github.com/journeybot/journeybot/internal/export"
 	"github.com/journeybot/journeybot/internal/redis/redistest"
 	"github.com/journeybot/journeybot/internal/slack/fakeslack"
+	"github.com/journeybot/journeybot/internal/storetest"
 	"github.com/journeybot/journeybot/internal/workshop"
 )
 
@@ -107,10 +108,10 @@ func startServe(t *testing.T, fake *fakeslack.Server, env map[string]string, opt
 		Stdin:  strings.NewReader(""), Stdout: s.logs, Stderr: s.logs,
 		Listening: func(a string) { addrc <- a },
 		wrapStore: func(st workshop.Store) workshop.Store {
-			s.store = watched{st}
+			s.store = served.Watch(st)
 			return s.store
 		},
-		reviewRan: func() { s.rounds.Add(1); served.notify() },
+		reviewRan: func() { s.rounds.Add(1); served.Notify() },
 	}
 	for _, o := range opts {
 		o(&e)
@@ -383,36 +384,11 @@ func (s *server) dump() string {
 	return fmt.Sprintf("messages in C1:\n%s\nserve log:\n%s", strings.Join(msgs, "\n"), s.logs)
 }
 
-// served signals a change in any serve of the test binary: a store write
-// or a review round. A waiter wakes, looks at its own condition, and
-// waits again if it does not hold yet, so a change of another test's
-// serve costs a look, nothing more.
-var served signal
-
-// signal wakes every waiter at once. A waiter takes C before it looks at
-// its condition, so a change between the look and the wait is not missed.
-type signal struct {
-	mu sync.Mutex
-	ch chan struct{}
-}
-
-func (s *signal) C() <-chan struct{} {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ch == nil {
-		s.ch = make(chan struct{})
-	}
-	return s.ch
-}
-
-func (s *signal) notify() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ch != nil {
-		close(s.ch)
-		s.ch = nil
-	}
-}
+// served announces a change in any serve of the test binary: a store
+// write or a review round. A waiter wakes, looks at its own condition, and
+// waits again if it does not hold yet, so a change of another test's serve
+// costs a look, nothing more.
+var served storetest.Changes
 
 // await waits until cond holds, looking again at every change of serve
 // (served) and, when fake is not nil, of the fake; after serveWait it
@@ -437,44 +413,6 @@ func await(t *testing.T, fake *fakeslack.Server, what string, cond func() bool, 
 			t.Fatalf("waited %v for %s\n%s", serveWait, what, dump())
 		}
 	}
-}
-
-// watched is serve's store with every write announced on served.
-type watched struct{ workshop.Store }
-
-func (w watched) Create(ctx context.Context, m *workshop.Meta) error {
-	defer served.notify()
-	return w.Store.Create(ctx, m)
-}
-
-func (w watched) UpdateMeta(ctx context.Context, id string, fn func(*workshop.Meta) error) (*workshop.Meta, error) {
-	defer served.notify()
-	return w.Store.UpdateMeta(ctx, id, fn)
-}
-
-func (w watched) PutInput(ctx context.Context, id string, in workshop.Input) (bool, error) {
-	defer served.notify()
-	return w.Store.PutInput(ctx, id, in)
-}
-
-func (w watched) DeleteInput(ctx context.Context, id, inputID string) (bool, error) {
-	defer served.notify()
-	return w.Store.DeleteInput(ctx, id, inputID)
-}
-
-func (w watched) PutScore(ctx context.Context, id string, sc workshop.Score) error {
-	defer served.notify()
-	return w.Store.PutScore(ctx, id, sc)
-}
-
-func (w watched) BindThread(ctx context.Context, channel, ts string, ref workshop.ThreadRef) error {
-	defer served.notify()
-	return w.Store.BindThread(ctx, channel, ts, ref)
-}
-
-func (w watched) PutName(ctx context.Context, id, name string, ttl time.Duration) error {
-	defer served.notify()
-	return w.Store.PutName(ctx, id, name, ttl)
 }
 
 // syncBuffer is a log many goroutines write.

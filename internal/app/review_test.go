@@ -269,7 +269,7 @@ func TestConsoleReviewReminders(t *testing.T) {
 			Args:   []string{"journeybot", "console", "-state", state, "-user", "ana", "-out", t.TempDir()},
 			Getenv: func(k string) string { return env[k] }, Stdin: stdin, Stdout: out, Stderr: io.Discard,
 			now: clk.Now, reviewTick: 10 * time.Millisecond,
-			reviewRan: func() { rounds.Add(1); served.notify() },
+			reviewRan: func() { rounds.Add(1); served.Notify() },
 		})
 	}
 	var out bytes.Buffer
