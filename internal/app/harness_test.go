@@ -162,10 +162,9 @@ func (s *server) stop() error {
 // ended waits for serve to return, within the given time, and returns
 // what Run returned.
 func (s *server) ended(within time.Duration) error {
-	s.t.Helper()
-	s.stopped = true
 	select {
 	case <-s.done:
+		s.stopped = true
 		return s.err
 	case <-time.After(within):
 		return fmt.Errorf("serve still running after %v", within)
