@@ -44,7 +44,7 @@ func dockerUp(tb testing.TB) {
 			// Not our child (the script's), so wait by asking whether it
 			// is still there.
 			_ = syscall.Kill(pid, syscall.SIGTERM)
-			if !testwait.Poll(20*time.Second, 50*time.Millisecond, func() bool { return syscall.Kill(pid, 0) != nil }) {
+			if !testwait.Poll("the dockerd the script started to exit", 20*time.Second, 50*time.Millisecond, func() bool { return syscall.Kill(pid, 0) != nil }) {
 				_ = syscall.Kill(pid, syscall.SIGKILL)
 			}
 		})
@@ -102,7 +102,7 @@ func TestImage(t *testing.T) {
 	// process, so ask Docker for the log until it says.
 	var base string
 	listening := regexp.MustCompile(`"msg":"listening","addr":"([^"]+)"`)
-	if !testwait.Poll(30*time.Second, 50*time.Millisecond, func() bool {
+	if !testwait.Poll("the container's listening line", 30*time.Second, 50*time.Millisecond, func() bool {
 		if m := listening.FindStringSubmatch(logs()); m != nil {
 			base = "http://" + m[1]
 		}
@@ -140,7 +140,7 @@ func TestImage(t *testing.T) {
 	// The container binds the step's thread in Redis: ask Redis until it
 	// has.
 	var thread string
-	if !testwait.Poll(10*time.Second, testwait.Interval, func() bool {
+	if !testwait.Poll("the step's thread bound in Redis", 10*time.Second, testwait.Interval, func() bool {
 		if m, err := store.LoadMeta(ctx, "W1"); err == nil && m.StepTS(workshop.Goals) != "" {
 			if _, err := store.Thread(ctx, "C1", m.StepTS(workshop.Goals)); err == nil {
 				thread = m.StepTS(workshop.Goals)

@@ -120,7 +120,7 @@ func driveFailover(t *testing.T, s *server, thread string, before, after time.Du
 	// happens in other processes, so the redeliveries are paced in real
 	// time, as Slack's are.
 	var refused int
-	if !testwait.Poll(30*time.Second, 200*time.Millisecond, func() bool {
+	if !testwait.Poll("Redis to fail over, every reply acknowledged", 30*time.Second, 200*time.Millisecond, func() bool {
 		inflight.Wait()
 		mu.Lock()
 		again := pending
@@ -243,7 +243,7 @@ func TestFailoverCluster(t *testing.T) {
 // another master than dead, and returns when (or after 30 s). It runs in
 // its own goroutine, so it does not fail the test.
 func waitSlotMoved(addrs []string, dead string, slot int64) time.Time {
-	testwait.Poll(30*time.Second, 50*time.Millisecond, func() bool {
+	testwait.Poll("a live node to serve the slot", 30*time.Second, 50*time.Millisecond, func() bool {
 		for _, a := range addrs {
 			if a == dead {
 				continue
@@ -269,7 +269,7 @@ func waitSlotMoved(addrs []string, dead string, slot int64) time.Time {
 // old, and returns when (or after 30 s). It runs in its own goroutine, so
 // it does not fail the test.
 func waitNewMaster(sentinels []string, name, old string) time.Time {
-	testwait.Poll(30*time.Second, 50*time.Millisecond, func() bool {
+	testwait.Poll("a Sentinel to name a new master", 30*time.Second, 50*time.Millisecond, func() bool {
 		for _, a := range sentinels {
 			sc := goredis.NewSentinelClient(&goredis.Options{Addr: a, DialTimeout: 200 * time.Millisecond, MaxRetries: -1})
 			got, err := sc.GetMasterAddrByName(context.Background(), name).Result()

@@ -47,7 +47,7 @@ func ownRedis(t *testing.T, sock string) *exec.Cmd {
 func waitStatus(t *testing.T, url string, want int, within time.Duration) {
 	t.Helper()
 	got := 0
-	ok := testwait.Poll(within, 50*time.Millisecond, func() bool {
+	ok := testwait.Poll(url+" to answer the status wanted", within, 50*time.Millisecond, func() bool {
 		resp, err := http.Get(url)
 		if err != nil {
 			return false

@@ -187,7 +187,7 @@ func TestCreateIsWholeDuringFailover(t *testing.T) {
 	// The client may still be finding the new master: ask again until it
 	// answers.
 	var got error
-	if !testwait.Poll(10*time.Second, 100*time.Millisecond, func() bool {
+	if !testwait.Poll("the client to reach the promoted master", 10*time.Second, 100*time.Millisecond, func() bool {
 		_, got = s.LoadMeta(ctx, id)
 		return errors.Is(got, workshop.ErrNotFound)
 	}) {

@@ -29,18 +29,19 @@ type TB interface {
 // called from the test goroutine.
 func For(tb TB, what string, within time.Duration, cond func() bool) {
 	tb.Helper()
-	if !Poll(within, Interval, cond) {
+	if !Poll(what, within, Interval, cond) {
 		tb.Fatalf("waited %v for %s", within, what)
 	}
 }
 
 // Poll looks at cond every `every` until it holds, and reports whether it
-// did within `within`; cond is called at least once, and never after the
+// did within `within`, for what (named at the call site, for the reader
+// and for grep); cond is called at least once, and never after the
 // deadline (so a context it derives from the deadline is still live). It
 // is for the callers
 // that must not fail the test from where they are: another goroutine, or
 // a helper that returns an error.
-func Poll(within, every time.Duration, cond func() bool) bool {
+func Poll(what string, within, every time.Duration, cond func() bool) bool {
 	deadline := time.Now().Add(within)
 	for !cond() {
 		if !time.Now().Add(every).Before(deadline) {

@@ -18,13 +18,13 @@ func (r *recorder) Fatalf(format string, args ...any) {
 
 func TestPoll(t *testing.T) {
 	n := 0
-	if !testwait.Poll(time.Minute, time.Millisecond, func() bool { n++; return n == 3 }) {
+	if !testwait.Poll("the third look", time.Minute, time.Millisecond, func() bool { n++; return n == 3 }) {
 		t.Error("Poll gave up on a condition that came true")
 	}
 	if n != 3 {
 		t.Errorf("cond called %d times, want 3", n)
 	}
-	if testwait.Poll(0, time.Millisecond, func() bool { return false }) {
+	if testwait.Poll("never", 0, time.Millisecond, func() bool { return false }) {
 		t.Error("Poll reported a condition that never held")
 	}
 }

@@ -372,7 +372,7 @@ func (g *group) waitUp(s *server) error {
 	pid := strconv.Itoa(s.cmd.Process.Pid)
 	var err error
 	exited := false
-	up := testwait.Poll(readyTimeout, pollInterval, func() bool {
+	up := testwait.Poll("redis-server to answer as the process started", readyTimeout, pollInterval, func() bool {
 		if !s.alive() {
 			exited = true
 			return true
@@ -463,14 +463,14 @@ func (g *group) errorf(format string, args ...any) error {
 }
 
 // poll calls cond every pollInterval until it returns nil or timeout has
-// passed, and returns cond's last error. Each call gets a context that ends
+// passed, and returns cond's last error; what says what it waits for. Each call gets a context that ends
 // at the deadline, and at most a few seconds after its start. What cond
 // looks at is redis-server processes: a wait on real time, through
 // testwait.
-func poll(timeout time.Duration, cond func(ctx context.Context) error) error {
+func poll(what string, timeout time.Duration, cond func(ctx context.Context) error) error {
 	deadline := time.Now().Add(timeout)
 	var err error
-	testwait.Poll(timeout, pollInterval, func() bool {
+	testwait.Poll(what, timeout, pollInterval, func() bool {
 		ctx, cancel := context.WithDeadline(context.Background(), earlier(deadline, time.Now().Add(3*time.Second)))
 		defer cancel()
 		err = cond(ctx)
@@ -619,7 +619,7 @@ func tryStartCluster(dir string, o options) (*Cluster, *group, error) {
 		return nil, g, fmt.Errorf("redis-cli --cluster create: %v\n%s", err, out)
 	}
 
-	if err := poll(readyTimeout, c.formed); err != nil {
+	if err := poll("the cluster to form", readyTimeout, c.formed); err != nil {
 		return nil, g, fmt.Errorf("cluster did not form within %v: %w", readyTimeout, err)
 	}
 	return c, g, nil
@@ -777,7 +777,7 @@ func (c *Cluster) WaitHealthy(tb testing.TB, timeout time.Duration) {
 // WaitHealthyErr waits as WaitHealthy does, and returns an error, with the
 // end of every server's log, after timeout.
 func (c *Cluster) WaitHealthyErr(timeout time.Duration) error {
-	if err := poll(timeout, c.healthy); err != nil {
+	if err := poll("every slot served by a live master", timeout, c.healthy); err != nil {
 		return c.g.errorf("cluster not healthy within %v: %w", timeout, err)
 	}
 	return nil
@@ -916,7 +916,7 @@ func tryStartSentinel(dir string, o options) (*Sentinel, *group, error) {
 			return nil, g, fmt.Errorf("%s: REPLICAOF 127.0.0.1 %s: %w", s.addr, masterPort, err)
 		}
 	}
-	if err := poll(readyTimeout, func(ctx context.Context) error {
+	if err := poll("the replicas' links to the master", readyTimeout, func(ctx context.Context) error {
 		for _, s := range sg.data[1:] {
 			if err := replicaLinkUp(ctx, s); err != nil {
 				return err
@@ -952,7 +952,7 @@ func tryStartSentinel(dir string, o options) (*Sentinel, *group, error) {
 	if err := g.waitAllUp(sg.sentinels); err != nil {
 		return nil, g, err
 	}
-	if err := poll(readyTimeout, sg.formed); err != nil {
+	if err := poll("the sentinels to settle", readyTimeout, sg.formed); err != nil {
 		return nil, g, fmt.Errorf("sentinels did not settle within %v: %w", readyTimeout, err)
 	}
 	return sg, g, nil
@@ -1032,7 +1032,7 @@ func (sg *Sentinel) Master(tb testing.TB) string {
 // within 10 s.
 func (sg *Sentinel) MasterErr() (string, error) {
 	var addr string
-	err := poll(10*time.Second, func(ctx context.Context) error {
+	err := poll("the sentinels to agree on the master", 10*time.Second, func(ctx context.Context) error {
 		var err error
 		addr, err = sg.agreedMaster(ctx)
 		return err
@@ -1102,7 +1102,7 @@ func (sg *Sentinel) WaitMaster(tb testing.TB, notAddr string, timeout time.Durat
 // end of every server's log, after timeout.
 func (sg *Sentinel) WaitMasterErr(notAddr string, timeout time.Duration) (string, error) {
 	var addr string
-	err := poll(timeout, func(ctx context.Context) error {
+	err := poll("the sentinels to agree on a new master", timeout, func(ctx context.Context) error {
 		a, err := sg.agreedMaster(ctx)
 		if err != nil {
 			return err
