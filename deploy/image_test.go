@@ -19,6 +19,7 @@ import (
 	"github.com/journeybot/journeybot/internal/redis"
 	"github.com/journeybot/journeybot/internal/redis/redistest"
 	"github.com/journeybot/journeybot/internal/slack/fakeslack"
+	"github.com/journeybot/journeybot/internal/testwait"
 	"github.com/journeybot/journeybot/internal/workshop"
 )
 
@@ -43,11 +44,8 @@ func dockerUp(tb testing.TB) {
 			// Not our child (the script's), so wait by asking whether it
 			// is still there.
 			_ = syscall.Kill(pid, syscall.SIGTERM)
-			for deadline := time.Now().Add(20 * time.Second); syscall.Kill(pid, 0) == nil; time.Sleep(50 * time.Millisecond) {
-				if time.Now().After(deadline) {
-					_ = syscall.Kill(pid, syscall.SIGKILL)
-					break
-				}
+			if !testwait.Poll("the dockerd the script started to exit", 20*time.Second, 50*time.Millisecond, func() bool { return syscall.Kill(pid, 0) != nil }) {
+				_ = syscall.Kill(pid, syscall.SIGKILL)
 			}
 		})
 	}
@@ -100,18 +98,17 @@ func TestImage(t *testing.T) {
 		return string(out)
 	}
 
-	// The address it listens on, from its log.
+	// The address it listens on, from its log: the container is another
+	// process, so ask Docker for the log until it says.
 	var base string
-	deadline := time.Now().Add(30 * time.Second)
-	for base == "" {
-		if m := regexp.MustCompile(`"msg":"listening","addr":"([^"]+)"`).FindStringSubmatch(logs()); m != nil {
+	listening := regexp.MustCompile(`"msg":"listening","addr":"([^"]+)"`)
+	if !testwait.Poll("the container's listening line", 30*time.Second, 50*time.Millisecond, func() bool {
+		if m := listening.FindStringSubmatch(logs()); m != nil {
 			base = "http://" + m[1]
-			break
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the container did not listen within 30s; its log:\n%s", logs())
-		}
-		time.Sleep(50 * time.Millisecond)
+		return base != ""
+	}) {
+		t.Fatalf("the container did not listen within 30s; its log:\n%s", logs())
 	}
 	for _, path := range []string{"/healthz", "/readyz"} {
 		resp, err := http.Get(base + path)
@@ -140,17 +137,18 @@ func TestImage(t *testing.T) {
 	form := url.Values{"command": {"/journey"}, "text": {"start Container &amp; co"}, "user_id": {"U1"}, "channel_id": {"C1"}, "trigger_id": {"T1"}}
 	post("/slack/commands", "application/x-www-form-urlencoded", []byte(form.Encode()))
 	ctx := context.Background()
+	// The container binds the step's thread in Redis: ask Redis until it
+	// has.
 	var thread string
-	for deadline := time.Now().Add(10 * time.Second); thread == ""; {
+	if !testwait.Poll("the step's thread bound in Redis", 10*time.Second, testwait.Interval, func() bool {
 		if m, err := store.LoadMeta(ctx, "W1"); err == nil && m.StepTS(workshop.Goals) != "" {
 			if _, err := store.Thread(ctx, "C1", m.StepTS(workshop.Goals)); err == nil {
 				thread = m.StepTS(workshop.Goals)
 			}
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no workshop after /journey start; log:\n%s", logs())
-		}
-		time.Sleep(20 * time.Millisecond)
+		return thread != ""
+	}) {
+		t.Fatalf("no workshop after /journey start; log:\n%s", logs())
 	}
 	const replies = 5
 	for i := range replies {

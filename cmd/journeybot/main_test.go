@@ -5,11 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -19,6 +19,7 @@ import (
 	"github.com/journeybot/journeybot/internal/redis"
 	"github.com/journeybot/journeybot/internal/redis/redistest"
 	"github.com/journeybot/journeybot/internal/slack/fakeslack"
+	"github.com/journeybot/journeybot/internal/testwait"
 )
 
 // TestSIGTERMDrainsAndExitsZero runs the real binary, sends SIGTERM while
@@ -35,9 +36,6 @@ func TestSIGTERMDrainsAndExitsZero(t *testing.T) {
 	}
 	fake := fakeslack.New()
 	defer fake.Close()
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	addr := ln.Addr().String()
-	ln.Close()
 	redisURL := os.Getenv("REDIS_URL")
 	if redisURL == "" {
 		redisURL = redistest.DefaultURL
@@ -45,23 +43,23 @@ func TestSIGTERMDrainsAndExitsZero(t *testing.T) {
 	const secret = "sigterm-secret"
 	cmd := exec.Command(bin, "serve")
 	cmd.Env = append(os.Environ(), "SLACK_BOT_TOKEN=xoxb-sigterm", "SLACK_SIGNING_SECRET="+secret, "SLACK_API_URL="+fake.APIURL(),
-		"REDIS_URL="+redisURL, "REDIS_PREFIX="+prefix, "ADDR="+addr, "LOG_FORMAT=text")
-	var logs bytes.Buffer
-	cmd.Stderr = &logs
+		"REDIS_URL="+redisURL, "REDIS_PREFIX="+prefix, "ADDR=127.0.0.1:0", "LOG_FORMAT=text")
+	// It listens on a port of its own choosing and says which in its log.
+	logs := &logWatch{addr: make(chan string, 1)}
+	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer cmd.Process.Kill()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve did not start:\n%s", logs.String())
-		}
-		time.Sleep(20 * time.Millisecond)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	var addr string
+	select {
+	case addr = <-logs.addr:
+	case err := <-done:
+		t.Fatalf("serve exited before it listened: %v\n%s", err, logs)
+	case <-time.After(10 * time.Second):
+		t.Fatalf("serve did not listen within 10s:\n%s", logs)
 	}
 	post := func(path string, body []byte, ct string) int {
 		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+path, bytes.NewReader(body))
@@ -76,15 +74,18 @@ func TestSIGTERMDrainsAndExitsZero(t *testing.T) {
 	}
 	post("/slack/commands", []byte("command=%2Fjourney&text=start+Drill&user_id=U1&channel_id=C1"), "application/x-www-form-urlencoded")
 	store := redis.New(client, prefix)
+	// The binary records the step's message and binds its thread in Redis,
+	// from another process: ask Redis until it has.
 	var step string
-	for deadline := time.Now().Add(10 * time.Second); step == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if m, err := store.LoadMeta(context.Background(), "W1"); err == nil && len(m.Messages) > 0 {
-			step = m.Messages[0].TS
+	testwait.For(t, "the step's thread bound in Redis", 10*time.Second, func() bool {
+		m, err := store.LoadMeta(context.Background(), "W1")
+		if err != nil || len(m.Messages) == 0 {
+			return false
 		}
-	}
-	if step == "" {
-		t.Fatalf("no step message:\n%s", logs.String())
-	}
+		_, err = store.Thread(context.Background(), "C1", m.Messages[0].TS)
+		step = m.Messages[0].TS
+		return err == nil
+	})
 
 	var mu sync.Mutex
 	acked := map[string]bool{}
@@ -116,12 +117,10 @@ func TestSIGTERMDrainsAndExitsZero(t *testing.T) {
 	close(next)
 	wg.Wait()
 
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
 	select {
 	case err := <-done:
 		if err != nil {
-			t.Fatalf("exit: %v\n%s", err, logs.String())
+			t.Fatalf("exit: %v\n%s", err, logs)
 		}
 	case <-time.After(35 * time.Second):
 		t.Fatalf("did not exit within its deadline\n%s", logs.String())
@@ -146,4 +145,35 @@ func TestSIGTERMDrainsAndExitsZero(t *testing.T) {
 		t.Error("a secret was logged")
 	}
 	t.Logf("%d of 50 replies acknowledged before the process went away; all stored", len(acked))
+}
+
+// listening is the line serve logs once it listens (LOG_FORMAT=text).
+var listening = regexp.MustCompile(`msg=listening addr=(\S+)\n`)
+
+// logWatch is the child's stderr: kept for the test's messages, and
+// watched for the address serve says it listens on, sent once on addr.
+type logWatch struct {
+	mu   sync.Mutex
+	b    bytes.Buffer
+	addr chan string
+	sent bool
+}
+
+func (w *logWatch) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.b.Write(p)
+	if !w.sent {
+		if m := listening.FindSubmatch(w.b.Bytes()); m != nil {
+			w.sent = true
+			w.addr <- string(m[1])
+		}
+	}
+	return len(p), nil
+}
+
+func (w *logWatch) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.String()
 }

@@ -57,6 +57,12 @@ type Env struct {
 	// tests make minutes pass in milliseconds.
 	now        func() time.Time
 	reviewTick time.Duration
+	// wrapStore and reviewRan are test hooks too, so tests wait on serve's
+	// work rather than sleep or poll: wrapStore, when set, wraps the store
+	// serve opens (to see its writes); reviewRan, when set, is called
+	// after each round of the review scheduler (review.Scheduler.Ran).
+	wrapStore func(workshop.Store) workshop.Store
+	reviewRan func()
 }
 
 const usage = `journeybot runs customer journey map workshops in Slack.
@@ -201,7 +207,7 @@ func runConsole(ctx context.Context, env Env, args []string) error {
 	s := &console.Session{Engine: eng, Store: store, Printer: printer, User: *user, TZ: cfg.DefaultTZ.String(), Interactive: isTerminal(env.Stdin),
 		Tick: env.reviewTick,
 		Reminders: &review.Scheduler{
-			Store: store, Reminder: eng, Now: env.now, Logger: log.With("component", "review"),
+			Store: store, Reminder: eng, Now: env.now, Ran: env.reviewRan, Logger: log.With("component", "review"),
 			// The console reminds its own workshops only: on a shared Redis,
 			// the bot's workshops are the bot's to remind in Slack.
 			Match: func(m *workshop.Meta) bool { return m.Channel == console.Channel },

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -14,7 +13,7 @@ import (
 
 	"github.com/journeybot/journeybot/internal/redis"
 	"github.com/journeybot/journeybot/internal/redis/redistest"
-	"github.com/journeybot/journeybot/internal/slack/fakeslack"
+	"github.com/journeybot/journeybot/internal/testwait"
 	"github.com/journeybot/journeybot/internal/workshop"
 )
 
@@ -40,9 +39,8 @@ func driveFailover(t *testing.T, s *server, thread string, before, after time.Du
 		killed  time.Time
 	)
 	send := func(ts string) bool {
-		body, _ := json.Marshal(map[string]any{"type": "event_callback", "event_id": "Ev" + ts, "event": map[string]any{
-			"type": "message", "channel": "C1", "user": "U2", "text": "Goal " + ts + "?", "ts": ts, "thread_ts": thread}})
-		code := s.signed("/slack/events", body, "application/json", nil)
+		// From many goroutines: a request that fails counts as refused.
+		code, _ := s.post("/slack/events", eventBody("U2", thread, "Goal "+ts+"?", ts), "application/json", nil)
 		if code != 200 {
 			mu.Lock()
 			run.failures++
@@ -118,22 +116,25 @@ func driveFailover(t *testing.T, s *server, thread string, before, after time.Du
 		}
 	}
 	tick.Stop()
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+	// Redeliver what is still refused until Redis has failed over: that
+	// happens in other processes, so the redeliveries are paced in real
+	// time, as Slack's are.
+	var refused int
+	if !testwait.Poll("Redis to fail over, every reply acknowledged", 30*time.Second, 200*time.Millisecond, func() bool {
 		inflight.Wait()
 		mu.Lock()
 		again := pending
 		pending = nil
 		mu.Unlock()
-		if len(again) == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d replies still refused 30s after the stream ended\n%s", len(again), s.logs.String())
-		}
+		refused = len(again)
 		for _, ts := range again {
 			inflight.Add(1)
 			go deliver(ts)
 		}
+		return refused == 0
+	}) {
+		inflight.Wait()
+		t.Fatalf("%d replies still refused 30s after the stream ended\n%s", refused, s.logs.String())
 	}
 	close(stop)
 	readyWG.Wait()
@@ -190,8 +191,7 @@ func checkFailover(t *testing.T, s *server, store *redis.Store, run failoverRun,
 // test's own on the same data, and the goals thread.
 func failoverWorkshop(t *testing.T, addrs []string, master string) (*server, *redis.Store, string) {
 	t.Helper()
-	fake := fakeslack.New()
-	t.Cleanup(fake.Close)
+	fake := newFake(t)
 	env := serveEnv(t, fake)
 	delete(env, "REDIS_URL")
 	env["REDIS_ADDRS"] = strings.Join(addrs, ",")
@@ -204,7 +204,6 @@ func failoverWorkshop(t *testing.T, addrs []string, master string) (*server, *re
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	s.store = store
 	s.command("U1", "start Failover")
 	return s, store, s.waitTopLevel(2)
 }
@@ -240,11 +239,11 @@ func TestFailoverCluster(t *testing.T) {
 	checkFailover(t, s, store, run, killed, <-promotedc)
 }
 
-// waitSlotMoved polls the live nodes until one says slot is served by
-// another master than dead, and returns when (or after 30 s).
+// waitSlotMoved asks the live nodes until one says slot is served by
+// another master than dead, and returns when (or after 30 s). It runs in
+// its own goroutine, so it does not fail the test.
 func waitSlotMoved(addrs []string, dead string, slot int64) time.Time {
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
+	testwait.Poll("a live node to serve the slot", 30*time.Second, 50*time.Millisecond, func() bool {
 		for _, a := range addrs {
 			if a == dead {
 				continue
@@ -257,30 +256,30 @@ func waitSlotMoved(addrs []string, dead string, slot int64) time.Time {
 			}
 			for _, r := range slots {
 				if int64(r.Start) <= slot && slot <= int64(r.End) && len(r.Nodes) > 0 && r.Nodes[0].Addr != dead {
-					return time.Now()
+					return true
 				}
 			}
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return false
+	})
 	return time.Now()
 }
 
-// waitNewMaster polls the Sentinels until one names another master than
-// old, and returns when (or after 30 s).
+// waitNewMaster asks the Sentinels until one names another master than
+// old, and returns when (or after 30 s). It runs in its own goroutine, so
+// it does not fail the test.
 func waitNewMaster(sentinels []string, name, old string) time.Time {
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
+	testwait.Poll("a Sentinel to name a new master", 30*time.Second, 50*time.Millisecond, func() bool {
 		for _, a := range sentinels {
 			sc := goredis.NewSentinelClient(&goredis.Options{Addr: a, DialTimeout: 200 * time.Millisecond, MaxRetries: -1})
 			got, err := sc.GetMasterAddrByName(context.Background(), name).Result()
 			sc.Close()
 			if err == nil && len(got) == 2 && got[0]+":"+got[1] != old {
-				return time.Now()
+				return true
 			}
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return false
+	})
 	return time.Now()
 }
 

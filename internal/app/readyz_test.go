@@ -1,20 +1,22 @@
 package app
 
 import (
-	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/journeybot/journeybot/internal/slack/fakeslack"
+	"github.com/journeybot/journeybot/internal/testwait"
 )
 
-// ownRedis starts a redis-server of the test's own on a free loopback port,
-// so the test can stop it without disturbing anyone.
-func ownRedis(t *testing.T, port int) *exec.Cmd {
+// ownRedis starts a redis-server of the test's own on the Unix socket
+// sock, so the test can stop it without disturbing anyone and start it
+// again at the same address, which no other process can take meanwhile
+// (a TCP port let go could be).
+func ownRedis(t *testing.T, sock string) *exec.Cmd {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -23,60 +25,50 @@ func ownRedis(t *testing.T, port int) *exec.Cmd {
 		}
 		t.Skip("redis-server is not installed")
 	}
-	cmd := exec.Command(bin, "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", t.TempDir())
+	cmd := exec.Command(bin, "--port", "0", "--unixsocket", sock, "--unixsocketperm", "700",
+		"--save", "", "--appendonly", "no", "--dir", t.TempDir())
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
+	testwait.For(t, "redis-server to listen on "+sock, 5*time.Second, func() bool {
+		c, err := net.Dial("unix", sock)
+		if err == nil {
 			c.Close()
-			return cmd
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("redis-server did not start on %d", port)
-	return nil
+		return err == nil
+	})
+	return cmd
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
+// waitStatus waits until url answers want: what it answers follows
+// another process (redis-server going away or coming back), so it is
+// asked again until it does.
 func waitStatus(t *testing.T, url string, want int, within time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(within)
 	got := 0
-	for time.Now().Before(deadline) {
+	ok := testwait.Poll(url+" to answer the status wanted", within, 50*time.Millisecond, func() bool {
 		resp, err := http.Get(url)
-		if err == nil {
-			got = resp.StatusCode
-			resp.Body.Close()
-			if got == want {
-				return
-			}
+		if err != nil {
+			return false
 		}
-		time.Sleep(50 * time.Millisecond)
+		resp.Body.Close()
+		got = resp.StatusCode
+		return got == want
+	})
+	if !ok {
+		t.Fatalf("%s answered %d, want %d within %s", url, got, want, within)
 	}
-	t.Fatalf("%s answered %d, want %d within %s", url, got, want, within)
 }
 
 // /readyz follows the store: it fails while Redis is down and recovers when
 // Redis is back, without a restart; /healthz stays up throughout.
 func TestReadyzFollowsRedis(t *testing.T) {
-	port := freePort(t)
-	redis := ownRedis(t, port)
-	fake := fakeslack.New()
-	defer fake.Close()
+	sock := filepath.Join(t.TempDir(), "redis.sock")
+	redis := ownRedis(t, sock)
+	fake := newFake(t)
 	env := serveEnv(t, fake)
-	env["REDIS_URL"] = fmt.Sprintf("redis://127.0.0.1:%d/0", port)
+	env["REDIS_URL"] = "unix://" + sock
 	s := startServe(t, fake, env)
 	ready, health := "http://"+s.addr+"/readyz", "http://"+s.addr+"/healthz"
 
@@ -86,7 +78,7 @@ func TestReadyzFollowsRedis(t *testing.T) {
 	waitStatus(t, ready, http.StatusServiceUnavailable, 10*time.Second)
 	waitStatus(t, health, 200, time.Second)
 
-	ownRedis(t, port)
+	ownRedis(t, sock)
 	waitStatus(t, ready, 200, 15*time.Second)
 	s.command("U1", "start After the outage")
 	s.waitTopLevel(2)

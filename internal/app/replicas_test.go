@@ -1,12 +1,8 @@
 package app
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -55,28 +51,10 @@ func playReplicas(t *testing.T, fake *fakeslack.Server, servers []*server) expor
 			s.waitTopLevel(steps + 1) // header + one message per step
 			continue
 		}
-		tops := topLevelTS(fake)
-		s.reply(l.user, tops[len(tops)-1], l.text)
+		tops := s.posts("")
+		s.reply(l.user, tops[len(tops)-1].TS, l.text)
 	}
-	js, errOut, err := runApp(t, servers[0].env, "", "export", "-workshop", "W1", "-format", "json")
-	if err != nil {
-		t.Fatalf("export: %v %s", err, errOut)
-	}
-	var doc export.Document
-	if err := json.Unmarshal([]byte(js), &doc); err != nil {
-		t.Fatal(err)
-	}
-	return doc
-}
-
-func topLevelTS(fake *fakeslack.Server) []string {
-	var out []string
-	for _, m := range fake.Messages("C1") {
-		if !m.Ephemeral && m.ThreadTS == "" {
-			out = append(out, m.TS)
-		}
-	}
-	return out
+	return servers[0].export()
 }
 
 // comparable strips what differs between runs: times and timestamps.
@@ -98,12 +76,10 @@ func comparable(d export.Document) string {
 // Two serve processes on one Redis, with the requests of one workshop
 // alternating between them, behave as one bot.
 func TestTwoReplicasBehaveAsOne(t *testing.T) {
-	fake1 := fakeslack.New()
-	defer fake1.Close()
+	fake1 := newFake(t)
 	single := playReplicas(t, fake1, []*server{startServe(t, fake1, serveEnv(t, fake1))})
 
-	fake2 := fakeslack.New()
-	defer fake2.Close()
+	fake2 := newFake(t)
 	env := serveEnv(t, fake2)
 	a, b := startServe(t, fake2, env), startServe(t, fake2, env)
 	double := playReplicas(t, fake2, []*server{a, b})
@@ -129,17 +105,8 @@ func TestTwoReplicasBehaveAsOne(t *testing.T) {
 // SIGTERM (the context's end) while events are in flight: serve returns
 // nil, and every reply Slack got a 200 for is in the store.
 func TestShutdownKeepsAcknowledgedReplies(t *testing.T) {
-	fake := fakeslack.New()
-	defer fake.Close()
-	env := serveEnv(t, fake)
-	ctx, cancel := context.WithCancel(context.Background())
-	addrc, done := make(chan string, 1), make(chan error, 1)
-	var stderr syncBuffer
-	go func() {
-		done <- Run(ctx, Env{Args: []string{"journeybot", "serve"}, Getenv: func(k string) string { return env[k] },
-			Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: &stderr, Listening: func(a string) { addrc <- a }})
-	}()
-	s := &server{t: t, addr: <-addrc, fake: fake, env: env}
+	fake := newFake(t)
+	s := startServe(t, fake, serveEnv(t, fake))
 	s.command("U1", "start Shutdown drill")
 	step := s.waitTopLevel(2)
 
@@ -157,20 +124,15 @@ func TestShutdownKeepsAcknowledgedReplies(t *testing.T) {
 			for i := range next {
 				ts := fmt.Sprintf("1950000000.%06d", i)
 				text := fmt.Sprintf("Goal number %d?", i)
-				body, _ := json.Marshal(map[string]any{"type": "event_callback", "event_id": "EvS" + ts, "event": map[string]any{
-					"type": "message", "channel": "C1", "user": "U2", "text": text, "ts": ts, "thread_ts": step}})
-				req, _ := http.NewRequest(http.MethodPost, "http://"+s.addr+"/slack/events", bytes.NewReader(body))
-				req.Header = fakeslack.Sign(testSecret, body, time.Now())
-				resp, err := http.DefaultClient.Do(req)
+				code, err := s.post("/slack/events", eventBody("U2", step, text, ts), "application/json", nil)
 				if err != nil {
 					continue // refused once shutdown began: Slack would retry
 				}
-				resp.Body.Close()
-				if resp.StatusCode == 200 {
+				if code == 200 {
 					mu.Lock()
 					acked[text] = true
 					if len(acked) == 20 {
-						once.Do(cancel)
+						once.Do(s.sigterm)
 					}
 					mu.Unlock()
 				}
@@ -182,21 +144,11 @@ func TestShutdownKeepsAcknowledgedReplies(t *testing.T) {
 	}
 	close(next)
 	wg.Wait()
-	once.Do(cancel)
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("serve returned %v", err)
-		}
-	case <-time.After(40 * time.Second):
-		t.Fatal("serve did not stop within its deadline")
+	once.Do(s.sigterm)
+	if err := s.stop(); err != nil {
+		t.Fatalf("serve returned %v", err)
 	}
-	js, errOut, err := runApp(t, env, "", "export", "-workshop", "W1", "-format", "json")
-	if err != nil {
-		t.Fatalf("export: %v %s", err, errOut)
-	}
-	var doc export.Document
-	json.Unmarshal([]byte(js), &doc)
+	doc := s.export()
 	stored := map[string]bool{}
 	for _, g := range doc.Goals {
 		stored[g.Text] = true

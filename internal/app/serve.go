@@ -41,6 +41,9 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer raw.Close()
+	if env.wrapStore != nil {
+		raw = env.wrapStore(raw)
+	}
 	m := metrics.New(func(ctx context.Context) (int, error) { return countOpen(ctx, raw) })
 	store := m.Store(raw)
 
@@ -121,7 +124,7 @@ func listen(cfg *config.Config, env Env, store workshop.Store, bot *slack.Bot, m
 // closes.
 func runReviews(ctx context.Context, env Env, store workshop.Store, eng *engine.Engine, m *metrics.Metrics, log *slog.Logger) (stop func()) {
 	sched := &review.Scheduler{
-		Store: store, Reminder: eng, Now: env.now, Tick: env.reviewTick, Logger: log.With("component", "review"),
+		Store: store, Reminder: eng, Now: env.now, Tick: env.reviewTick, Ran: env.reviewRan, Logger: log.With("component", "review"),
 		Match:   func(m *workshop.Meta) bool { return m.Channel != console.Channel },
 		Observe: m.Reminder, Panicked: m.Panic,
 	}

@@ -2,208 +2,25 @@ package app
 
 import (
 	"bytes"
-	"context"
 	"encoding/csv"
 	"encoding/json"
-	"fmt"
 	"image/png"
 	"io"
 	"maps"
-	"net"
 	"net/http"
-	"net/url"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/journeybot/journeybot/internal/export"
-	"github.com/journeybot/journeybot/internal/redis"
 	"github.com/journeybot/journeybot/internal/redis/redistest"
-	"github.com/journeybot/journeybot/internal/slack/fakeslack"
 )
-
-const testSecret = "serve-test-secret"
-
-var replyTS atomic.Int64
-
-// server is a running `journeybot serve`.
-type server struct {
-	t     *testing.T
-	addr  string
-	fake  *fakeslack.Server
-	env   map[string]string
-	store *redis.Store
-	logs  *syncBuffer
-}
-
-// startServe runs `journeybot serve` in HTTP mode against a fake Web API and
-// the real Redis, until the test ends.
-func startServe(t *testing.T, fake *fakeslack.Server, env map[string]string) *server {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	addrc := make(chan string, 1)
-	done := make(chan error, 1)
-	var stderr syncBuffer
-	go func() {
-		done <- Run(ctx, Env{
-			Args:   []string{"journeybot", "serve"},
-			Getenv: func(k string) string { return env[k] },
-			Stdin:  strings.NewReader(""), Stdout: io.Discard, Stderr: &stderr,
-			Listening: func(a string) { addrc <- a },
-		})
-	}()
-	var addr string
-	select {
-	case addr = <-addrc:
-	case err := <-done:
-		t.Fatalf("serve stopped: %v\n%s", err, stderr.String())
-	case <-time.After(10 * time.Second):
-		t.Fatalf("serve did not listen\n%s", stderr.String())
-	}
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("serve returned %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("serve did not stop")
-		}
-		for _, secret := range []string{env["SLACK_BOT_TOKEN"], env["SLACK_SIGNING_SECRET"]} {
-			if strings.Contains(stderr.String(), secret) {
-				t.Errorf("the logs contain a secret")
-			}
-		}
-	})
-	return &server{t: t, addr: addr, fake: fake, env: env, logs: &stderr}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func serveEnv(t *testing.T, fake *fakeslack.Server) map[string]string {
-	_, prefix := redistest.Client(t)
-	return map[string]string{
-		"SLACK_BOT_TOKEN": "xoxb-serve-test-token", "SLACK_SIGNING_SECRET": testSecret, "SLACK_API_URL": fake.APIURL(),
-		"REDIS_URL": redistestURL(), "REDIS_PREFIX": prefix, "ADDR": "127.0.0.1:0", "LOG_FORMAT": "text", "LOG_LEVEL": "debug",
-	}
-}
-
-func (s *server) signed(path string, body []byte, contentType string, extra http.Header) int {
-	s.t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, "http://"+s.addr+path, bytes.NewReader(body))
-	req.Header = fakeslack.Sign(testSecret, body, time.Now())
-	for k, v := range extra {
-		req.Header[k] = v
-	}
-	req.Header.Set("Content-Type", contentType)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode
-}
-
-func (s *server) command(user, text string) {
-	s.t.Helper()
-	form := url.Values{"command": {"/journey"}, "text": {text}, "user_id": {user}, "channel_id": {"C1"}, "trigger_id": {"TR"}}
-	if code := s.signed("/slack/commands", []byte(form.Encode()), "application/x-www-form-urlencoded", nil); code != 200 {
-		s.t.Fatalf("/journey %s: %d", text, code)
-	}
-}
-
-func (s *server) reply(user, thread, text string) string {
-	s.t.Helper()
-	// Message timestamps are unique in a channel, whichever replica
-	// receives the message.
-	ts := fmt.Sprintf("1900000000.%06d", replyTS.Add(1))
-	body, _ := json.Marshal(map[string]any{"type": "event_callback", "event_id": "Ev" + ts, "event": map[string]any{
-		"type": "message", "channel": "C1", "user": user, "text": text, "ts": ts, "thread_ts": thread}})
-	if code := s.signed("/slack/events", body, "application/json", nil); code != 200 {
-		s.t.Fatalf("reply %q: %d", text, code)
-	}
-	return ts
-}
-
-// bound reports whether the thread of ts is bound to a workshop step (the
-// header's is not): the bot binds it just after posting.
-func (s *server) bound(ts string) bool {
-	if s.store == nil {
-		st, err := redis.Open(context.Background(), redis.Options{URL: s.env["REDIS_URL"], Prefix: s.env["REDIS_PREFIX"]})
-		if err != nil {
-			s.t.Fatal(err)
-		}
-		s.t.Cleanup(func() { st.Close() })
-		s.store = st
-	}
-	_, err := s.store.Thread(context.Background(), "C1", ts)
-	return err == nil || len(s.fake.Messages("C1")) > 0 && s.fake.Messages("C1")[0].TS == ts
-}
-
-// waitTopLevel waits for the n-th top-level message in C1, and for its
-// thread to be bound (but for the header's), and returns its ts.
-func (s *server) waitTopLevel(n int) string {
-	s.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		var tops []fakeslack.Message
-		for _, m := range s.fake.Messages("C1") {
-			if !m.Ephemeral && m.ThreadTS == "" {
-				tops = append(tops, m)
-			}
-		}
-		if len(tops) >= n && s.bound(tops[n-1].TS) {
-			return tops[n-1].TS
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	var said []string
-	for _, m := range s.fake.Messages("C1") {
-		said = append(said, fmt.Sprintf("[%s eph=%v thread=%s] %.200s", m.TS, m.Ephemeral, m.ThreadTS, m.Blocks))
-	}
-	s.t.Fatalf("no top-level post #%d; messages:\n%s", n, strings.Join(said, "\n"))
-	return ""
-}
-
-func (s *server) waitReaction(ts string) {
-	s.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		for _, r := range s.fake.Reactions() {
-			if r.Timestamp == ts {
-				return
-			}
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	s.t.Fatalf("no reaction on %s", ts)
-}
 
 // TestServeHTTPWholeWorkshop drives `journeybot serve` in HTTP mode, with
 // the real Redis and a fake Slack, through a whole workshop; then checks
 // the chart and the three exports it uploads.
 func TestServeHTTPWholeWorkshop(t *testing.T) {
-	fake := fakeslack.New()
-	defer fake.Close()
+	fake := newFake(t)
 	s := startServe(t, fake, serveEnv(t, fake))
 
 	s.command("U1", "start Checkout redesign")
@@ -334,12 +151,7 @@ func TestServeConfigProblems(t *testing.T) {
 // A Redis set-up that cannot work stops serve at start, within 10 s, with a
 // message naming the variable and no password; the binary then exits 1.
 func TestServeRefusesWrongRedisSetups(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := ln.Addr().String()
-	ln.Close()
+	closed := redistest.RefusedAddr(t)
 	base := map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": "http://127.0.0.1:1/api/"}
 	tests := []struct {
 		name string
@@ -374,8 +186,7 @@ func TestServeRefusesWrongRedisSetups(t *testing.T) {
 }
 
 func TestServeHealth(t *testing.T) {
-	fake := fakeslack.New()
-	defer fake.Close()
+	fake := newFake(t)
 	s := startServe(t, fake, serveEnv(t, fake))
 	for _, path := range []string{"/healthz", "/readyz"} {
 		resp, err := http.Get("http://" + s.addr + path)
@@ -390,17 +201,14 @@ func TestServeHealth(t *testing.T) {
 }
 
 func TestServeMetrics(t *testing.T) {
-	fake := fakeslack.New()
-	defer fake.Close()
+	fake := newFake(t)
 	s := startServe(t, fake, serveEnv(t, fake))
 	s.command("U1", "start Metrics")
 	step := s.waitTopLevel(2)
 	ts := s.reply("U2", step, "Why do people leave?")
 	s.waitReaction(ts)
 	// A duplicate delivery, a forged request and an oversized one.
-	body, _ := json.Marshal(map[string]any{"type": "event_callback", "event_id": "Ev" + ts, "event": map[string]any{
-		"type": "message", "channel": "C1", "user": "U2", "text": "Why do people leave?", "ts": ts, "thread_ts": step}})
-	s.signed("/slack/events", body, "application/json", nil)
+	s.signed("/slack/events", eventBody("U2", step, "Why do people leave?", ts), "application/json", nil)
 	resp, err := http.Post("http://"+s.addr+"/slack/events", "application/json", strings.NewReader(`{}`))
 	if err != nil {
 		t.Fatal(err)

@@ -96,7 +96,11 @@ type Scheduler struct {
 	// Panicked, when set, is told of every panic recovered ("review"), for
 	// metrics.
 	Panicked func(task string)
-	Logger   *slog.Logger
+	// Ran, when set, is called at the end of each RunDue, every workshop
+	// due in that round handled: a test hook, so tests wait until each
+	// scheduler has looked since their clock moved rather than sleep.
+	Ran    func()
+	Logger *slog.Logger
 
 	mu sync.Mutex
 	// early remembers workshops the index listed as due while their meta
@@ -222,6 +226,9 @@ query:
 	}
 	wg.Wait()
 	s.forgetEarly(seen)
+	if s.Ran != nil {
+		s.Ran()
+	}
 	return posted, errors.Join(errs...)
 }
 

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -358,30 +359,55 @@ func TestOnlyDueMatchingReviewsAreReminded(t *testing.T) {
 	}
 }
 
-// Run ticks until its context ends.
+// remindFunc is a Reminder that is a function.
+type remindFunc func(ctx context.Context, id string, occurrence time.Time, late bool) error
+
+func (f remindFunc) Remind(ctx context.Context, id string, occurrence time.Time, late bool) error {
+	return f(ctx, id, occurrence, late)
+}
+
+// Run ticks until its context ends. In a synctest bubble its timers and
+// its clock are the bubble's: minutes pass as soon as every goroutine
+// waits, and the test waits on the reminders themselves.
 func TestRunTicksUntilCancelled(t *testing.T) {
-	s := stores[0].open(t)
-	schedule(t, s, "W1", "* * * * *", t0.Add(time.Minute))
-	clk := &clock{now: t0}
-	rec := &recorder{}
-	sch := &review.Scheduler{Store: s, Reminder: rec, Now: clk.Now, Tick: 5 * time.Millisecond}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error)
-	go func() { done <- sch.Run(ctx) }()
-	for i := 1; i <= 3; i++ {
-		clk.Set(t0.Add(time.Duration(i) * time.Minute))
-		deadline := time.Now().Add(5 * time.Second)
-		for len(rec.all()) < i && time.Now().Before(deadline) {
-			time.Sleep(time.Millisecond)
+	synctest.Test(t, func(t *testing.T) {
+		s := stores[0].open(t)
+		first := time.Now().Truncate(time.Minute).Add(time.Minute)
+		schedule(t, s, "W1", "* * * * *", first)
+		posted := make(chan reminded, 10)
+		var rounds atomic.Int32
+		sch := &review.Scheduler{Store: s, Tick: 5 * time.Second, Ran: func() { rounds.Add(1) },
+			Reminder: remindFunc(func(_ context.Context, id string, occ time.Time, late bool) error {
+				posted <- reminded{id, occ, late}
+				return nil
+			})}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error)
+		go func() { done <- sch.Run(ctx) }()
+		for i := range 3 {
+			got := <-posted
+			want := reminded{"W1", first.Add(time.Duration(i) * time.Minute), false}
+			if got.ID != want.ID || !got.Occurrence.Equal(want.Occurrence) || got.Late {
+				t.Errorf("reminder %d: %+v, want %+v", i+1, got, want)
+			}
+			// Posted at the first tick after it fell due: a tick is 5s, give
+			// or take a fifth.
+			if late := time.Since(want.Occurrence); late < 0 || late > 6*time.Second {
+				t.Errorf("reminder %d posted %v after its occurrence", i+1, late)
+			}
 		}
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	if got := len(rec.all()); got != 3 {
-		t.Errorf("%d reminders, want 3", got)
-	}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if len(posted) != 0 {
+			t.Errorf("%d more reminders posted", len(posted))
+		}
+		// Three minutes of ticks every 4 to 6 s.
+		if n := rounds.Load(); n < 3*60/6 || n > 3*60/4+2 {
+			t.Errorf("%d rounds in three minutes", n)
+		}
+	})
 }
 
 // An index entry left early (a crash between a Redis meta update and its

@@ -125,7 +125,7 @@ func socketHarness(t *testing.T) (*fakeslack.Server, workshop.Store) {
 	t.Helper()
 	fake := fakeslack.New()
 	t.Cleanup(fake.Close)
-	store := slack.OpenTestStore(t)
+	store := wrote.Watch(slack.OpenTestStore(t))
 	client := goslack.New("xoxb-test", goslack.OptionAPIURL(fake.APIURL()), goslack.OptionAppLevelToken("xapp-test"), goslack.OptionRetry(2))
 	eng := engine.New(engine.Config{Schedules: review.Schedules{}, Store: store, Notifier: &slack.Notifier{API: client}, Catalog: prompts.MustLoad()})
 	bot := slack.New(slack.Config{Engine: eng, Store: store, API: client, BotUserID: fakeslack.BotUserID, HeaderDelay: 50 * time.Millisecond})
@@ -191,13 +191,7 @@ func playFixtures(t *testing.T, tr transport, fake *fakeslack.Server, store work
 	fake.SetUser(fixtureAuthor, fakeslack.UserInfo{Name: "leo", RealName: "Léo Martin"})
 	wait := func(what string, cond func() bool) {
 		t.Helper()
-		deadline := time.Now().Add(5 * time.Second)
-		for !cond() {
-			if time.Now().After(deadline) {
-				t.Fatalf("waited 5s for %s", what)
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
+		await(t, fake, what, cond)
 	}
 	n := 0
 	command := func(text string) {

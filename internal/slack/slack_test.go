@@ -20,6 +20,7 @@ import (
 	"github.com/journeybot/journeybot/internal/review"
 	"github.com/journeybot/journeybot/internal/slack"
 	"github.com/journeybot/journeybot/internal/slack/fakeslack"
+	"github.com/journeybot/journeybot/internal/storetest"
 	"github.com/journeybot/journeybot/internal/workshop"
 	"github.com/journeybot/journeybot/prompts"
 )
@@ -40,7 +41,7 @@ func newHarness(t *testing.T) *harness {
 	t.Helper()
 	fake := fakeslack.New()
 	t.Cleanup(fake.Close)
-	store := slack.OpenTestStore(t)
+	store := wrote.Watch(slack.OpenTestStore(t))
 	client := goslack.New("xoxb-test", goslack.OptionAPIURL(fake.APIURL()), goslack.OptionRetry(2))
 	eng := engine.New(engine.Config{Schedules: review.Schedules{}, Store: store, Notifier: &slack.Notifier{API: client}, Catalog: prompts.MustLoad()})
 	bot := slack.New(slack.Config{Engine: eng, Store: store, API: client, SigningSecret: secret, BotUserID: fakeslack.BotUserID, HeaderDelay: 50 * time.Millisecond})
@@ -90,6 +91,30 @@ func (h *harness) command(user, text string) {
 // settle waits until the bot has finished the work the requests so far
 // started (its Web API calls included).
 func (h *harness) settle() { h.bot.WaitIdle() }
+
+// wrote announces the writes of the harnesses' stores.
+var wrote storetest.Changes
+
+// await waits until cond holds, looking again whenever the fake records a
+// call or a harness's store is written: never by polling.
+func await(t *testing.T, fake *fakeslack.Server, what string, cond func() bool) {
+	t.Helper()
+	const within = 5 * time.Second
+	timer := time.NewTimer(within)
+	defer timer.Stop()
+	for {
+		faked, stored := fake.Changed(), wrote.C()
+		if cond() {
+			return
+		}
+		select {
+		case <-faked:
+		case <-stored:
+		case <-timer.C:
+			t.Fatalf("waited %v for %s", within, what)
+		}
+	}
+}
 
 func (h *harness) event(id string, ev map[string]any, retry int) *http.Response {
 	h.t.Helper()
@@ -273,16 +298,14 @@ func TestWorkshopOverHTTP(t *testing.T) {
 
 func waitReaction(t *testing.T, fake *fakeslack.Server, ts string) {
 	t.Helper()
-	deadline := time.Now().Add(3 * time.Second)
-	for time.Now().Before(deadline) {
+	fake.Wait(t, 3*time.Second, "the ✅ on "+ts, func() bool {
 		for _, r := range fake.Reactions() {
 			if r.Timestamp == ts && r.Name == "white_check_mark" {
-				return
+				return true
 			}
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatalf("no ✅ on %s; reactions %+v", ts, fake.Reactions())
+		return false
+	})
 }
 
 func threads(calls []fakeslack.Call) []string {

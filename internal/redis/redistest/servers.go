@@ -21,6 +21,8 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/redis/go-redis/v9/maintnotifications"
+
+	"github.com/journeybot/journeybot/internal/testwait"
 )
 
 // SentinelMaster is the name under which the sentinels of a Sentinel
@@ -368,26 +370,30 @@ func (g *group) start(role string, port int, lines []string, extra ...string) (*
 // redis-server exited because its port was taken.
 func (g *group) waitUp(s *server) error {
 	pid := strconv.Itoa(s.cmd.Process.Pid)
-	deadline := time.Now().Add(readyTimeout)
-	for {
+	var err error
+	exited := false
+	up := testwait.Poll("redis-server to answer as the process started", readyTimeout, pollInterval, func() bool {
 		if !s.alive() {
-			logText, _ := os.ReadFile(s.logPath)
-			if bytes.Contains(logText, []byte("Address already in use")) {
-				return fmt.Errorf("%s %s: %w", s.role, s.addr, errPortClash)
-			}
-			return fmt.Errorf("%s %s exited before it answered (%v)", s.role, s.addr, s.cmd.ProcessState)
+			exited = true
+			return true
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		info, err := s.info(ctx, "server")
-		cancel()
-		if err == nil && info["process_id"] == pid {
-			return nil
+		defer cancel()
+		var info map[string]string
+		info, err = s.info(ctx, "server")
+		return err == nil && info["process_id"] == pid
+	})
+	switch {
+	case exited:
+		logText, _ := os.ReadFile(s.logPath)
+		if bytes.Contains(logText, []byte("Address already in use")) {
+			return fmt.Errorf("%s %s: %w", s.role, s.addr, errPortClash)
 		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s %s did not answer within %v (last error: %v)", s.role, s.addr, readyTimeout, err)
-		}
-		time.Sleep(pollInterval)
+		return fmt.Errorf("%s %s exited before it answered (%v)", s.role, s.addr, s.cmd.ProcessState)
+	case !up:
+		return fmt.Errorf("%s %s did not answer within %v (last error: %v)", s.role, s.addr, readyTimeout, err)
 	}
+	return nil
 }
 
 func (g *group) waitAllUp(servers []*server) error {
@@ -457,22 +463,20 @@ func (g *group) errorf(format string, args ...any) error {
 }
 
 // poll calls cond every pollInterval until it returns nil or timeout has
-// passed, and returns cond's last error. Each call gets a context that ends
-// at the deadline, and at most a few seconds after its start.
-func poll(timeout time.Duration, cond func(ctx context.Context) error) error {
+// passed, and returns cond's last error; what says what it waits for. Each call gets a context that ends
+// at the deadline, and at most a few seconds after its start. What cond
+// looks at is redis-server processes: a wait on real time, through
+// testwait.
+func poll(what string, timeout time.Duration, cond func(ctx context.Context) error) error {
 	deadline := time.Now().Add(timeout)
-	for {
+	var err error
+	testwait.Poll(what, timeout, pollInterval, func() bool {
 		ctx, cancel := context.WithDeadline(context.Background(), earlier(deadline, time.Now().Add(3*time.Second)))
-		err := cond(ctx)
-		cancel()
-		if err == nil {
-			return nil
-		}
-		if !time.Now().Add(pollInterval).Before(deadline) {
-			return err
-		}
-		time.Sleep(pollInterval)
-	}
+		defer cancel()
+		err = cond(ctx)
+		return err == nil
+	})
+	return err
 }
 
 func earlier(a, b time.Time) time.Time {
@@ -615,7 +619,7 @@ func tryStartCluster(dir string, o options) (*Cluster, *group, error) {
 		return nil, g, fmt.Errorf("redis-cli --cluster create: %v\n%s", err, out)
 	}
 
-	if err := poll(readyTimeout, c.formed); err != nil {
+	if err := poll("the cluster to form", readyTimeout, c.formed); err != nil {
 		return nil, g, fmt.Errorf("cluster did not form within %v: %w", readyTimeout, err)
 	}
 	return c, g, nil
@@ -773,7 +777,7 @@ func (c *Cluster) WaitHealthy(tb testing.TB, timeout time.Duration) {
 // WaitHealthyErr waits as WaitHealthy does, and returns an error, with the
 // end of every server's log, after timeout.
 func (c *Cluster) WaitHealthyErr(timeout time.Duration) error {
-	if err := poll(timeout, c.healthy); err != nil {
+	if err := poll("every slot served by a live master", timeout, c.healthy); err != nil {
 		return c.g.errorf("cluster not healthy within %v: %w", timeout, err)
 	}
 	return nil
@@ -912,7 +916,7 @@ func tryStartSentinel(dir string, o options) (*Sentinel, *group, error) {
 			return nil, g, fmt.Errorf("%s: REPLICAOF 127.0.0.1 %s: %w", s.addr, masterPort, err)
 		}
 	}
-	if err := poll(readyTimeout, func(ctx context.Context) error {
+	if err := poll("the replicas' links to the master", readyTimeout, func(ctx context.Context) error {
 		for _, s := range sg.data[1:] {
 			if err := replicaLinkUp(ctx, s); err != nil {
 				return err
@@ -948,7 +952,7 @@ func tryStartSentinel(dir string, o options) (*Sentinel, *group, error) {
 	if err := g.waitAllUp(sg.sentinels); err != nil {
 		return nil, g, err
 	}
-	if err := poll(readyTimeout, sg.formed); err != nil {
+	if err := poll("the sentinels to settle", readyTimeout, sg.formed); err != nil {
 		return nil, g, fmt.Errorf("sentinels did not settle within %v: %w", readyTimeout, err)
 	}
 	return sg, g, nil
@@ -1028,7 +1032,7 @@ func (sg *Sentinel) Master(tb testing.TB) string {
 // within 10 s.
 func (sg *Sentinel) MasterErr() (string, error) {
 	var addr string
-	err := poll(10*time.Second, func(ctx context.Context) error {
+	err := poll("the sentinels to agree on the master", 10*time.Second, func(ctx context.Context) error {
 		var err error
 		addr, err = sg.agreedMaster(ctx)
 		return err
@@ -1098,7 +1102,7 @@ func (sg *Sentinel) WaitMaster(tb testing.TB, notAddr string, timeout time.Durat
 // end of every server's log, after timeout.
 func (sg *Sentinel) WaitMasterErr(notAddr string, timeout time.Duration) (string, error) {
 	var addr string
-	err := poll(timeout, func(ctx context.Context) error {
+	err := poll("the sentinels to agree on a new master", timeout, func(ctx context.Context) error {
 		a, err := sg.agreedMaster(ctx)
 		if err != nil {
 			return err

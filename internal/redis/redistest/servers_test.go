@@ -110,7 +110,7 @@ func TestStartCluster(t *testing.T) {
 		if len(masters) != 3 || slices.Contains(masters, old) {
 			t.Fatalf("after killing %s, Masters() = %v; want 3 others", old, masters)
 		}
-		err = poll(20*time.Second, func(ctx context.Context) error {
+		err = poll("the key readable through the cluster client", 20*time.Second, func(ctx context.Context) error {
 			got, err := cc.Get(ctx, key).Result()
 			if err != nil {
 				return err
@@ -172,7 +172,7 @@ func TestClusterClientFailoverLatency(t *testing.T) {
 	for name, cc := range clients {
 		wg.Go(func() {
 			failures := 0
-			err := poll(90*time.Second, func(ctx context.Context) error {
+			err := poll("a write to succeed after the kill", 90*time.Second, func(ctx context.Context) error {
 				err := cc.Set(ctx, key, "v", 0).Err()
 				if err != nil {
 					failures++
@@ -245,7 +245,7 @@ func TestStartSentinel(t *testing.T) {
 			t.Fatalf("Master() = %s after WaitMaster returned %s", got, now)
 		}
 
-		err = poll(20*time.Second, func(ctx context.Context) error {
+		err = poll("the key readable through the failover client", 20*time.Second, func(ctx context.Context) error {
 			got, err := fc.Get(ctx, key).Result()
 			if err != nil {
 				return err

@@ -1,19 +1,28 @@
 // Package fakeslack is an in-process fake of the Slack Web API for tests.
 //
-// It serves the subset of methods journeybot uses over real HTTP, so a
-// slack-go client can be pointed at it:
+// It serves the Web API methods journeybot calls, and no others, over
+// real HTTP, so a slack-go client can be pointed at it:
 //
 //	srv := fakeslack.New()
 //	defer srv.Close()
 //	api := slack.New("xoxb-test", slack.OptionAPIURL(srv.APIURL()))
 //
+// The methods are auth.test, chat.postMessage, chat.postEphemeral,
+// chat.update, reactions.add, users.info, views.open, the file upload
+// (files.getUploadURLExternal, the upload URL, files.completeUploadExternal)
+// and, for Socket Mode, apps.connections.open.
+//
 // Every request is recorded as a Call. Handled methods keep a small amount of
 // state (messages, reactions, views, uploads) that tests can inspect. Message
 // timestamps are unique and strictly increasing for the lifetime of a Server,
-// even across Reset and under concurrent posting.
+// even under concurrent posting.
 //
 // Requests for methods without a handler are recorded and answered with
 // {"ok":false,"error":"unknown_method"}, as real Slack does.
+//
+// Tests wait on the fake, never by polling it: WaitFor waits for calls,
+// Wait for any condition, and Changed hands out the signal they use, for a
+// test that waits on the fake and something else at once.
 //
 // Socket Mode is served too: apps.connections.open (called with an xapp-
 // token) returns a ws:// URL on the same server, where the fake says hello,
@@ -163,18 +172,14 @@ type Upload struct {
 	Data []byte
 }
 
-// View is the current state of a view opened, pushed, published or updated.
+// View is a view opened with views.open.
 type View struct {
 	ID         string
 	TriggerID  string
-	UserID     string // views.publish only
-	ExternalID string
 	CallbackID string
 	Type       string
-	// JSON is the raw "view" object of the latest request for this view.
+	// JSON is the raw "view" object of the request.
 	JSON json.RawMessage
-	// Updates counts views.update calls applied to the view.
-	Updates int
 }
 
 // UserInfo configures what users.info answers for one user.
@@ -190,15 +195,6 @@ type UserInfo struct {
 	IsOwner bool
 	IsBot   bool
 	Deleted bool
-}
-
-// ChannelInfo configures what conversations.info answers for one channel.
-type ChannelInfo struct {
-	Name      string
-	IsPrivate bool
-	IsIM      bool
-	// User is the other party of an IM.
-	User string
 }
 
 type pendingFile struct {
@@ -234,20 +230,26 @@ type Server struct {
 	files      map[string]*pendingFile
 	uploads    []Upload
 	users      map[string]UserInfo
-	channels   map[string]ChannelInfo
 	rateLimits map[string]*rateLimit
 	failures   map[string][]string
 	sock       socketState
+	// changed is closed and replaced at every change: a call recorded, a
+	// Socket Mode connection or envelope or acknowledgement.
+	changed chan struct{}
 }
 
 // New starts a fake Slack server. Call Close when done.
 func New() *Server {
 	s := &Server{
-		users:    map[string]UserInfo{},
-		channels: map[string]ChannelInfo{},
+		users:      map[string]UserInfo{},
+		messages:   map[msgKey]*Message{},
+		views:      map[string]*View{},
+		files:      map[string]*pendingFile{},
+		rateLimits: map[string]*rateLimit{},
+		failures:   map[string][]string{},
+		changed:    make(chan struct{}),
 	}
 	s.sock.init()
-	s.resetLocked()
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/", s.serveAPI)
 	mux.HandleFunc("/upload/", s.serveUpload)
@@ -266,28 +268,50 @@ func (s *Server) Close() {
 // APIURL is the value for slack.OptionAPIURL: URL + "/api/".
 func (s *Server) APIURL() string { return s.URL + "/api/" }
 
-// Reset forgets recorded calls, messages, reactions, views, uploads, Socket
-// Mode envelopes and acks, and pending RateLimit/FailNext settings. Users and channels configured with
-// SetUser/SetChannel are kept, and timestamps and IDs keep increasing so
-// values issued before Reset are never reused.
-func (s *Server) Reset() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.resetLocked()
+// notifyLocked wakes everyone waiting for a change.
+func (s *Server) notifyLocked() {
+	close(s.changed)
+	s.changed = make(chan struct{})
 }
 
-func (s *Server) resetLocked() {
-	s.calls = nil
-	s.messages = map[msgKey]*Message{}
-	s.msgOrder = nil
-	s.reactions = nil
-	s.views = map[string]*View{}
-	s.viewOrder = nil
-	s.files = map[string]*pendingFile{}
-	s.uploads = nil
-	s.rateLimits = map[string]*rateLimit{}
-	s.failures = map[string][]string{}
-	s.resetSocketLocked()
+// Changed returns a channel that is closed at the next change the fake
+// sees: a call recorded, a Socket Mode connection opened or closed, an
+// envelope sent or acknowledged. A test that waits on the fake and on
+// something else at once takes the channel, checks its condition, then
+// waits on the channel, so no change between the check and the wait is
+// missed.
+func (s *Server) Changed() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.changed
+}
+
+// Wait waits until cond holds, checking it again at every change the fake
+// sees, never by polling. On timeout it fails the test with t.Fatalf,
+// naming what it waited for; like Fatalf it must be called from the test
+// goroutine. cond may call the fake's accessors (Messages, Calls, ...).
+func (s *Server) Wait(t TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	s.wait(t, timeout, cond, func() string { return what })
+}
+
+// wait is Wait with the failure described by desc, called on timeout.
+func (s *Server) wait(t TB, timeout time.Duration, cond func() bool, desc func() string) {
+	t.Helper()
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	for {
+		changed := s.Changed()
+		if cond() {
+			return
+		}
+		select {
+		case <-changed:
+		case <-timer.C:
+			t.Fatalf("fakeslack: after %v: %s", timeout, desc())
+			return
+		}
+	}
 }
 
 // Calls returns the recorded calls of one method, in arrival order.
@@ -317,29 +341,24 @@ type TB interface {
 	Fatalf(format string, args ...any)
 }
 
-// WaitFor polls until at least n calls of method were recorded and returns
+// WaitFor waits until at least n calls of method were recorded and returns
 // them. On timeout it fails the test with t.Fatalf, listing the methods that
-// were called; like Fatalf it must be called from the test goroutine. Calls
-// answered with an error (FailNext, RateLimit) count too.
+// were called, and returns nil; like Fatalf it must be called from the test
+// goroutine. Calls answered with an error (FailNext, RateLimit) count too.
 func (s *Server) WaitFor(t TB, method string, n int, timeout time.Duration) []Call {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		calls := s.Calls(method)
-		if len(calls) >= n {
-			return calls
+	var calls []Call
+	s.wait(t, timeout, func() bool { calls = s.Calls(method); return len(calls) >= n }, func() string {
+		var got []string
+		for _, c := range s.AllCalls() {
+			got = append(got, c.Method)
 		}
-		if time.Now().After(deadline) {
-			var got []string
-			for _, c := range s.AllCalls() {
-				got = append(got, c.Method)
-			}
-			t.Fatalf("fakeslack: waited %v for %d %s call(s), got %d; all calls: [%s]",
-				timeout, n, method, len(calls), strings.Join(got, " "))
-			return nil
-		}
-		time.Sleep(5 * time.Millisecond)
+		return fmt.Sprintf("waited for %d %s call(s), got %d; all calls: [%s]", n, method, len(calls), strings.Join(got, " "))
+	})
+	if len(calls) < n {
+		return nil
 	}
+	return calls
 }
 
 // RateLimit makes the next `times` calls of method answer HTTP 429 with a
@@ -372,15 +391,6 @@ func (s *Server) SetUser(id string, u UserInfo) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.users[id] = u
-}
-
-// SetChannel configures the conversations.info answer for id. Channels not
-// set answer a public, joined channel named after the lower-cased id (IM if
-// the id starts with "D").
-func (s *Server) SetChannel(id string, c ChannelInfo) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.channels[id] = c
 }
 
 // Messages returns the current state of messages posted to channel
@@ -417,8 +427,7 @@ func (s *Server) Reactions() []Reaction {
 	return slices.Clone(s.reactions)
 }
 
-// Views returns the views opened, pushed or published, in creation order,
-// with their latest state.
+// Views returns the views opened, in order.
 func (s *Server) Views() []View {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -502,6 +511,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	c.Status, c.Error = rep.status, rep.errMsg
 	s.calls = append(s.calls, c)
+	s.notifyLocked()
 	s.mu.Unlock()
 
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -605,20 +615,12 @@ func (s *Server) handleLocked(c *Call) reply {
 		return s.postMessageLocked(c, true)
 	case "chat.update":
 		return s.updateMessageLocked(c)
-	case "chat.delete":
-		return s.deleteMessageLocked(c)
 	case "reactions.add":
 		return s.addReactionLocked(c)
-	case "reactions.remove":
-		return s.removeReactionLocked(c)
 	case "users.info":
 		return s.userInfoLocked(c)
-	case "conversations.info":
-		return s.conversationInfoLocked(c)
-	case "conversations.open":
-		return s.conversationOpenLocked(c)
-	case "views.open", "views.push", "views.publish", "views.update":
-		return s.viewLocked(c)
+	case "views.open":
+		return s.openViewLocked(c)
 	case "files.getUploadURLExternal":
 		return s.getUploadURLLocked(c)
 	case "files.completeUploadExternal":
@@ -738,15 +740,6 @@ func (s *Server) updateMessageLocked(c *Call) reply {
 	})
 }
 
-func (s *Server) deleteMessageLocked(c *Call) reply {
-	k := msgKey{c.Param("channel"), c.Param("ts")}
-	if _, found := s.messages[k]; !found {
-		return fail("message_not_found")
-	}
-	delete(s.messages, k)
-	return ok(map[string]any{"channel": k.channel, "ts": k.ts})
-}
-
 func (s *Server) addReactionLocked(c *Call) reply {
 	r := Reaction{Name: c.Param("name"), Channel: c.Param("channel"), Timestamp: c.Param("timestamp")}
 	switch {
@@ -758,16 +751,6 @@ func (s *Server) addReactionLocked(c *Call) reply {
 		return fail("already_reacted")
 	}
 	s.reactions = append(s.reactions, r)
-	return ok(nil)
-}
-
-func (s *Server) removeReactionLocked(c *Call) reply {
-	r := Reaction{Name: c.Param("name"), Channel: c.Param("channel"), Timestamp: c.Param("timestamp")}
-	i := slices.Index(s.reactions, r)
-	if i < 0 {
-		return fail("no_reaction")
-	}
-	s.reactions = slices.Delete(s.reactions, i, i+1)
 	return ok(nil)
 }
 
@@ -813,51 +796,7 @@ func (s *Server) userInfoLocked(c *Call) reply {
 	}})
 }
 
-func (s *Server) channelJSONLocked(id string) map[string]any {
-	ch, found := s.channels[id]
-	if !found {
-		ch = ChannelInfo{Name: strings.ToLower(id), IsIM: strings.HasPrefix(id, "D")}
-	}
-	out := map[string]any{
-		"id":         id,
-		"name":       ch.Name,
-		"created":    tsBase,
-		"is_channel": !ch.IsIM && !ch.IsPrivate,
-		"is_group":   !ch.IsIM && ch.IsPrivate,
-		"is_im":      ch.IsIM,
-		"is_private": ch.IsPrivate || ch.IsIM,
-		"is_member":  true,
-	}
-	if ch.User != "" {
-		out["user"] = ch.User
-	}
-	return out
-}
-
-func (s *Server) conversationInfoLocked(c *Call) reply {
-	id := c.Param("channel")
-	if id == "" {
-		return fail("channel_not_found")
-	}
-	return ok(map[string]any{"channel": s.channelJSONLocked(id)})
-}
-
-func (s *Server) conversationOpenLocked(c *Call) reply {
-	if id := c.Param("channel"); id != "" {
-		return ok(map[string]any{"channel": s.channelJSONLocked(id), "already_open": true})
-	}
-	users := c.Param("users")
-	if users == "" {
-		return fail("users_list_not_supplied")
-	}
-	first, _, _ := strings.Cut(users, ",")
-	id := "D" + first
-	ch := s.channelJSONLocked(id)
-	ch["is_im"], ch["is_channel"], ch["user"] = true, false, first
-	return ok(map[string]any{"channel": ch})
-}
-
-func (s *Server) viewLocked(c *Call) reply {
+func (s *Server) openViewLocked(c *Call) reply {
 	if c.JSON == nil {
 		return fail("invalid_arguments")
 	}
@@ -865,77 +804,23 @@ func (s *Server) viewLocked(c *Call) reply {
 	if view == nil {
 		return fail("invalid_arguments")
 	}
-	raw, _ := json.Marshal(view)
 	str := func(m map[string]any, k string) string { v, _ := m[k].(string); return v }
-
-	var v *View
-	switch c.Method {
-	case "views.update":
-		id, ext := str(c.JSON, "view_id"), str(c.JSON, "external_id")
-		if id == "" && ext == "" {
-			return fail("invalid_arguments")
-		}
-		if id != "" {
-			v = s.views[id]
-		} else {
-			for _, vid := range s.viewOrder {
-				if s.views[vid].ExternalID == ext {
-					v = s.views[vid]
-				}
-			}
-			if v == nil {
-				return fail("not_found")
-			}
-		}
-		if v == nil {
-			// A view opened outside this fake (e.g. an ID from a synthetic
-			// interaction payload): accept and start tracking it.
-			v = &View{ID: id}
-			s.views[id] = v
-			s.viewOrder = append(s.viewOrder, id)
-		}
-		v.Updates++
-	case "views.publish":
-		user := str(c.JSON, "user_id")
-		if user == "" {
-			return fail("invalid_arguments")
-		}
-		for _, vid := range s.viewOrder {
-			if s.views[vid].UserID == user {
-				v = s.views[vid]
-			}
-		}
-		if v == nil {
-			v = &View{ID: s.nextIDLocked("V"), UserID: user}
-			s.views[v.ID] = v
-			s.viewOrder = append(s.viewOrder, v.ID)
-		} else {
-			v.Updates++
-		}
-	default: // views.open, views.push
-		trigger := str(c.JSON, "trigger_id")
-		if trigger == "" {
-			return fail("invalid_trigger_id")
-		}
-		v = &View{ID: s.nextIDLocked("V"), TriggerID: trigger}
-		s.views[v.ID] = v
-		s.viewOrder = append(s.viewOrder, v.ID)
+	trigger := str(c.JSON, "trigger_id")
+	if trigger == "" {
+		return fail("invalid_trigger_id")
 	}
-	v.JSON = raw
-	v.Type = str(view, "type")
-	v.CallbackID = str(view, "callback_id")
-	if ext := str(view, "external_id"); ext != "" {
-		v.ExternalID = ext
-	}
+	raw, _ := json.Marshal(view)
+	v := &View{ID: s.nextIDLocked("V"), TriggerID: trigger, JSON: raw, Type: str(view, "type"), CallbackID: str(view, "callback_id")}
+	s.views[v.ID] = v
+	s.viewOrder = append(s.viewOrder, v.ID)
 
 	out := map[string]any{
 		"id":               v.ID,
 		"team_id":          TeamID,
 		"type":             v.Type,
 		"callback_id":      v.CallbackID,
-		"external_id":      v.ExternalID,
 		"private_metadata": str(view, "private_metadata"),
-		"hash":             fmt.Sprintf("hash-%s-%d", v.ID, v.Updates),
+		"hash":             "hash-" + v.ID,
 		"root_view_id":     v.ID,
 		"bot_id":           BotID,
 	}
@@ -1016,6 +901,7 @@ func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
 		c.Error = msg
 	}
 	s.calls = append(s.calls, c)
+	s.notifyLocked()
 	s.mu.Unlock()
 
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")

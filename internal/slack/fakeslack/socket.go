@@ -85,7 +85,6 @@ type socketState struct {
 	envOrder    []string
 	acks        map[string]json.RawMessage
 	ackOrder    []string
-	changed     chan struct{} // closed and replaced on every change
 	wireMessage map[string][]byte
 }
 
@@ -94,28 +93,9 @@ func (st *socketState) init() {
 	st.envelopes = map[string]*Envelope{}
 	st.acks = map[string]json.RawMessage{}
 	st.wireMessage = map[string][]byte{}
-	if st.changed == nil {
-		st.changed = make(chan struct{})
-	}
 	if st.pingEvery == 0 {
 		st.pingEvery = DefaultSocketPingInterval
 	}
-}
-
-// resetSocketLocked forgets envelopes and acks; live connections stay.
-func (s *Server) resetSocketLocked() {
-	s.sock.envelopes = map[string]*Envelope{}
-	s.sock.envOrder = nil
-	s.sock.pending = nil
-	s.sock.acks = map[string]json.RawMessage{}
-	s.sock.ackOrder = nil
-	s.sock.wireMessage = map[string][]byte{}
-	s.notifyLocked()
-}
-
-func (s *Server) notifyLocked() {
-	close(s.sock.changed)
-	s.sock.changed = make(chan struct{})
 }
 
 // connectionsOpenLocked answers apps.connections.open, which slack-go calls
@@ -304,36 +284,11 @@ func (s *Server) SocketConnections() (live, total int) {
 // it must be called from the test goroutine.
 func (s *Server) SocketConnected(t TB, timeout time.Duration) {
 	t.Helper()
-	s.waitUntil(t, timeout, func() bool { return len(s.sock.conns) > 0 },
+	s.wait(t, timeout, func() bool { live, _ := s.SocketConnections(); return live > 0 },
 		func() string {
-			return fmt.Sprintf("no Socket Mode client connected (%d connections so far)", s.sock.opened)
+			_, total := s.SocketConnections()
+			return fmt.Sprintf("no Socket Mode client connected (%d connections so far)", total)
 		})
-}
-
-// waitUntil waits, without polling, until cond (called with s.mu held)
-// holds; on timeout it fails with the message desc (also called locked).
-func (s *Server) waitUntil(t TB, timeout time.Duration, cond func() bool, desc func() string) {
-	t.Helper()
-	timer := time.NewTimer(timeout)
-	defer timer.Stop()
-	for {
-		s.mu.Lock()
-		if cond() {
-			s.mu.Unlock()
-			return
-		}
-		changed := s.sock.changed
-		s.mu.Unlock()
-		select {
-		case <-changed:
-		case <-timer.C:
-			s.mu.Lock()
-			msg := desc()
-			s.mu.Unlock()
-			t.Fatalf("fakeslack: after %v: %s", timeout, msg)
-			return
-		}
-	}
 }
 
 // send pushes one envelope to the newest live connection, or queues it until
@@ -494,8 +449,10 @@ func (s *Server) Acked(envelopeID string) bool {
 // t.Fatalf; like Fatalf it must be called from the test goroutine.
 func (s *Server) WaitAck(t TB, envelopeID string, timeout time.Duration) json.RawMessage {
 	t.Helper()
-	s.waitUntil(t, timeout, func() bool { _, ok := s.sock.acks[envelopeID]; return ok },
+	s.wait(t, timeout, func() bool { return s.Acked(envelopeID) },
 		func() string {
+			s.mu.Lock()
+			defer s.mu.Unlock()
 			return fmt.Sprintf("envelope %s not acknowledged (acked: [%s]; live connections: %d)",
 				envelopeID, strings.Join(s.sock.ackOrder, " "), len(s.sock.conns))
 		})
