@@ -6,7 +6,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -s -w -X github.com/journeybot/journeybot/internal/app.Version=$(VERSION)
 PKGS     := ./...
 
-.PHONY: build image run test lint bench fuzz redis clean
+.PHONY: build image run test lint bench drills fuzz redis clean
 
 # build: the static binary, with the time zone database inside (reviews
 # run in each facilitator's zone, and an image FROM scratch has none).
@@ -40,6 +40,11 @@ lint:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 $(PKGS)
 	$(GO) run ./cmd/journeybot-bench $(BENCHFLAGS)
+
+# drills: the bench's kill -9 fault drills at toy sizes, as a test (they
+# restart the bot a dozen times, so `make test` leaves them out).
+drills:
+	$(GO) test -race -count=1 -run TestSmoke ./internal/bench -drills
 
 # fuzz: each target for FUZZTIME; the inputs it finds stay in Go's cache
 # (go env GOCACHE)/fuzz, and a failing one is written to testdata/fuzz,

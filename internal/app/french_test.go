@@ -75,7 +75,7 @@ func TestFrenchWorkshopReadsAsFrench(t *testing.T) {
 	}
 	// Plurals, as French says them: 0 and 1 in the singular.
 	for _, want := range []string{
-		"1 élément · 1 participant",   // the goals step summary… (first status)
+		"1 élément · 1 participant", // the goals step summary… (first status)
 		"0 élément · 0 réponse · 0 participant",
 		"2 éléments · 2 réponses · 2 participants",
 		"(1 note)", "(2 notes)",
