@@ -163,48 +163,6 @@ func (s Span) PlainText() string {
 	return s.Text
 }
 
-// Lines splits t at its line breaks.
-func (t Text) Lines() []Text {
-	var out []Text
-	var cur Text
-	for _, s := range t {
-		if s.Kind != KindText || !strings.Contains(s.Text, "\n") {
-			cur = append(cur, s)
-			continue
-		}
-		parts := strings.Split(s.Text, "\n")
-		for i, p := range parts {
-			if i > 0 {
-				out = append(out, cur)
-				cur = nil
-			}
-			if p != "" {
-				c := s
-				c.Text = p
-				cur = append(cur, c)
-			}
-		}
-	}
-	return append(out, cur)
-}
-
-// Merge returns t with neighbouring text spans of the same style joined and
-// empty ones dropped: renderers then mark each styled run once.
-func (t Text) Merge() Text {
-	var out Text
-	for _, s := range t {
-		if s.Kind == KindText && s.Text == "" {
-			continue
-		}
-		if n := len(out); n > 0 && s.Kind == KindText && out[n-1].Kind == KindText && out[n-1].Style == s.Style {
-			out[n-1].Text += s.Text
-			continue
-		}
-		out = append(out, s)
-	}
-	return out
-}
-
 // BlockKind says what a block is.
 type BlockKind uint8
 

@@ -77,17 +77,6 @@ func TestPlainText(t *testing.T) {
 	}
 }
 
-func TestLines(t *testing.T) {
-	lines := Concat(Plain("a\nb "), Styled("c\nd", Strong)).Lines()
-	var got []string
-	for _, l := range lines {
-		got = append(got, Render(l, tags))
-	}
-	if want := "a|b <b>c</b>|<b>d</b>"; strings.Join(got, "|") != want {
-		t.Errorf("Lines = %q, want %q", strings.Join(got, "|"), want)
-	}
-}
-
 func TestPlainBlocks(t *testing.T) {
 	got := PlainBlocks([]Block{
 		Head(Plain("Title")), Para(Plain("para")), Bullets(Plain("one"), Plain("two")),
