@@ -77,6 +77,8 @@ var commands = map[string]handler{
 	"lang":        (*Engine).cmdLang,
 	"list":        (*Engine).cmdList,
 	"close":       (*Engine).cmdClose,
+	"plan":        (*Engine).cmdPlan,
+	"deadline":    (*Engine).cmdDeadline,
 }
 
 var quoteFixer = strings.NewReplacer("“", `"`, "”", `"`, "«", `"`, "»", `"`)
@@ -394,6 +396,7 @@ func (e *Engine) move(ctx context.Context, w *workshop.Workshop, m *workshop.Map
 			return workshop.ErrClosed
 		}
 		cur.Step = to
+		cur.Deadline = plannedDeadline(cur, to, e.now())
 		return nil
 	})
 	if err != nil {

@@ -61,6 +61,9 @@ func (e *Engine) stepMessage(m *workshop.Meta, s workshop.Step) Message {
 	if m.Round > 0 {
 		msg.Context = append(msg.Context, e.R(lang, "review.round_context", "round", m.Round))
 	}
+	if line := e.deadlineLine(m); line != nil && s == m.Step {
+		msg.Blocks = append(msg.Blocks, rich.Para(line))
+	}
 	v := actionValue(m.ID, s)
 	msg.Actions = append(msg.Actions, Action{ID: ActionAdd, Label: e.T(lang, "button.add"), Value: v})
 	if s == workshop.Touchpoints {
@@ -129,6 +132,9 @@ func (e *Engine) headerMessage(w *workshop.Meta, f headerFacts) Message {
 	msg.Blocks = Paragraphs(state, rich.Join(progress, "\n"))
 	if people := f.people; len(people) > 0 {
 		msg.Blocks = append(msg.Blocks, rich.Para(e.R(lang, "header.contributors", "count", len(people), "people", Mentions(people))))
+	}
+	if line := e.deadlineLine(w); line != nil {
+		msg.Blocks = append(msg.Blocks, rich.Para(line))
 	}
 	if w.Round > 0 {
 		msg.Blocks = append(msg.Blocks, rich.Para(e.roundLine(w)))
@@ -372,6 +378,9 @@ func (e *Engine) statusBlocks(w *workshop.Workshop, m *workshop.Map) []rich.Bloc
 			"items", e.count(lang, "items", m.Count(s)), "replies", e.count(lang, "replies", len(w.InputsOf(s))), "people", e.count(lang, "people", len(people))))
 	}
 	out := Paragraphs(head, rich.Join(counts, "\n"))
+	if line := e.deadlineLine(&w.Meta); line != nil {
+		out = append(out, rich.Para(line))
+	}
 	people := w.Contributors()
 	if len(people) == 0 {
 		out = append(out, rich.Para(e.R(lang, "status.nobody")))

@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/journeybot/journeybot/internal/rich"
@@ -41,6 +42,14 @@ func mrkdwnSpan(s rich.Span) string {
 		return "<@" + refLabel.Replace(s.Ref) + ">"
 	case rich.KindChannel:
 		return "<#" + refLabel.Replace(s.Ref) + ">"
+	case rich.KindTime:
+		// Slack shows the instant in each reader's own zone and format;
+		// the fallback (as written in the facilitator's zone) is for
+		// clients that cannot.
+		if s.At.IsZero() {
+			return escape(s.Text)
+		}
+		return fmt.Sprintf("<!date^%d^{date_short_pretty} {time}|%s>", s.At.Unix(), escape(refLabel.Replace(s.Text)))
 	case rich.KindLink:
 		url := strings.NewReplacer("|", "%7C", ">", "%3E", "<", "%3C", " ", "%20").Replace(s.Ref)
 		if label := refLabel.Replace(s.Text); label != "" && label != s.Ref {

@@ -41,6 +41,11 @@ type Meta struct {
 	// Rounds records when each review round (1, 2, ...) started.
 	Rounds []Version `json:"rounds,omitempty"`
 	Review Review    `json:"review"`
+	// Plan is how long each step lasts once opened, by step key
+	// (/journey plan).
+	Plan map[string]time.Duration `json:"plan,omitempty"`
+	// Deadline is when the current step is due; zero when it has none.
+	Deadline time.Time `json:"deadline,omitzero"`
 	// Rev is bumped by every meta update; stores use it for compare-and-set.
 	Rev int64 `json:"rev"`
 }

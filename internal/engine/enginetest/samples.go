@@ -132,6 +132,7 @@ func Messages(tb TB, lang string) ([]Sample, []engine.File) {
 	}
 	cmd(ana, "help")
 	cmd(ana, "start "+Title)
+	cmd(ana, "plan 2d")
 	reply("U2", "Why do 40% of visitors leave at the payment page?")
 	cmd(engine.Actor{ID: "U2"}, "next") // refused: not the facilitator
 	cmd(ana, "next")
@@ -146,6 +147,8 @@ func Messages(tb TB, lang string) ([]Sample, []engine.File) {
 	}
 	cmd(engine.Actor{ID: "U3"}, "score T1 -2")
 	cmd(ana, "chart")
+	cmd(ana, "deadline friday 17:00")
+	cmd(ana, "deadline next week") // refused: unreadable
 	cmd(ana, "goto iterate")
 	reply("U2", "Show fees on the pricing page | <@U3> | 2026-11-01")
 	cmd(ana, "status")

@@ -1,0 +1,320 @@
+package engine
+
+import (
+	"context"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/journeybot/journeybot/internal/rich"
+	"github.com/journeybot/journeybot/internal/workshop"
+)
+
+// Step lengths and deadlines: `/journey plan 2d`, `/journey plan goals=1d
+// personas=2d`, `/journey deadline friday 17:00`. Times are read in the
+// facilitator's zone and stored as instants; a step opened by next, back or
+// goto gets its planned deadline from that moment.
+
+// MaxStepLength is the longest a step may be planned to last.
+const MaxStepLength = 90 * 24 * time.Hour
+
+// defaultDeadlineHour is the time of a deadline given as a day alone.
+const defaultDeadlineHour = 17
+
+var lengthPart = regexp.MustCompile(`^(\d+)(min|d|j|h|m)`)
+
+// ParseLength reads a step's length: "2d" (or "2j"), "36h", "90m", "1d12h".
+func ParseLength(s string) (time.Duration, bool) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s == "" {
+		return 0, false
+	}
+	var d time.Duration
+	for s != "" {
+		m := lengthPart.FindStringSubmatch(s)
+		if m == nil {
+			return 0, false
+		}
+		n, err := strconv.Atoi(m[1])
+		if err != nil || n > 100000 {
+			return 0, false
+		}
+		unit := map[string]time.Duration{"d": 24 * time.Hour, "j": 24 * time.Hour, "h": time.Hour, "m": time.Minute, "min": time.Minute}[m[2]]
+		d += time.Duration(n) * unit
+		s = s[len(m[0]):]
+	}
+	if d <= 0 || d > MaxStepLength {
+		return 0, false
+	}
+	return d, true
+}
+
+var (
+	clockTime = regexp.MustCompile(`^(\d{1,2})(?:[:h](\d{2})?)?$`)
+	isoDay    = regexp.MustCompile(`^(\d{4})-(\d{2})-(\d{2})$`)
+	frDay     = regexp.MustCompile(`^(\d{1,2})/(\d{1,2})/(\d{4})$`)
+)
+
+var weekdayKeys = []string{"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"}
+
+// parseDeadline reads a deadline typed after `/journey deadline`, in loc:
+// a length from now ("3d"), a weekday with an optional time ("friday",
+// "vendredi 17h"), today or tomorrow with a time, or a date with an
+// optional time ("2026-12-18 12:00", "18/12/2026"). A day without a time is
+// due at 17:00.
+func (e *Engine) parseDeadline(args []string, now time.Time, loc *time.Location) (time.Time, bool) {
+	if len(args) == 0 || len(args) > 2 {
+		return time.Time{}, false
+	}
+	if len(args) == 1 {
+		if d, ok := ParseLength(args[0]); ok {
+			return now.Add(d), true
+		}
+	}
+	now = now.In(loc)
+	hour, minute := defaultDeadlineHour, 0
+	if len(args) == 2 {
+		m := clockTime.FindStringSubmatch(strings.ToLower(args[1]))
+		if m == nil {
+			return time.Time{}, false
+		}
+		hour, _ = strconv.Atoi(m[1])
+		if m[2] != "" {
+			minute, _ = strconv.Atoi(m[2])
+		}
+		if hour > 23 || minute > 59 {
+			return time.Time{}, false
+		}
+	}
+	day := strings.ToLower(args[0])
+	at := func(y int, mo time.Month, d int) time.Time { return time.Date(y, mo, d, hour, minute, 0, 0, loc) }
+	if m := isoDay.FindStringSubmatch(day); m != nil {
+		y, _ := strconv.Atoi(m[1])
+		mo, _ := strconv.Atoi(m[2])
+		d, _ := strconv.Atoi(m[3])
+		return validDate(at(y, time.Month(mo), d), y, mo, d)
+	}
+	if m := frDay.FindStringSubmatch(day); m != nil {
+		d, _ := strconv.Atoi(m[1])
+		mo, _ := strconv.Atoi(m[2])
+		y, _ := strconv.Atoi(m[3])
+		return validDate(at(y, time.Month(mo), d), y, mo, d)
+	}
+	switch key := e.keywords[day]; key {
+	case "today":
+		return at(now.Year(), now.Month(), now.Day()), true
+	case "tomorrow":
+		t := now.AddDate(0, 0, 1)
+		return at(t.Year(), t.Month(), t.Day()), true
+	default:
+		wd := slices.Index(weekdayKeys, key)
+		if wd < 0 {
+			return time.Time{}, false
+		}
+		// The first such day at that time after now: "friday" on a Friday
+		// morning is this afternoon.
+		for i := 0; i <= 7; i++ {
+			t := now.AddDate(0, 0, i)
+			if c := at(t.Year(), t.Month(), t.Day()); int(t.Weekday()) == wd && c.After(now) {
+				return c, true
+			}
+		}
+	}
+	return time.Time{}, false
+}
+
+// validDate refuses dates time.Date normalised (31 February).
+func validDate(t time.Time, y, mo, d int) (time.Time, bool) {
+	if t.Year() != y || int(t.Month()) != mo || t.Day() != d {
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+// plannedDeadline is the deadline of step opened at now under m's plan
+// (zero without one).
+func plannedDeadline(m *workshop.Meta, step workshop.Step, now time.Time) time.Time {
+	if d, ok := m.Plan[step.Key()]; ok && d > 0 {
+		return now.Add(d).UTC().Truncate(time.Second)
+	}
+	return time.Time{}
+}
+
+// deadlineText is a deadline as a time every surface shows its own way:
+// Slack in each reader's zone, others as written in the facilitator's.
+func (e *Engine) deadlineText(w *workshop.Meta, t time.Time) rich.Text {
+	return e.dateTime(t, e.zoneOf(w).String(), w.Lang)
+}
+
+// zoneOf is zone for a meta.
+func (e *Engine) zoneOf(m *workshop.Meta) *time.Location {
+	return e.zone(&workshop.Workshop{Meta: *m})
+}
+
+// cmdDeadline sets, shows or removes the current step's deadline.
+func (e *Engine) cmdDeadline(ctx context.Context, c *call) error {
+	w, err := e.workshopMeta(ctx, c)
+	if err != nil {
+		return err
+	}
+	lang, loc := w.Lang, e.zone(w)
+	if len(c.args) == 0 {
+		line := e.R(lang, "deadline.none", "step", e.stepTitle(lang, w.Step))
+		if !w.Deadline.IsZero() {
+			line = e.R(lang, "deadline.current", "step", e.stepTitle(lang, w.Step), "deadline", e.deadlineText(&w.Meta, w.Deadline))
+		}
+		return e.answer(ctx, c, KindAnswer, line, e.R(lang, "deadline.usage", "tz", loc.String()))
+	}
+	if err := e.steer(w, c.Actor, e.T(lang, "action.deadline")); err != nil {
+		return err
+	}
+	now := e.now()
+	var due time.Time
+	if len(c.args) != 1 || e.keywords[strings.ToLower(c.args[0])] != "off" {
+		t, ok := e.parseDeadline(c.args, now, loc)
+		if !ok {
+			return problem("error.deadline_unreadable", "got", UserText(strings.Join(c.args, " ")), "tz", loc.String())
+		}
+		if !t.After(now) {
+			return problem("error.deadline_past", "deadline", e.deadlineText(&w.Meta, t))
+		}
+		due = t.UTC()
+	}
+	step := w.Step
+	meta, err := e.store.UpdateMeta(ctx, w.ID, func(m *workshop.Meta) error {
+		if m.Step != step {
+			return problem("error.moved_meanwhile", "step", e.stepName(m.Lang, m.Step))
+		}
+		m.Deadline = due
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	w.Meta = *meta
+	e.refreshDeadline(ctx, w)
+	if due.IsZero() {
+		return e.announce(ctx, w, e.R(lang, "deadline.cleared", "user", Mention(c.Actor.ID), "step", e.stepTitle(lang, step)))
+	}
+	return e.announce(ctx, w, e.R(lang, "deadline.set", "user", Mention(c.Actor.ID), "step", e.stepTitle(lang, step), "deadline", e.deadlineText(&w.Meta, due)))
+}
+
+// refreshDeadline shows a changed deadline where it is read: the step's
+// message and the header.
+func (e *Engine) refreshDeadline(ctx context.Context, w *workshop.Workshop) {
+	if ts := w.StepTS(w.Step); ts != "" {
+		if err := e.notify.Update(ctx, w.Channel, ts, e.stepMessage(&w.Meta, w.Step)); err != nil {
+			e.log.WarnContext(ctx, "update step message", "workshop", w.ID, "err", err)
+		}
+	}
+	e.refreshMetaHeader(ctx, w)
+}
+
+// cmdPlan sets how long steps last: one length for every step from the
+// current one on, or step=length pairs; `off` removes the plan and the
+// current deadline.
+func (e *Engine) cmdPlan(ctx context.Context, c *call) error {
+	w, err := e.workshopMeta(ctx, c)
+	if err != nil {
+		return err
+	}
+	lang := w.Lang
+	if len(c.args) == 0 {
+		return e.answer(ctx, c, KindAnswer, e.planLine(&w.Meta), e.R(lang, "plan.usage"))
+	}
+	if err := e.steer(w, c.Actor, e.T(lang, "action.plan")); err != nil {
+		return err
+	}
+	plan := map[string]time.Duration{}
+	off := len(c.args) == 1 && e.keywords[strings.ToLower(c.args[0])] == "off"
+	switch {
+	case off:
+	case len(c.args) == 1 && !strings.Contains(c.args[0], "="):
+		d, ok := ParseLength(c.args[0])
+		if !ok {
+			return problem("error.plan_unreadable", "got", UserText(c.args[0]))
+		}
+		for _, s := range workshop.Steps {
+			if s >= w.Step {
+				plan[s.Key()] = d
+			}
+		}
+	default:
+		for _, a := range c.args {
+			name, length, ok := strings.Cut(a, "=")
+			step, known := workshop.ParseStep(name)
+			d, readable := ParseLength(length)
+			if !ok || !readable {
+				return problem("error.plan_unreadable", "got", UserText(a))
+			}
+			if !known {
+				return problem("error.goto_unknown", "got", UserText(name), "steps", e.stepList(lang))
+			}
+			plan[step.Key()] = d
+		}
+	}
+	now := e.now()
+	step := w.Step
+	meta, err := e.store.UpdateMeta(ctx, w.ID, func(m *workshop.Meta) error {
+		if m.Step != step {
+			return problem("error.moved_meanwhile", "step", e.stepName(m.Lang, m.Step))
+		}
+		if off {
+			m.Plan, m.Deadline = nil, time.Time{}
+			return nil
+		}
+		if m.Plan == nil {
+			m.Plan = map[string]time.Duration{}
+		}
+		for k, d := range plan {
+			m.Plan[k] = d
+		}
+		if _, ok := plan[m.Step.Key()]; ok {
+			// The current step starts its planned length now.
+			m.Deadline = plannedDeadline(m, m.Step, now)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	w.Meta = *meta
+	e.refreshDeadline(ctx, w)
+	if off {
+		return e.announce(ctx, w, e.R(lang, "plan.cleared", "user", Mention(c.Actor.ID)))
+	}
+	return e.announce(ctx, w, rich.Concat(e.R(lang, "plan.set", "user", Mention(c.Actor.ID)), rich.Plain("\n"), e.planLine(&w.Meta)))
+}
+
+// planLine says how long each planned step lasts, and when the current one
+// is due.
+func (e *Engine) planLine(m *workshop.Meta) rich.Text {
+	lang := m.Lang
+	var parts []rich.Text
+	for _, s := range workshop.Steps {
+		d, ok := m.Plan[s.Key()]
+		if !ok {
+			continue
+		}
+		part := e.R(lang, "plan.step", "step", e.stepName(lang, s), "length", e.duration(lang, d))
+		if s == m.Step && !m.Deadline.IsZero() {
+			part = e.R(lang, "plan.current", "step", e.stepName(lang, s), "length", e.duration(lang, d), "deadline", e.deadlineText(m, m.Deadline))
+		}
+		parts = append(parts, part)
+	}
+	if len(parts) == 0 {
+		return e.R(lang, "plan.none")
+	}
+	return e.R(lang, "plan.line", "steps", rich.Join(parts, " · "))
+}
+
+// deadlineLine is the current step's deadline, for the header, the step
+// message and status (nil without one).
+func (e *Engine) deadlineLine(m *workshop.Meta) rich.Text {
+	if m.Deadline.IsZero() || m.Closed() {
+		return nil
+	}
+	return e.R(m.Lang, "deadline.line", "step", e.stepName(m.Lang, m.Step), "deadline", e.deadlineText(m, m.Deadline))
+}

@@ -1,0 +1,148 @@
+package engine_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/journeybot/journeybot/internal/engine"
+	"github.com/journeybot/journeybot/internal/rich"
+	"github.com/journeybot/journeybot/internal/workshop"
+)
+
+func TestParseLength(t *testing.T) {
+	for in, want := range map[string]time.Duration{
+		"2d": 48 * time.Hour, "2j": 48 * time.Hour, "36h": 36 * time.Hour, "90m": 90 * time.Minute,
+		"1d12h": 36 * time.Hour, "90D": 90 * 24 * time.Hour, "45min": 45 * time.Minute,
+	} {
+		if got, ok := engine.ParseLength(in); !ok || got != want {
+			t.Errorf("ParseLength(%q) = %v %v, want %v", in, got, ok, want)
+		}
+	}
+	for _, bad := range []string{"", "0d", "91d", "2w", "d2", "2 d", "-1d", "99999999999d", "2d!"} {
+		if got, ok := engine.ParseLength(bad); ok {
+			t.Errorf("ParseLength(%q) = %v, want refused", bad, got)
+		}
+	}
+}
+
+// Deadlines are read in the facilitator's zone (ana is in Paris; it is
+// Sunday 22 November 2026, 11:00 there).
+func TestDeadlines(t *testing.T) {
+	paris, _ := time.LoadLocation("Europe/Paris")
+	at := func(mo time.Month, d, h, m int) time.Time { return time.Date(2026, mo, d, h, m, 0, 0, paris) }
+	tests := []struct {
+		cmd  string
+		want time.Time
+	}{
+		{"deadline friday 17:00", at(11, 27, 17, 0)},
+		{"deadline vendredi 17h", at(11, 27, 17, 0)},
+		{"deadline fri", at(11, 27, 17, 0)},
+		{"deadline sunday 18:30", at(11, 22, 18, 30)}, // later today
+		{"deadline sunday 09:00", at(11, 29, 9, 0)},   // today's has passed
+		{"deadline 2026-12-18 12:00", at(12, 18, 12, 0)},
+		{"deadline 18/12/2026", at(12, 18, 17, 0)},
+		{"deadline tomorrow 9h", at(11, 23, 9, 0)},
+		{"deadline demain", at(11, 23, 17, 0)},
+		{"deadline 3d", now0.Add(72 * time.Hour)},
+	}
+	for _, tt := range tests {
+		h := newReviewHarness(t, 0)
+		h.as(ana, "start Checkout")
+		posts := h.as(ana, tt.cmd)
+		if got := h.workshop().Deadline; !got.Equal(tt.want) {
+			t.Errorf("%s: deadline %v, want %v (%v)", tt.cmd, got.In(paris), tt.want, posts)
+		}
+	}
+	for _, bad := range []string{"deadline next week", "deadline 2026-02-30", "deadline friday 25:00", "deadline 2026-11-01", "deadline yesterday"} {
+		h := newReviewHarness(t, 0)
+		h.as(ana, "start Checkout")
+		p := only(t, h.as(ana, bad), true)
+		if p.Kind != engine.KindError || !h.workshop().Deadline.IsZero() {
+			t.Errorf("%s: %s %q, deadline %v; want a refusal and no deadline", bad, p.Kind, p.text(), h.workshop().Deadline)
+		}
+	}
+}
+
+// A plan gives each step a length: the current step is due a length from
+// now, and a step opened by next a length from then; the deadline is in
+// the step message, the header and status; only the facilitator plans.
+func TestPlanGivesStepsDeadlines(t *testing.T) {
+	h := newReviewHarness(t, 0)
+	h.as(ana, "start Checkout")
+	if p := only(t, h.as(ben, "plan 2d"), true); p.Kind != engine.KindError || !strings.Contains(p.text(), "@ana") {
+		t.Errorf("plan by ben: %s %q, want a refusal", p.Kind, p.text())
+	}
+	posts := h.as(ana, "plan 2d")
+	if w := h.workshop(); !w.Deadline.Equal(now0.Add(48*time.Hour)) || len(w.Plan) != len(workshop.Steps) {
+		t.Fatalf("after plan 2d: deadline %v, plan %v", w.Deadline, w.Plan)
+	}
+	if len(posts) != 1 || !strings.Contains(posts[0].text(), "Goals 2 days, due Tue 24 Nov 2026 at 11:00 (CET) · Personas 2 days") {
+		t.Errorf("plan announcement: %v", posts)
+	}
+	h.rec.mu.Lock()
+	updates := append([]engine.Message(nil), h.rec.updates...)
+	h.rec.mu.Unlock()
+	var step, header bool
+	for _, u := range updates {
+		text := rich.PlainBlocks(u.Blocks)
+		step = step || u.Kind == engine.KindStep && strings.Contains(text, "⏰ Goals is due Tue 24 Nov 2026 at 11:00 (CET)")
+		header = header || u.Kind == engine.KindHeader && strings.Contains(text, "⏰ Goals is due")
+	}
+	if !step || !header {
+		t.Errorf("deadline shown in the step message %v, the header %v", step, header)
+	}
+	h.reply("ben", "Why churn?")
+	h.clock.Set(now0.Add(30 * time.Hour))
+	h.as(ana, "plan personas=1d touchpoints=12h")
+	posts = h.as(ana, "next")
+	if w := h.workshop(); !w.Deadline.Equal(now0.Add(54 * time.Hour)) {
+		t.Errorf("personas opened at +30h for a day: due %v, want %v", w.Deadline, now0.Add(54*time.Hour))
+	}
+	var stepMsg posted
+	for _, p := range posts {
+		if p.Kind == engine.KindStep {
+			stepMsg = p
+		}
+	}
+	if !strings.Contains(stepMsg.text(), "⏰ Personas is due") {
+		t.Errorf("the new step's message has no deadline:\n%s", stepMsg.text())
+	}
+	// The deadline is an instant surfaces can show in each reader's zone.
+	found := false
+	for _, b := range stepMsg.Blocks {
+		for _, sp := range b.Text {
+			found = found || sp.Kind == rich.KindTime && sp.At.Equal(now0.Add(54*time.Hour))
+		}
+	}
+	if !found {
+		t.Error("the step message's deadline is not a time span")
+	}
+	if st := only(t, h.as(ben, "status"), true).text(); !strings.Contains(st, "⏰ Personas is due") {
+		t.Errorf("status lacks the deadline:\n%s", st)
+	}
+	h.as(ana, "deadline off")
+	if !h.workshop().Deadline.IsZero() {
+		t.Error("deadline off left a deadline")
+	}
+	h.as(ana, "plan off")
+	if w := h.workshop(); w.Plan != nil || !w.Deadline.IsZero() {
+		t.Errorf("plan off left %v %v", w.Plan, w.Deadline)
+	}
+	for _, bad := range []string{"plan soon", "plan nowhere=2d", "plan goals=2w"} {
+		if p := only(t, h.as(ana, bad), true); p.Kind != engine.KindError {
+			t.Errorf("%s: %q, want a refusal", bad, p.text())
+		}
+	}
+}
+
+// In French, around the same instants.
+func TestDeadlineInFrench(t *testing.T) {
+	h := newReviewHarness(t, 0)
+	h.as(ana, "start Parcours")
+	h.as(ana, "lang fr")
+	p := only(t, h.as(ana, "deadline vendredi 17h30"), false)
+	if want := "a fixé l'échéance de l'étape Étape 1/7 · Objectifs\u00a0: 27 novembre 2026 à 17\u00a0h\u00a030 (CET)"; !strings.Contains(p.text(), want) {
+		t.Errorf("French deadline:\n%s\nwant %q", p.text(), want)
+	}
+}
