@@ -35,7 +35,7 @@ lint:
 # bench: the Go benchmarks (chart rendering, store writes), then the
 # end-to-end tables (event path vs a baseline, charts under load, scale,
 # fault drills) against its own redis-server and a fake Slack on loopback;
-# about 8 minutes. Needs redis-server (`make redis` installs it when
+# about 12 minutes. Needs redis-server (`make redis` installs it when
 # missing). BENCHFLAGS is passed on, e.g. BENCHFLAGS='-parts drills'.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 $(PKGS)

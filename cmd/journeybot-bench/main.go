@@ -2,7 +2,7 @@
 // see internal/bench and docs/performance.md. `make bench`
 // runs it after the Go benchmarks.
 //
-//	go run ./cmd/journeybot-bench                   # everything, about 9 minutes
+//	go run ./cmd/journeybot-bench                   # everything, about 11 minutes
 //	go run ./cmd/journeybot-bench -parts drills     # one part
 //	go run ./cmd/journeybot-bench -parts events     # the event path against the fair and minimal baselines, round trips, test-step ack growth; about 7 minutes
 //	go run ./cmd/journeybot-bench -parts failover   # Redis Cluster and Sentinel failovers, REDIS_WAIT_REPLICAS cost
