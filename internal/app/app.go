@@ -199,15 +199,19 @@ func runConsole(ctx context.Context, env Env, args []string) error {
 		// (https://no-color.org) or a dumb terminal.
 		ANSI:  isTerminal(env.Stdout) && env.Getenv("NO_COLOR") == "" && env.Getenv("TERM") != "dumb",
 		Width: terminalWidth(env)}
+	// The console's clock: real time, moved on by `wait` (tests start it
+	// from env.now).
+	clock := &console.Clock{Base: env.now}
+	printer.Now = clock.Now
 	eng := engine.New(engine.Config{Schedules: review.Schedules{},
-		Store: store, Notifier: printer, Catalog: cat, Now: env.now,
+		Store: store, Notifier: printer, Catalog: cat, Now: clock.Now,
 		DefaultLang: cfg.DefaultLang, Logger: log, Charts: newCharts(),
 		DefaultTZ: cfg.DefaultTZ, ReviewMinInterval: cfg.ReviewMinInterval,
 	})
 	s := &console.Session{Engine: eng, Store: store, Printer: printer, User: *user, TZ: cfg.DefaultTZ.String(), Interactive: isTerminal(env.Stdin),
-		Tick: env.reviewTick,
+		Tick: env.reviewTick, Clock: clock,
 		Reminders: &review.Scheduler{
-			Store: store, Reminder: eng, Now: env.now, Ran: env.reviewRan, Logger: log.With("component", "review"),
+			Store: store, Reminder: eng, Now: clock.Now, Ran: env.reviewRan, Logger: log.With("component", "review"),
 			// The console reminds its own workshops only: on a shared Redis,
 			// the bot's workshops are the bot's to remind in Slack.
 			Match: func(m *workshop.Meta) bool { return m.Channel == console.Channel },

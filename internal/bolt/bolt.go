@@ -11,7 +11,7 @@
 //	threads       "channel ts" -> ThreadRef as JSON
 //	claims        key -> expiry in unix nanoseconds, 8 bytes big-endian; 0 never expires
 //	claim-expiry  expiry (8 bytes) + key -> nothing, so Claim purges expired claims oldest first
-//	due           workshop id -> review NextDue in unix nanoseconds, 8 bytes big-endian
+//	due           workshop id -> Meta.NextDue in unix nanoseconds, 8 bytes big-endian
 //	due-at        NextDue (8 bytes) + workshop id -> nothing: the due index, earliest first
 //
 // The due index is written in the same transaction as the meta, so it is
@@ -248,8 +248,8 @@ func (s *Store) UpdateMeta(ctx context.Context, id string, fn func(*workshop.Met
 	return m, nil
 }
 
-// indexDue files m in the due index at its review's NextDue, or takes it
-// out when its review is not active.
+// indexDue files m in the due index at its Meta.NextDue (a review reminder
+// or a step deadline), or takes it out when nothing is due.
 func indexDue(tx *bbolt.Tx, m *workshop.Meta) error {
 	byID, byTime := tx.Bucket(bucketDue), tx.Bucket(bucketDueAt)
 	id := []byte(m.ID)
@@ -261,11 +261,12 @@ func indexDue(tx *bbolt.Tx, m *workshop.Meta) error {
 			return err
 		}
 	}
-	if !m.Review.Active() || m.Review.NextDue.IsZero() {
+	due, ok := m.NextDue()
+	if !ok {
 		return nil
 	}
 	var at [8]byte
-	binary.BigEndian.PutUint64(at[:], uint64(max(m.Review.NextDue.UnixNano(), 0)))
+	binary.BigEndian.PutUint64(at[:], uint64(max(due.UnixNano(), 0)))
 	if err := byTime.Put(append(at[:], id...), nil); err != nil {
 		return err
 	}

@@ -78,6 +78,9 @@ func (p *Printer) Post(_ context.Context, m engine.Message) (string, error) {
 	var b strings.Builder
 	indent := ""
 	switch {
+	case m.Direct:
+		indent = "  │ "
+		fmt.Fprintf(&b, "  ┌ ✉ %s\n", p.t("console.dm", "user", "@"+m.User))
 	case m.Ephemeral:
 		indent = "  │ "
 		fmt.Fprintf(&b, "  ┌ (%s)\n", p.t("console.only", "user", "@"+m.User))
@@ -90,7 +93,7 @@ func (p *Printer) Post(_ context.Context, m engine.Message) (string, error) {
 	if m.Title != "" {
 		fmt.Fprintf(&b, "%s%s\n", indent, p.style(strings.ToUpper(m.Title), ansiBold))
 	}
-	for _, line := range p.blockLines(m.Blocks, !m.Ephemeral && m.ThreadTS == "") {
+	for _, line := range p.blockLines(m.Blocks, !m.Ephemeral && !m.Direct && m.ThreadTS == "") {
 		fmt.Fprintf(&b, "%s%s\n", indent, line)
 	}
 	for _, c := range m.Context {
@@ -104,7 +107,7 @@ func (p *Printer) Post(_ context.Context, m engine.Message) (string, error) {
 		}
 		fmt.Fprintf(&b, "%s[%s] → %s\n", indent, a.Label, p.style(does, ansiCode))
 	}
-	if m.Ephemeral {
+	if m.Ephemeral || m.Direct {
 		b.WriteString("  └\n")
 	}
 	p.print(b.String())
@@ -116,7 +119,7 @@ func (p *Printer) Post(_ context.Context, m engine.Message) (string, error) {
 
 // Update prints the new state of a message that changed (the header).
 func (p *Printer) Update(ctx context.Context, _, _ string, m engine.Message) error {
-	if m.Kind == engine.KindHeader {
+	if m.Kind == engine.KindHeader || m.Kind == engine.KindStep {
 		p.heard(m.Lang)
 		var b strings.Builder
 		fmt.Fprintf(&b, "  ⟳ %s\n", m.Title)
@@ -310,6 +313,38 @@ type Session struct {
 	Reminders Reminders
 	// Tick is how often Reminders runs (DefaultTick when zero).
 	Tick time.Duration
+	// Clock, when set, is the session's clock, which `wait 2d` moves on
+	// (the engine and Reminders must read it), so deadlines and reminders
+	// can be played and scripted.
+	Clock *Clock
+}
+
+// Clock is a clock that runs with real time from an offset that `wait`
+// moves on.
+type Clock struct {
+	// Base is the real clock; time.Now when nil.
+	Base func() time.Time
+
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+// Now is the real time plus everything waited.
+func (c *Clock) Now() time.Time {
+	base := time.Now
+	if c.Base != nil {
+		base = c.Base
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return base().Add(c.offset)
+}
+
+// Advance moves the clock on by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.offset += d
+	c.mu.Unlock()
 }
 
 // Reminders runs the review reminders that are due; *review.Scheduler
@@ -400,10 +435,37 @@ func (s *Session) Line(ctx context.Context, line string) error {
 		user, line = m[1], strings.TrimSpace(m[2])
 	}
 	actor := engine.Actor{ID: user, Name: user, TZ: s.TZ}
+	if rest, ok := strings.CutPrefix(line, "wait "); ok && s.Clock != nil {
+		return s.wait(ctx, strings.TrimSpace(rest))
+	}
 	if rest, ok := cutCommand(line); ok {
 		return s.Engine.Command(ctx, engine.Command{Channel: Channel, Actor: actor, Text: rest})
 	}
 	return s.reply(ctx, actor, line)
+}
+
+// wait moves the session's clock on (`wait 2d`, `wait 90m`) and runs what
+// came due meanwhile: deadlines, their digests, autopilot, reminders.
+func (s *Session) wait(ctx context.Context, length string) error {
+	d, ok := engine.ParseLength(length)
+	if !ok {
+		s.Printer.print("  (" + s.Printer.t("console.wait_usage", "got", length) + ")\n")
+		return nil
+	}
+	s.Clock.Advance(d)
+	s.Printer.print("  ⏩ " + s.Printer.t("console.waited", "length", length, "now", s.Printer.Catalog.Locale(cmp.Or(s.Printer.said, s.Printer.Lang)).DateTime(s.Clock.Now().In(s.zone()))) + "\n")
+	if s.Reminders != nil {
+		s.remind(ctx)
+	}
+	return nil
+}
+
+// zone is the session's time zone.
+func (s *Session) zone() *time.Location {
+	if loc, err := workshop.LoadZone(s.TZ); err == nil {
+		return loc
+	}
+	return time.UTC
 }
 
 // cutCommand recognises `/journey ...` (and `/j ...` as a shorthand).

@@ -79,6 +79,7 @@ var commands = map[string]handler{
 	"close":       (*Engine).cmdClose,
 	"plan":        (*Engine).cmdPlan,
 	"deadline":    (*Engine).cmdDeadline,
+	"autopilot":   (*Engine).cmdAutopilot,
 }
 
 var quoteFixer = strings.NewReplacer("“", `"`, "”", `"`, "«", `"`, "»", `"`)
@@ -396,7 +397,7 @@ func (e *Engine) move(ctx context.Context, w *workshop.Workshop, m *workshop.Map
 			return workshop.ErrClosed
 		}
 		cur.Step = to
-		cur.Deadline = plannedDeadline(cur, to, e.now())
+		cur.Deadline, cur.DeadlineDone, cur.Extended = plannedDeadline(cur, to, e.now()), false, false
 		return nil
 	})
 	if err != nil {
@@ -678,6 +679,9 @@ func (e *Engine) Press(ctx context.Context, channel string, a Actor, actionID, v
 			err = e.Next(ctx, w, a, false)
 		case ActionSummary:
 			err = e.PostSummary(ctx, w)
+		case ActionExtend:
+			_, step := ParseActionValue(value)
+			err = e.extend(ctx, w, a, step)
 		case ActionReviewStart, ActionReviewSnooze, ActionReviewStop:
 			err = e.pressReview(ctx, w, a, actionID, value)
 		default:

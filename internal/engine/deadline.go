@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
@@ -161,9 +163,9 @@ func (e *Engine) cmdDeadline(ctx context.Context, c *call) error {
 	}
 	lang, loc := w.Lang, e.zone(w)
 	if len(c.args) == 0 {
-		line := e.R(lang, "deadline.none", "step", e.stepTitle(lang, w.Step))
+		line := e.R(lang, "deadline.none", "step", e.stepName(lang, w.Step))
 		if !w.Deadline.IsZero() {
-			line = e.R(lang, "deadline.current", "step", e.stepTitle(lang, w.Step), "deadline", e.deadlineText(&w.Meta, w.Deadline))
+			line = e.R(lang, "deadline.current", "step", e.stepName(lang, w.Step), "deadline", e.deadlineText(&w.Meta, w.Deadline))
 		}
 		return e.answer(ctx, c, KindAnswer, line, e.R(lang, "deadline.usage", "tz", loc.String()))
 	}
@@ -187,7 +189,7 @@ func (e *Engine) cmdDeadline(ctx context.Context, c *call) error {
 		if m.Step != step {
 			return problem("error.moved_meanwhile", "step", e.stepName(m.Lang, m.Step))
 		}
-		m.Deadline = due
+		m.Deadline, m.DeadlineDone = due, false
 		return nil
 	})
 	if err != nil {
@@ -196,9 +198,9 @@ func (e *Engine) cmdDeadline(ctx context.Context, c *call) error {
 	w.Meta = *meta
 	e.refreshDeadline(ctx, w)
 	if due.IsZero() {
-		return e.announce(ctx, w, e.R(lang, "deadline.cleared", "user", Mention(c.Actor.ID), "step", e.stepTitle(lang, step)))
+		return e.announce(ctx, w, e.R(lang, "deadline.cleared", "user", Mention(c.Actor.ID), "step", e.stepName(lang, step)))
 	}
-	return e.announce(ctx, w, e.R(lang, "deadline.set", "user", Mention(c.Actor.ID), "step", e.stepTitle(lang, step), "deadline", e.deadlineText(&w.Meta, due)))
+	return e.announce(ctx, w, e.R(lang, "deadline.set", "user", Mention(c.Actor.ID), "step", e.stepName(lang, step), "deadline", e.deadlineText(&w.Meta, due)))
 }
 
 // refreshDeadline shows a changed deadline where it is read: the step's
@@ -273,7 +275,7 @@ func (e *Engine) cmdPlan(ctx context.Context, c *call) error {
 		}
 		if _, ok := plan[m.Step.Key()]; ok {
 			// The current step starts its planned length now.
-			m.Deadline = plannedDeadline(m, m.Step, now)
+			m.Deadline, m.DeadlineDone = plannedDeadline(m, m.Step, now), false
 		}
 		return nil
 	})
@@ -316,5 +318,172 @@ func (e *Engine) deadlineLine(m *workshop.Meta) rich.Text {
 	if m.Deadline.IsZero() || m.Closed() {
 		return nil
 	}
-	return e.R(m.Lang, "deadline.line", "step", e.stepName(m.Lang, m.Step), "deadline", e.deadlineText(m, m.Deadline))
+	key := "deadline.line"
+	if !m.Deadline.After(e.now()) {
+		key = "deadline.passed"
+	}
+	return e.R(m.Lang, key, "step", e.stepName(m.Lang, m.Step), "deadline", e.deadlineText(m, m.Deadline))
+}
+
+// ActionExtend is the digest's Extend 1 day button.
+const ActionExtend = "extend"
+
+// Extension is how much the Extend button and autopilot add to a deadline.
+const Extension = 24 * time.Hour
+
+// Deadline handles the current step's deadline of workshop id when it comes
+// (the review scheduler calls it once, however many replicas run): with
+// autopilot on, a step with input moves on and an empty one is extended
+// once by a day; otherwise, and after that one extension, the facilitator
+// gets a digest in a direct message. A deadline that changed meanwhile is
+// left alone.
+func (e *Engine) Deadline(ctx context.Context, id string, step workshop.Step, due time.Time) error {
+	m, c, err := workshop.MetaAndCounts(ctx, e.store, id)
+	if err != nil {
+		return err
+	}
+	if m.Step != step || !m.Deadline.Equal(due) || m.DeadlineDone || m.Closed() {
+		return nil
+	}
+	if !c.Known {
+		full, err := e.store.Load(ctx, id)
+		if err != nil {
+			return fmt.Errorf("load workshop %s: %w", id, err)
+		}
+		f := factsOf(full, full.Map())
+		c = workshop.Counts{Known: true, Items: f.counts, People: f.people}
+	}
+	w := &workshop.Workshop{Meta: *m}
+	if m.Autopilot {
+		switch {
+		case c.Items[step] > 0 && step != workshop.Iterate:
+			full, err := e.store.Load(ctx, id)
+			if err != nil {
+				return fmt.Errorf("load workshop %s: %w", id, err)
+			}
+			if err := e.announce(ctx, w, e.R(m.Lang, "autopilot.moved", "step", e.stepName(m.Lang, step), "next", e.stepName(m.Lang, step+1))); err != nil {
+				return err
+			}
+			return e.move(ctx, full, full.Map(), step, step+1, true)
+		case c.Items[step] == 0 && !m.Extended:
+			meta, err := e.store.UpdateMeta(ctx, id, func(cur *workshop.Meta) error {
+				if cur.Step != step || !cur.Deadline.Equal(due) {
+					return errDeadlineMoved
+				}
+				cur.Deadline, cur.DeadlineDone, cur.Extended = due.Add(Extension), false, true
+				return nil
+			})
+			if errors.Is(err, errDeadlineMoved) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			w.Meta = *meta
+			e.refreshDeadline(ctx, w)
+			return e.announce(ctx, w, e.R(m.Lang, "autopilot.extended", "step", e.stepName(m.Lang, step), "deadline", e.deadlineText(meta, meta.Deadline)))
+		}
+	}
+	full, err := e.store.Load(ctx, id)
+	if err != nil {
+		return fmt.Errorf("load workshop %s: %w", id, err)
+	}
+	return e.postDigest(ctx, full, c.Items[step])
+}
+
+var errDeadlineMoved = errors.New("the deadline moved meanwhile")
+
+// postDigest sends the facilitator what the step holds at its deadline:
+// its items and who contributed to it in this round.
+func (e *Engine) postDigest(ctx context.Context, w *workshop.Workshop, items int) error {
+	m := &w.Meta
+	lang, step := m.Lang, m.Step
+	title := e.T(lang, "digest.title", "step", e.stepName(lang, step), "title", UserString(m.Title))
+	var authors []string
+	for _, in := range w.InputsOf(step) {
+		if in.Round == w.Round && !slices.Contains(authors, in.Author) {
+			authors = append(authors, in.Author)
+		}
+	}
+	people := e.R(lang, "digest.nobody")
+	if len(authors) > 0 {
+		people = e.R(lang, "header.contributors", "count", len(authors), "people", Mentions(authors))
+	}
+	msg := Message{
+		Channel: m.Channel, User: m.Facilitator, Direct: true, Kind: KindDigest, Workshop: m.ID, Step: step, Lang: lang,
+		Title: title, Text: title,
+		Blocks: Paragraphs(
+			e.R(lang, "digest.intro", "step", e.stepName(lang, step), "title", UserText(m.Title), "deadline", e.deadlineText(m, m.Deadline)),
+			rich.Concat(e.count(lang, "items", items), rich.Plain(" · "), people),
+		),
+		Context: []rich.Text{e.R(lang, "digest.context", "id", m.ID)},
+	}
+	v := actionValue(m.ID, step)
+	if step != workshop.Iterate {
+		msg.Actions = append(msg.Actions, Action{ID: ActionNext, Label: e.T(lang, "button.next"), Value: v, Style: "primary", Command: "next " + m.ID})
+	}
+	msg.Actions = append(msg.Actions, Action{ID: ActionExtend, Label: e.T(lang, "button.extend"), Value: v, Command: "deadline " + m.ID + " 1d"})
+	if _, err := e.notify.Post(ctx, msg); err != nil {
+		return fmt.Errorf("digest of %s to %s: %w", m.ID, m.Facilitator, err)
+	}
+	return nil
+}
+
+// extend is the digest's Extend 1 day: the deadline a day after itself, or
+// after now when it has passed.
+func (e *Engine) extend(ctx context.Context, w *workshop.Workshop, a Actor, step workshop.Step) error {
+	if err := e.steer(w, a, e.T(w.Lang, "action.deadline")); err != nil {
+		return err
+	}
+	now := e.now()
+	meta, err := e.store.UpdateMeta(ctx, w.ID, func(m *workshop.Meta) error {
+		if m.Step != step {
+			return problem("error.moved_meanwhile", "step", e.stepName(m.Lang, m.Step))
+		}
+		from := m.Deadline
+		if from.Before(now) {
+			from = now
+		}
+		m.Deadline, m.DeadlineDone = from.Add(Extension).UTC().Truncate(time.Second), false
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	w.Meta = *meta
+	e.refreshDeadline(ctx, w)
+	return e.announce(ctx, w, e.R(w.Lang, "deadline.set", "user", Mention(a.ID), "step", e.stepName(w.Lang, step), "deadline", e.deadlineText(meta, meta.Deadline)))
+}
+
+// cmdAutopilot turns autopilot on or off: at each deadline the bot moves on
+// by itself (a step with input) or extends the step once by a day.
+func (e *Engine) cmdAutopilot(ctx context.Context, c *call) error {
+	w, err := e.workshopMeta(ctx, c)
+	if err != nil {
+		return err
+	}
+	lang := w.Lang
+	word := ""
+	if len(c.args) == 1 {
+		word = e.keywords[strings.ToLower(c.args[0])]
+	}
+	if word != "on" && word != "off" {
+		state := e.R(lang, "autopilot.is_off")
+		if w.Autopilot {
+			state = e.R(lang, "autopilot.is_on")
+		}
+		return e.answer(ctx, c, KindAnswer, state, e.R(lang, "autopilot.usage"))
+	}
+	if err := e.steer(w, c.Actor, e.T(lang, "action.autopilot")); err != nil {
+		return err
+	}
+	meta, err := e.store.UpdateMeta(ctx, w.ID, func(m *workshop.Meta) error {
+		m.Autopilot = word == "on"
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	w.Meta = *meta
+	return e.announce(ctx, w, e.R(lang, "autopilot."+word, "user", Mention(c.Actor.ID)))
 }

@@ -142,7 +142,97 @@ func TestDeadlineInFrench(t *testing.T) {
 	h.as(ana, "start Parcours")
 	h.as(ana, "lang fr")
 	p := only(t, h.as(ana, "deadline vendredi 17h30"), false)
-	if want := "a fixé l'échéance de l'étape Étape 1/7 · Objectifs\u00a0: 27 novembre 2026 à 17\u00a0h\u00a030 (CET)"; !strings.Contains(p.text(), want) {
+	if want := "a fixé l'échéance de l'étape Objectifs\u00a0: 27 novembre 2026 à 17\u00a0h\u00a030 (CET)"; !strings.Contains(p.text(), want) {
 		t.Errorf("French deadline:\n%s\nwant %q", p.text(), want)
+	}
+}
+
+// At a deadline, without autopilot, the facilitator gets one digest in a
+// direct message: the step's items and who contributed to it, with Next
+// step and Extend 1 day; the digest's Extend moves the deadline a day.
+func TestDeadlineDigest(t *testing.T) {
+	h := newReviewHarness(t, 0)
+	h.as(ana, "start Checkout")
+	h.as(ana, "plan 1d")
+	h.reply("ben", "Why churn?\nWhere do we lose trust?")
+	due := h.workshop().Deadline
+	h.clock.Set(due.Add(time.Minute))
+	n := h.rec.count()
+	if err := h.eng.Deadline(t.Context(), "W1", workshop.Goals, due); err != nil {
+		t.Fatal(err)
+	}
+	posts := h.rec.since(n)
+	if len(posts) != 1 || !posts[0].Direct || posts[0].User != "ana" || posts[0].Kind != engine.KindDigest {
+		t.Fatalf("want one DM to ana, got %+v", posts)
+	}
+	d := posts[0]
+	for _, want := range []string{"Deadline reached: Goals · Checkout", "2 items · 1 contributor: @ben"} {
+		if !strings.Contains(d.text(), want) {
+			t.Errorf("digest lacks %q:\n%s", want, d.text())
+		}
+	}
+	var ids []string
+	for _, a := range d.Actions {
+		ids = append(ids, a.ID+"="+a.Command)
+	}
+	if got := strings.Join(ids, ","); got != "next=next W1,extend=deadline W1 1d" {
+		t.Errorf("digest buttons %s", got)
+	}
+	// A deadline that changed meanwhile is left alone.
+	n = h.rec.count()
+	if err := h.eng.Deadline(t.Context(), "W1", workshop.Goals, due.Add(-time.Hour)); err != nil || len(h.rec.since(n)) != 0 {
+		t.Errorf("a stale deadline: %v, %d posts", err, len(h.rec.since(n)))
+	}
+	if p := only(t, h.press(ben, engine.ActionExtend, "W1 goals"), true); p.Kind != engine.KindError {
+		t.Errorf("extend by ben: %q, want a refusal", p.text())
+	}
+	h.press(ana, engine.ActionExtend, "W1 goals")
+	if w := h.workshop(); !w.Deadline.Equal(due.Add(time.Minute).Add(24*time.Hour)) || w.DeadlineDone {
+		t.Errorf("extended to %v (done %v), want a day after now", w.Deadline, w.DeadlineDone)
+	}
+}
+
+// With autopilot on, a step with input moves on at its deadline, and the
+// next step gets its planned deadline; an empty step is extended once by a
+// day, and after that the facilitator gets the digest.
+func TestAutopilot(t *testing.T) {
+	h := newReviewHarness(t, 0)
+	h.as(ana, "start Checkout")
+	h.as(ana, "plan 1d")
+	if p := only(t, h.as(ben, "autopilot on"), true); p.Kind != engine.KindError {
+		t.Errorf("autopilot by ben: %q, want a refusal", p.text())
+	}
+	h.as(ana, "autopilot on")
+	h.reply("ben", "Why churn?")
+	due := h.workshop().Deadline
+	h.clock.Set(due)
+	if err := h.eng.Deadline(t.Context(), "W1", workshop.Goals, due); err != nil {
+		t.Fatal(err)
+	}
+	w := h.workshop()
+	if w.Step != workshop.Personas || !w.Deadline.Equal(due.Add(24*time.Hour)) {
+		t.Fatalf("autopilot: step %s due %v, want personas due a day later", w.Step.Key(), w.Deadline)
+	}
+	// Personas gets nothing: extended once, then the digest.
+	due = w.Deadline
+	h.clock.Set(due)
+	n := h.rec.count()
+	if err := h.eng.Deadline(t.Context(), "W1", workshop.Personas, due); err != nil {
+		t.Fatal(err)
+	}
+	if w := h.workshop(); w.Step != workshop.Personas || !w.Deadline.Equal(due.Add(24*time.Hour)) || !w.Extended {
+		t.Fatalf("empty step: %s due %v extended %v", w.Step.Key(), w.Deadline, w.Extended)
+	}
+	if posts := h.rec.since(n); len(posts) != 1 || !strings.Contains(posts[0].text(), "has no input yet") {
+		t.Errorf("extension not announced: %v", posts)
+	}
+	due = h.workshop().Deadline
+	h.clock.Set(due)
+	n = h.rec.count()
+	if err := h.eng.Deadline(t.Context(), "W1", workshop.Personas, due); err != nil {
+		t.Fatal(err)
+	}
+	if posts := h.rec.since(n); len(posts) != 1 || posts[0].Kind != engine.KindDigest || h.workshop().Step != workshop.Personas {
+		t.Errorf("after the one extension, want a digest and no move: %v", posts)
 	}
 }

@@ -28,7 +28,10 @@ type Message struct {
 	ThreadTS string
 	// Ephemeral messages are shown to User only.
 	Ephemeral bool
-	User      string
+	// Direct messages go to User alone, in a direct message (Channel
+	// names the workshop's channel they are about).
+	Direct bool
+	User   string
 	// Kind names what the message is ("header", "step", "summary",
 	// "answer", "error", ...), for adapters that style or route by kind.
 	Kind string
@@ -89,6 +92,7 @@ const (
 	KindHelp     = "help"
 	KindNotice   = "notice"
 	KindReminder = "reminder"
+	KindDigest   = "digest"
 )
 
 // Action is a button under a message. ID says what it does; Value carries

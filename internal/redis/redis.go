@@ -13,7 +13,7 @@
 //	p:{W12}:scores          hash "touchpoint|user|round" -> Score as JSON
 //	p:thread:{C123}:<ts>    ThreadRef as JSON
 //	p:claim:<key>           claim marker, expiring with SET NX PX
-//	p:{due}:at              sorted set of workshop ids with an active review, scored by NextDue (unix ms)
+//	p:{due}:at              sorted set of workshop ids with something due (a review, a step deadline), scored by Meta.NextDue (unix ms)
 //	p:{due}:rev             hash workshop id -> the meta Rev the due entry was written for
 //
 // Every key of a workshop carries the workshop id as its hash tag, so in a
@@ -468,8 +468,8 @@ func (s *Store) UpdateMeta(ctx context.Context, id string, fn func(*workshop.Met
 			if m, err = decodeMeta(tx.Get(ctx, key)); err != nil {
 				return err
 			}
-			old := m.Review
-			wasActive = old.Active()
+			oldDue, indexed := dueScore(m)
+			wasActive = indexed
 			if fnErr = fn(m); fnErr != nil {
 				return fnErr
 			}
@@ -478,7 +478,7 @@ func (s *Store) UpdateMeta(ctx context.Context, id string, fn func(*workshop.Met
 			if err != nil {
 				return err
 			}
-			if due, ok := dueScore(m); ok && due < lowered && (!wasActive || old.NextDue.IsZero() || m.Review.NextDue.Before(old.NextDue)) {
+			if due, ok := dueScore(m); ok && due < lowered && (!indexed || due < oldDue) {
 				// The due date moves earlier: lower the entry before this
 				// commits, so a crash after the commit cannot delay the
 				// reminder. That takes another connection, so leave the
@@ -507,7 +507,7 @@ func (s *Store) UpdateMeta(ctx context.Context, id string, fn func(*workshop.Met
 		case err != nil:
 			return nil, fmt.Errorf("update workshop %s: %w", id, err)
 		}
-		if wasActive || m.Review.Active() {
+		if _, now := dueScore(m); wasActive || now {
 			if err := s.syncDue(ctx, m); err != nil {
 				// The meta is saved; the index entry is early at worst.
 				return m, fmt.Errorf("update workshop %s: %w", id, err)
@@ -523,10 +523,11 @@ var errLowerFirst = errors.New("lower the due entry first")
 
 // dueScore is the due index score of m, and whether m belongs in the index.
 func dueScore(m *workshop.Meta) (float64, bool) {
-	if !m.Review.Active() || m.Review.NextDue.IsZero() {
+	at, ok := m.NextDue()
+	if !ok {
 		return 0, false
 	}
-	return float64(m.Review.NextDue.UnixMilli()), true
+	return float64(at.UnixMilli()), true
 }
 
 // syncDue sets m's due index entry exactly as m says, unless an entry for a

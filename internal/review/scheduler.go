@@ -21,6 +21,18 @@ type Reminder interface {
 	Remind(ctx context.Context, id string, occurrence time.Time, late bool) error
 }
 
+// Deadliner is a Reminder that also handles step deadlines (the engine:
+// the facilitator's digest, autopilot). The scheduler calls it once per
+// deadline, however many replicas run, and then marks the deadline done.
+type Deadliner interface {
+	Deadline(ctx context.Context, id string, step workshop.Step, due time.Time) error
+}
+
+// DeadlineClaimKey is the claim that makes one replica handle a deadline.
+func DeadlineClaimKey(id string, step workshop.Step, due time.Time) string {
+	return fmt.Sprintf("deadline:%s:%s:%d", id, step.Key(), due.Unix())
+}
+
 // Results counted through Scheduler.Observe.
 const (
 	ResultPosted    = "posted"
@@ -261,8 +273,23 @@ func (s *Scheduler) handle(ctx context.Context, id string, now time.Time) (bool,
 	if s.Match != nil && !s.Match(m) {
 		return false, nil
 	}
+	handled := false
+	if m.DeadlineDue(now) {
+		if d, ok := s.Reminder.(Deadliner); ok {
+			var err error
+			if handled, err = s.deadline(ctx, d, m); err != nil {
+				return handled, err
+			}
+			if m, err = s.Store.LoadMeta(ctx, id); err != nil {
+				return handled, err
+			}
+		}
+	}
 	r := m.Review
 	if !r.Due(now) {
+		if handled {
+			return true, nil
+		}
 		return false, s.stale(ctx, m)
 	}
 	due := r.NextDue
@@ -323,6 +350,36 @@ func (s *Scheduler) handle(ctx context.Context, id string, now time.Time) (bool,
 
 var errMoved = errors.New("review moved meanwhile")
 
+// deadline hands the current step's deadline to d, if this scheduler
+// claims it, and marks it done either way (unless the step or deadline
+// changed meanwhile): at most once, as reminders are.
+func (s *Scheduler) deadline(ctx context.Context, d Deadliner, m *workshop.Meta) (bool, error) {
+	step, due := m.Step, m.Deadline
+	got, err := s.Store.Claim(ctx, DeadlineClaimKey(m.ID, step, due), orDefault(s.ClaimTTL, DefaultClaimTTL))
+	if err != nil {
+		return false, err
+	}
+	var herr error
+	if got {
+		if herr = d.Deadline(ctx, m.ID, step, due); herr != nil {
+			s.log().ErrorContext(ctx, "handle step deadline", "workshop", m.ID, "step", step.Key(), "err", herr)
+		} else {
+			s.log().InfoContext(ctx, "step deadline handled", "workshop", m.ID, "step", step.Key(), "deadline", due)
+		}
+	}
+	_, uerr := s.Store.UpdateMeta(ctx, m.ID, func(cur *workshop.Meta) error {
+		if cur.Step != step || !cur.Deadline.Equal(due) || cur.DeadlineDone {
+			return errMoved
+		}
+		cur.DeadlineDone = true
+		return nil
+	})
+	if errors.Is(uerr, errMoved) {
+		uerr = nil
+	}
+	return got && herr == nil, errors.Join(herr, uerr)
+}
+
 // advance moves NextDue from due to the first occurrence after now, unless
 // someone moved it already (another replica, the facilitator), and records
 // the occurrence just reminded.
@@ -366,9 +423,10 @@ func (s *Scheduler) stale(ctx context.Context, m *workshop.Meta) error {
 	if s.early == nil {
 		s.early = map[string]time.Time{}
 	}
-	s.early[m.ID] = m.Review.NextDue
+	next, _ := m.NextDue()
+	s.early[m.ID] = next
 	s.mu.Unlock()
-	if !seen || !prev.Equal(m.Review.NextDue) {
+	if !seen || !prev.Equal(next) {
 		return nil
 	}
 	if _, err := s.Store.UpdateMeta(ctx, m.ID, func(*workshop.Meta) error { return nil }); err != nil {

@@ -21,6 +21,7 @@ type API interface {
 	UploadFileContext(ctx context.Context, params goslack.UploadFileParameters) (*goslack.FileSummary, error)
 	OpenViewContext(ctx context.Context, triggerID string, view goslack.ModalViewRequest) (*goslack.ViewResponse, error)
 	GetUserInfoContext(ctx context.Context, user string, options ...goslack.GetUserInfoOption) (*goslack.User, error)
+	OpenConversationContext(ctx context.Context, params *goslack.OpenConversationParameters) (*goslack.Channel, bool, bool, error)
 }
 
 // Notifier posts the engine's messages through the Web API.
@@ -54,6 +55,19 @@ func (n *Notifier) Post(ctx context.Context, m engine.Message) (string, error) {
 	opts := []goslack.MsgOption{goslack.MsgOptionBlocks(blocks...), goslack.MsgOptionText(text, false), goslack.MsgOptionDisableLinkUnfurl()}
 	if m.ThreadTS != "" {
 		opts = append(opts, goslack.MsgOptionTS(m.ThreadTS))
+	}
+	if m.Direct {
+		// A direct message: its channel is the bot's DM with the user.
+		ch, _, _, err := n.API.OpenConversationContext(ctx, &goslack.OpenConversationParameters{Users: []string{m.User}})
+		if err != nil {
+			return "", fmt.Errorf("conversations.open: %w", err)
+		}
+		m.Channel = ch.ID
+		_, ts, err := n.API.PostMessageContext(ctx, m.Channel, opts...)
+		if err != nil {
+			return "", fmt.Errorf("chat.postMessage to %s: %w", m.User, err)
+		}
+		return ts, nil
 	}
 	if m.Ephemeral {
 		_, err := n.API.PostEphemeralContext(ctx, m.Channel, m.User, opts...)
@@ -132,6 +146,7 @@ var Scopes = []string{
 	"commands",         // the /journey command
 	"files:write",      // charts and exports
 	"groups:history",   // message events in private channels
+	"im:write",         // the facilitator's digest at a step's deadline, in a DM
 	"reactions:write",  // the ✅ on accepted replies
 	"users:read",       // time zones for reviews, admin status
 }

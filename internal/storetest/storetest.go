@@ -877,6 +877,20 @@ func testDue(t *testing.T, s workshop.Store) {
 	if got := load(t, s, "W4").Review.NextDue; !got.Equal(t0.Add(time.Minute)) {
 		t.Errorf("NextDue = %s, want %s", got, t0.Add(time.Minute))
 	}
+
+	// A step deadline is due too, before a later review; once handled, the
+	// entry moves to the review; a workshop with only a deadline leaves the
+	// index when it is handled.
+	update("W4", func(m *workshop.Meta) error { m.Deadline = t0.Add(30 * time.Second); return nil })
+	due(t0.Add(30*time.Second), 10, "W4")
+	update("W4", func(m *workshop.Meta) error { m.DeadlineDone = true; return nil })
+	due(t0.Add(30*time.Second), 10)
+	due(t0.Add(time.Minute), 10, "W4")
+	create(t, s, newMeta("W5", "C2", t0))
+	update("W5", func(m *workshop.Meta) error { m.Deadline = t0.Add(4 * time.Hour); return nil })
+	due(t0.Add(4*time.Hour), 10, "W4", "W3", "W1", "W5")
+	update("W5", func(m *workshop.Meta) error { m.DeadlineDone = true; return nil })
+	due(far, 10, "W4", "W3", "W1")
 }
 
 // testDueConcurrent moves one workshop's due date from many goroutines at

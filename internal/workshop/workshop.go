@@ -46,6 +46,14 @@ type Meta struct {
 	Plan map[string]time.Duration `json:"plan,omitempty"`
 	// Deadline is when the current step is due; zero when it has none.
 	Deadline time.Time `json:"deadline,omitzero"`
+	// DeadlineDone records that the current deadline was reached and
+	// handled (the facilitator's digest sent, autopilot run); setting a
+	// deadline clears it.
+	DeadlineDone bool `json:"deadline_done,omitempty"`
+	// Autopilot moves the workshop on by itself at each deadline.
+	Autopilot bool `json:"autopilot,omitempty"`
+	// Extended records that autopilot extended the current step once.
+	Extended bool `json:"extended,omitempty"`
 	// Rev is bumped by every meta update; stores use it for compare-and-set.
 	Rev int64 `json:"rev"`
 }
@@ -60,6 +68,32 @@ type StepMessage struct {
 
 // Closed reports whether the workshop has been closed.
 func (m *Meta) Closed() bool { return !m.ClosedAt.IsZero() }
+
+// DeadlinePending reports whether the current step's deadline is still to
+// be handled when it comes.
+func (m *Meta) DeadlinePending() bool {
+	return !m.Deadline.IsZero() && !m.DeadlineDone && !m.Closed()
+}
+
+// DeadlineDue reports whether the current step's deadline has come and
+// waits to be handled.
+func (m *Meta) DeadlineDue(now time.Time) bool {
+	return m.DeadlinePending() && !m.Deadline.After(now)
+}
+
+// NextDue is when something is next due for the workshop: a review
+// reminder or the current step's deadline, whichever comes first; false
+// when neither is. Stores keep their due index on it.
+func (m *Meta) NextDue() (time.Time, bool) {
+	var at time.Time
+	if m.Review.Active() && !m.Review.NextDue.IsZero() {
+		at = m.Review.NextDue
+	}
+	if m.DeadlinePending() && (at.IsZero() || m.Deadline.Before(at)) {
+		at = m.Deadline
+	}
+	return at, !at.IsZero()
+}
 
 // StepTS returns the timestamp of the latest message posted for step, or ""
 // when none has been posted yet.

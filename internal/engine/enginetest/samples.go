@@ -149,6 +149,12 @@ func Messages(tb TB, lang string) ([]Sample, []engine.File) {
 	cmd(ana, "chart")
 	cmd(ana, "deadline friday 17:00")
 	cmd(ana, "deadline next week") // refused: unreadable
+	rec.say("deadline reached (digest)")
+	if m, err := store.LoadMeta(ctx, "W1"); err != nil {
+		tb.Fatalf("load: %v", err)
+	} else if err := eng.Deadline(ctx, "W1", m.Step, m.Deadline); err != nil {
+		tb.Fatalf("deadline: %v", err)
+	}
 	cmd(ana, "goto iterate")
 	reply("U2", "Show fees on the pricing page | <@U3> | 2026-11-01")
 	cmd(ana, "status")

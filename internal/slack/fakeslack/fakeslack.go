@@ -627,8 +627,24 @@ func (s *Server) handleLocked(c *Call) reply {
 		return s.completeUploadLocked(c)
 	case "apps.connections.open":
 		return s.connectionsOpenLocked(c)
+	case "conversations.open":
+		return s.openConversationLocked(c)
 	}
 	return fail("unknown_method")
+}
+
+// DMChannel is the direct message channel fakeslack opens with user.
+func DMChannel(user string) string { return "D" + user }
+
+// openConversationLocked answers conversations.open for one user as Slack's
+// docs show (https://api.slack.com/methods/conversations.open: {"ok":true,
+// "channel":{"id":"D…"}}): the same channel every time.
+func (s *Server) openConversationLocked(c *Call) reply {
+	users := c.Param("users")
+	if users == "" || strings.Contains(users, ",") {
+		return fail("user_not_found")
+	}
+	return ok(map[string]any{"channel": map[string]any{"id": DMChannel(users)}})
 }
 
 // rawJSONParam returns a parameter holding JSON (blocks, attachments) and

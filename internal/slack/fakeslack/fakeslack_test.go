@@ -470,7 +470,7 @@ func TestUnknownMethod(t *testing.T) {
 		t.Errorf("conversations.history calls = %+v, want one for C1", calls)
 	}
 	// Nor are the ones it once called, or might.
-	for _, method := range []string{"chat.delete", "reactions.remove", "conversations.info", "conversations.open", "views.push", "views.update", "views.publish"} {
+	for _, method := range []string{"chat.delete", "reactions.remove", "conversations.info", "views.push", "views.update", "views.publish"} {
 		resp, err := http.PostForm(srv.APIURL()+method, url.Values{"token": {token}})
 		if err != nil {
 			t.Fatal(err)
@@ -484,6 +484,20 @@ func TestUnknownMethod(t *testing.T) {
 		if err != nil || body.OK || body.Error != "unknown_method" {
 			t.Errorf("%s: %+v %v, want unknown_method", method, body, err)
 		}
+	}
+}
+
+// conversations.open gives each user one DM channel, as Slack does.
+func TestOpenConversation(t *testing.T) {
+	_, api := newClient(t)
+	for range 2 {
+		ch, _, _, err := api.OpenConversation(&slack.OpenConversationParameters{Users: []string{"U1"}})
+		if err != nil || ch.ID != fakeslack.DMChannel("U1") {
+			t.Fatalf("conversations.open: %+v %v", ch, err)
+		}
+	}
+	if _, _, _, err := api.OpenConversation(&slack.OpenConversationParameters{}); err == nil {
+		t.Error("conversations.open without users: no error")
 	}
 }
 
