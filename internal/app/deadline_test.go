@@ -72,3 +72,54 @@ func TestDeadlinesThreeReplicas(t *testing.T) {
 		}
 	}
 }
+
+// The console plays deadlines to the end: `wait` moves its clock, and the
+// autopilot's move, its extension and the facilitator's digest (a direct
+// message) print as they come.
+func TestConsoleWaitPlaysDeadlines(t *testing.T) {
+	script := strings.Join([]string{
+		"/journey start Checkout",
+		"/journey plan 1d",
+		"/journey autopilot on",
+		"Why do people leave?",
+		"wait 1d",
+		"wait 1d",
+		"wait 1d",
+		"wait soon",
+	}, "\n")
+	var out, errOut bytes.Buffer
+	start := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	err := Run(t.Context(), Env{
+		Args:   []string{"journeybot", "console", "-state", t.TempDir() + "/s.db", "-user", "ana", "-out", t.TempDir()},
+		Getenv: func(string) string { return "" },
+		Stdin:  strings.NewReader(script), Stdout: &out, Stderr: &errOut,
+		now: func() time.Time { return start },
+	})
+	if err != nil {
+		t.Fatalf("console: %v\n%s", err, errOut.String())
+	}
+	text := out.String()
+	order := []string{
+		"⏩ 1d later: Wed 2 Dec 2026 at 09:00 (UTC)",
+		"🤖 Autopilot: the deadline of Goals has come; on to Personas.",
+		"STEP 2/7 · PERSONAS",
+		"🤖 Autopilot: Personas has no input yet, so its deadline moves a day, to Fri 4 Dec 2026 at 09:00 (UTC).",
+		"⏩ 1d later: Fri 4 Dec 2026 at 09:00 (UTC)",
+		"✉ direct message to @ana",
+		"⏰ DEADLINE REACHED: PERSONAS · CHECKOUT",
+		"[Next step] → /journey next W1",
+		"[Extend 1 day] → /journey deadline W1 1d",
+		"“soon” is not a length",
+	}
+	at := 0
+	for _, want := range order {
+		i := strings.Index(text[at:], want)
+		if i < 0 {
+			t.Fatalf("console output lacks %q after what came before:\n%s", want, text)
+		}
+		at += i
+	}
+	if strings.Count(text, "DEADLINE REACHED") != 1 {
+		t.Errorf("want one digest:\n%s", text)
+	}
+}
