@@ -203,12 +203,13 @@ func runConsole(ctx context.Context, env Env, args []string) error {
 	// from env.now).
 	clock := &console.Clock{Base: env.now}
 	printer.Now = clock.Now
+	people := &console.People{TZ: cfg.DefaultTZ.String()}
 	eng := engine.New(engine.Config{Schedules: review.Schedules{},
 		Store: store, Notifier: printer, Catalog: cat, Now: clock.Now,
 		DefaultLang: cfg.DefaultLang, Logger: log, Charts: newCharts(),
-		DefaultTZ: cfg.DefaultTZ, ReviewMinInterval: cfg.ReviewMinInterval,
+		DefaultTZ: cfg.DefaultTZ, ReviewMinInterval: cfg.ReviewMinInterval, Directory: people,
 	})
-	s := &console.Session{Engine: eng, Store: store, Printer: printer, User: *user, TZ: cfg.DefaultTZ.String(), Interactive: isTerminal(env.Stdin),
+	s := &console.Session{People: people, Engine: eng, Store: store, Printer: printer, User: *user, TZ: cfg.DefaultTZ.String(), Interactive: isTerminal(env.Stdin),
 		Tick: env.reviewTick, Clock: clock,
 		Reminders: &review.Scheduler{
 			Store: store, Reminder: eng, Now: clock.Now, Ran: env.reviewRan, Logger: log.With("component", "review"),

@@ -123,3 +123,114 @@ func TestConsoleWaitPlaysDeadlines(t *testing.T) {
 		t.Errorf("want one digest:\n%s", text)
 	}
 }
+
+// Nudges: five members of the channel in Paris, New York and Tokyo, two of
+// whom contribute; with `plan 2d`, each of the other three gets exactly one
+// direct message, inside 09:00-18:00 Monday-Friday of their own zone and
+// before the deadline, from three replicas as from one; nobody who
+// contributed gets one.
+func TestNudgesThreeReplicas(t *testing.T) {
+	fake := newFake(t)
+	zones := map[string]string{"U1": "Europe/Paris", "U2": "Europe/Paris", "U3": "America/New_York", "U4": "Asia/Tokyo", "U5": "Europe/Paris"}
+	for id, tz := range zones {
+		fake.SetUser(id, fakeslack.UserInfo{TZ: tz})
+	}
+	fake.SetUser("UBOT2", fakeslack.UserInfo{IsBot: true})
+	fake.SetMembers("C1", "U1", "U2", "U3", "U4", "U5", "UBOT2", fakeslack.BotUserID)
+	env := reviewEnv(t, fake)
+	start := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC) // a Tuesday
+	clk := &rvClock{t: start}
+	clock := withClock(clk.Now, 10*time.Millisecond)
+	rs := []*server{startServe(t, fake, env, clock), startServe(t, fake, env, clock), startServe(t, fake, env, clock)}
+
+	rs[0].command("U1", "start Checkout")
+	goals := rs[0].waitTopLevel(2)
+	rs[1].command("U1", "plan 2d")
+	rs[1].waitNotice("planned the workshop")
+	rs[0].waitReaction(rs[0].reply("U1", goals, "Why churn?"))
+	rs[2].waitReaction(rs[2].reply("U2", goals, "Where do we lose trust?"))
+	deadline := start.Add(48 * time.Hour)
+
+	nudges := func(id string) []fakeslack.Message {
+		var out []fakeslack.Message
+		for _, m := range fake.Messages(fakeslack.DMChannel(id)) {
+			if strings.Contains(m.Text, "waits for your input") {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+	got := map[string][]time.Time{} // user -> when their nudges appeared
+	for at := start.Add(23 * time.Hour); !at.After(deadline); at = at.Add(time.Hour) {
+		clk.Set(at)
+		settle(rs...)
+		for id := range zones {
+			if n := len(nudges(id)); n > len(got[id]) {
+				got[id] = append(got[id], at)
+			} else if n < len(got[id]) {
+				t.Fatalf("DMs of %s went down", id)
+			}
+		}
+	}
+	t.Logf("nudged at %v", got)
+	for _, id := range []string{"U1", "U2"} {
+		if len(got[id]) != 0 {
+			t.Errorf("%s contributed and was nudged at %v", id, got[id])
+		}
+	}
+	for _, id := range []string{"U3", "U4", "U5"} {
+		if n := len(nudges(id)); n != 1 {
+			t.Errorf("%s got %d nudges, want one", id, n)
+			continue
+		}
+		loc, _ := time.LoadLocation(zones[id])
+		when := got[id][0].In(loc)
+		if h := when.Hour(); h < 9 || h >= 18 || when.Weekday() == time.Saturday || when.Weekday() == time.Sunday || !got[id][0].Before(deadline) {
+			t.Errorf("%s nudged at %v, outside their working hours or after the deadline", id, when)
+		}
+		m := nudges(id)[0]
+		for _, want := range []string{"waits for your input", `"action_id":"add"`, "archives/C1/p", "!date^"} {
+			if !bytes.Contains(m.Blocks, []byte(want)) && !strings.Contains(m.Text, want) {
+				t.Errorf("%s's nudge lacks %s: %s", id, want, m.Blocks)
+			}
+		}
+	}
+	if n := len(fake.Messages(fakeslack.DMChannel("UBOT2"))) + len(fake.Messages(fakeslack.DMChannel(fakeslack.BotUserID))); n != 0 {
+		t.Errorf("%d nudges to bots", n)
+	}
+}
+
+// In the console, `members` sets the channel, and `wait` brings the nudges:
+// one direct message to each member who has not contributed.
+func TestConsoleNudges(t *testing.T) {
+	script := strings.Join([]string{
+		"members ana,ben,chloe",
+		"/journey start Checkout",
+		"/journey plan 2d",
+		"Why do people leave?",
+		"as chloe: /journey mute",
+		"wait 1d",
+		"wait 1h",
+	}, "\n")
+	var out, errOut bytes.Buffer
+	start := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	err := Run(t.Context(), Env{
+		Args:   []string{"journeybot", "console", "-state", t.TempDir() + "/s.db", "-user", "ana", "-out", t.TempDir()},
+		Getenv: func(string) string { return "" },
+		Stdin:  strings.NewReader(script), Stdout: &out, Stderr: &errOut,
+		now: func() time.Time { return start },
+	})
+	if err != nil {
+		t.Fatalf("console: %v\n%s", err, errOut.String())
+	}
+	text := out.String()
+	if strings.Count(text, "✉ direct message to @ben") != 1 || !strings.Contains(text, "GOALS WAITS FOR YOUR INPUT") {
+		t.Errorf("want one nudge to ben:\n%s", text)
+	}
+	if strings.Contains(text, "direct message to @ana") || strings.Contains(text, "direct message to @chloe") {
+		t.Errorf("ana contributed and chloe muted; neither is nudged:\n%s", text)
+	}
+	if !strings.Contains(text, "No more nudges for you") {
+		t.Errorf("mute not confirmed:\n%s", text)
+	}
+}

@@ -89,6 +89,7 @@ func newBot(cfg *config.Config, env Env, conn *slack.Connection, store workshop.
 		Store: store, Notifier: &slack.Notifier{API: conn.API}, Catalog: prompts.MustLoad(), Now: env.now,
 		DefaultLang: cfg.DefaultLang, Logger: log.With("component", "engine"), Charts: newCharts(),
 		DefaultTZ: cfg.DefaultTZ, ReviewMinInterval: cfg.ReviewMinInterval,
+		Directory: &slack.Directory{API: conn.API, BotUser: conn.BotUserID, Now: env.now},
 	})
 	bot := slack.New(slack.Config{
 		Engine: eng, Store: store, API: conn.API, SigningSecret: cfg.SigningSecret, BotUserID: conn.BotUserID,

@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -102,6 +103,9 @@ func (p *Printer) Post(_ context.Context, m engine.Message) (string, error) {
 	// The console has no buttons: each is shown with what does the same.
 	for _, a := range m.Actions {
 		does := p.t("console.reply_button")
+		if a.Thread != nil {
+			does = p.t("console.thread_button")
+		}
 		if a.Command != "" {
 			does = "/journey " + a.Command
 		}
@@ -313,10 +317,48 @@ type Session struct {
 	Reminders Reminders
 	// Tick is how often Reminders runs (DefaultTick when zero).
 	Tick time.Duration
+	// People, when set, are the channel's members, kept up to date as
+	// people speak and by `members a,b,c`.
+	People *People
 	// Clock, when set, is the session's clock, which `wait 2d` moves on
 	// (the engine and Reminders must read it), so deadlines and reminders
 	// can be played and scripted.
 	Clock *Clock
+}
+
+// People are the console channel's members, for nudges: everyone who has
+// spoken (the user, every `as NAME:`), or whom a `members ana,ben` line
+// names. It is the console's engine.Directory.
+type People struct {
+	mu  sync.Mutex
+	ids []string
+	// TZ is every member's zone (the session's).
+	TZ string
+}
+
+// Members lists the channel's members.
+func (p *People) Members(context.Context, string) ([]engine.Member, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]engine.Member, len(p.ids))
+	for i, id := range p.ids {
+		out[i] = engine.Member{ID: id, TZ: p.TZ}
+	}
+	return out, nil
+}
+
+func (p *People) seen(id string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !slices.Contains(p.ids, id) {
+		p.ids = append(p.ids, id)
+	}
+}
+
+func (p *People) set(ids []string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.ids = ids
 }
 
 // Clock is a clock that runs with real time from an offset that `wait`
@@ -435,6 +477,18 @@ func (s *Session) Line(ctx context.Context, line string) error {
 		user, line = m[1], strings.TrimSpace(m[2])
 	}
 	actor := engine.Actor{ID: user, Name: user, TZ: s.TZ}
+	if rest, ok := strings.CutPrefix(line, "members "); ok && s.People != nil {
+		var ids []string
+		for _, id := range strings.FieldsFunc(rest, func(r rune) bool { return r == ',' || r == ' ' }) {
+			ids = append(ids, strings.TrimPrefix(id, "@"))
+		}
+		s.People.set(ids)
+		s.Printer.print("  (" + s.Printer.t("console.members", "people", strings.Join(ids, ", ")) + ")\n")
+		return nil
+	}
+	if s.People != nil {
+		s.People.seen(user)
+	}
 	if rest, ok := strings.CutPrefix(line, "wait "); ok && s.Clock != nil {
 		return s.wait(ctx, strings.TrimSpace(rest))
 	}

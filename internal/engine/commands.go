@@ -80,6 +80,9 @@ var commands = map[string]handler{
 	"plan":        (*Engine).cmdPlan,
 	"deadline":    (*Engine).cmdDeadline,
 	"autopilot":   (*Engine).cmdAutopilot,
+	"nudge":       (*Engine).cmdNudge,
+	"mute":        (*Engine).cmdMute,
+	"unmute":      (*Engine).cmdUnmute,
 }
 
 var quoteFixer = strings.NewReplacer("“", `"`, "”", `"`, "«", `"`, "»", `"`)
@@ -398,6 +401,7 @@ func (e *Engine) move(ctx context.Context, w *workshop.Workshop, m *workshop.Map
 		}
 		cur.Step = to
 		cur.Deadline, cur.DeadlineDone, cur.Extended = plannedDeadline(cur, to, e.now()), false, false
+		cur.PlanNudges(e.now())
 		return nil
 	})
 	if err != nil {

@@ -190,6 +190,7 @@ func (e *Engine) cmdDeadline(ctx context.Context, c *call) error {
 			return problem("error.moved_meanwhile", "step", e.stepName(m.Lang, m.Step))
 		}
 		m.Deadline, m.DeadlineDone = due, false
+		m.PlanNudges(now)
 		return nil
 	})
 	if err != nil {
@@ -265,6 +266,7 @@ func (e *Engine) cmdPlan(ctx context.Context, c *call) error {
 		}
 		if off {
 			m.Plan, m.Deadline = nil, time.Time{}
+			m.PlanNudges(now)
 			return nil
 		}
 		if m.Plan == nil {
@@ -276,6 +278,7 @@ func (e *Engine) cmdPlan(ctx context.Context, c *call) error {
 		if _, ok := plan[m.Step.Key()]; ok {
 			// The current step starts its planned length now.
 			m.Deadline, m.DeadlineDone = plannedDeadline(m, m.Step, now), false
+			m.PlanNudges(now)
 		}
 		return nil
 	})
@@ -371,6 +374,7 @@ func (e *Engine) Deadline(ctx context.Context, id string, step workshop.Step, du
 					return errDeadlineMoved
 				}
 				cur.Deadline, cur.DeadlineDone, cur.Extended = due.Add(Extension), false, true
+				cur.PlanNudges(e.now())
 				return nil
 			})
 			if errors.Is(err, errDeadlineMoved) {
@@ -445,6 +449,7 @@ func (e *Engine) extend(ctx context.Context, w *workshop.Workshop, a Actor, step
 			from = now
 		}
 		m.Deadline, m.DeadlineDone = from.Add(Extension).UTC().Truncate(time.Second), false
+		m.PlanNudges(now)
 		return nil
 	})
 	if err != nil {

@@ -93,6 +93,7 @@ const (
 	KindNotice   = "notice"
 	KindReminder = "reminder"
 	KindDigest   = "digest"
+	KindNudge    = "nudge"
 )
 
 // Action is a button under a message. ID says what it does; Value carries
@@ -105,6 +106,16 @@ type Action struct {
 	// Command is the command that does the same ("next W3"), for surfaces
 	// without buttons; empty when a plain reply does (Add).
 	Command string
+	// Thread, when set, makes the button a link to that thread (the
+	// platform knows its address).
+	Thread *ThreadLink
+	// URL is the link a link button opens; adapters set it from Thread.
+	URL string
+}
+
+// ThreadLink names a thread: its channel and the timestamp of its message.
+type ThreadLink struct {
+	Channel, TS string
 }
 
 // Action IDs.
@@ -180,6 +191,9 @@ type Config struct {
 	// DefaultTZ is the zone reviews are scheduled in when the facilitator's
 	// is unknown (DEFAULT_TZ); UTC when nil.
 	DefaultTZ *time.Location
+	// Directory lists a channel's members, for nudges; without it, no one
+	// is nudged.
+	Directory Directory
 	// ReviewMinInterval is the shortest gap a custom review schedule may
 	// have (REVIEW_MIN_INTERVAL); 24h when zero.
 	ReviewMinInterval time.Duration
@@ -201,7 +215,8 @@ type Engine struct {
 	minInterval time.Duration
 	// keywords maps every word a command takes, in every language, to its
 	// catalog key ("mensuel" → "monthly"); see prompts' [keyword].
-	keywords map[string]string
+	keywords  map[string]string
+	directory Directory
 }
 
 // tsClock hands out strictly increasing timestamps; engines made by
@@ -220,7 +235,7 @@ func New(cfg Config) *Engine {
 		now:    cfg.Now,
 		lang:   cfg.DefaultLang,
 		log:    cfg.Logger,
-		charts: cfg.Charts, schedules: cfg.Schedules,
+		charts: cfg.Charts, schedules: cfg.Schedules, directory: cfg.Directory,
 		clock: &tsClock{},
 
 		defaultTZ:   cfg.DefaultTZ,

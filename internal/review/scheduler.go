@@ -28,6 +28,16 @@ type Deadliner interface {
 	Deadline(ctx context.Context, id string, step workshop.Step, due time.Time) error
 }
 
+// Nudger is a Reminder that also nudges people before a deadline (the
+// engine). Nudge runs one pass at now, claiming each nudge with claim, and
+// returns when the next pass is needed (zero: none).
+type Nudger interface {
+	Nudge(ctx context.Context, id string, now time.Time, claim func(key string) (bool, error)) (time.Time, error)
+}
+
+// NudgeClaimTTL is how long a nudge's claim is kept: longer than any step.
+const NudgeClaimTTL = 120 * 24 * time.Hour
+
 // DeadlineClaimKey is the claim that makes one replica handle a deadline.
 func DeadlineClaimKey(id string, step workshop.Step, due time.Time) string {
 	return fmt.Sprintf("deadline:%s:%s:%d", id, step.Key(), due.Unix())
@@ -285,6 +295,15 @@ func (s *Scheduler) handle(ctx context.Context, id string, now time.Time) (bool,
 			}
 		}
 	}
+	if m.NudgesPending() && !m.NudgeAt.After(now) {
+		if err := s.nudge(ctx, m, now); err != nil {
+			return handled, err
+		}
+		handled = true
+		if m, err = s.Store.LoadMeta(ctx, id); err != nil {
+			return handled, err
+		}
+	}
 	r := m.Review
 	if !r.Due(now) {
 		if handled {
@@ -349,6 +368,35 @@ func (s *Scheduler) handle(ctx context.Context, id string, now time.Time) (bool,
 }
 
 var errMoved = errors.New("review moved meanwhile")
+
+// nudge runs a nudge pass and plans the next, unless the step, its
+// deadline or the pass moved meanwhile. Without a Nudger, nudges are
+// dropped.
+func (s *Scheduler) nudge(ctx context.Context, m *workshop.Meta, now time.Time) error {
+	step, due, at := m.Step, m.Deadline, m.NudgeAt
+	var next time.Time
+	var nerr error
+	if n, ok := s.Reminder.(Nudger); ok {
+		next, nerr = n.Nudge(ctx, m.ID, now, func(key string) (bool, error) {
+			return s.Store.Claim(ctx, key, NudgeClaimTTL)
+		})
+		if nerr != nil {
+			s.log().ErrorContext(ctx, "nudge pass", "workshop", m.ID, "err", nerr)
+			next = now.Add(10 * time.Minute) // try again a little later
+		}
+	}
+	_, uerr := s.Store.UpdateMeta(ctx, m.ID, func(cur *workshop.Meta) error {
+		if cur.Step != step || !cur.Deadline.Equal(due) || !cur.NudgeAt.Equal(at) {
+			return errMoved
+		}
+		cur.NudgeAt = next.UTC()
+		return nil
+	})
+	if errors.Is(uerr, errMoved) {
+		uerr = nil
+	}
+	return errors.Join(nerr, uerr)
+}
 
 // deadline hands the current step's deadline to d, if this scheduler
 // claims it, and marks it done either way (unless the step or deadline

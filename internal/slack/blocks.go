@@ -146,6 +146,9 @@ sections:
 			if a.Style != "" {
 				b.Style = goslack.Style(a.Style)
 			}
+			if a.URL != "" {
+				b.URL = a.URL
+			}
 			els = append(els, b)
 		}
 		blocks = append(blocks, goslack.NewActionBlock("actions", els...))

@@ -200,6 +200,8 @@ func (b *Bot) onInteraction(ctx context.Context, cb goslack.InteractionCallback)
 			switch act.ActionID {
 			case engine.ActionAdd, engine.ActionScore:
 				return b.openForm(ctx, channel, actor, trigger, act.ActionID, act.Value)
+			case engine.ActionOpenThread:
+				return nil // a link: Slack opens it; the click needs no answer
 			default:
 				return b.eng.Press(ctx, channel, actor, act.ActionID, act.Value)
 			}

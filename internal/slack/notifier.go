@@ -22,6 +22,8 @@ type API interface {
 	OpenViewContext(ctx context.Context, triggerID string, view goslack.ModalViewRequest) (*goslack.ViewResponse, error)
 	GetUserInfoContext(ctx context.Context, user string, options ...goslack.GetUserInfoOption) (*goslack.User, error)
 	OpenConversationContext(ctx context.Context, params *goslack.OpenConversationParameters) (*goslack.Channel, bool, bool, error)
+	GetPermalinkContext(ctx context.Context, params *goslack.PermalinkParameters) (string, error)
+	GetUsersInConversationContext(ctx context.Context, params *goslack.GetUsersInConversationParameters) ([]string, string, error)
 }
 
 // Notifier posts the engine's messages through the Web API.
@@ -51,6 +53,7 @@ func notInChannel(err error) bool {
 
 // Post posts m; ephemeral messages go to m.User only.
 func (n *Notifier) Post(ctx context.Context, m engine.Message) (string, error) {
+	m = n.links(ctx, m)
 	blocks, text := Blocks(m)
 	opts := []goslack.MsgOption{goslack.MsgOptionBlocks(blocks...), goslack.MsgOptionText(text, false), goslack.MsgOptionDisableLinkUnfurl()}
 	if m.ThreadTS != "" {
@@ -89,6 +92,24 @@ func (n *Notifier) Post(ctx context.Context, m engine.Message) (string, error) {
 		return "", fmt.Errorf("chat.postMessage: %w", err)
 	}
 	return ts, nil
+}
+
+// links gives thread buttons their permalink (chat.getPermalink); a button
+// whose link cannot be had is left out rather than failing the message.
+func (n *Notifier) links(ctx context.Context, m engine.Message) engine.Message {
+	var kept []engine.Action
+	for _, a := range m.Actions {
+		if a.Thread != nil && a.URL == "" {
+			url, err := n.API.GetPermalinkContext(ctx, &goslack.PermalinkParameters{Channel: a.Thread.Channel, Ts: a.Thread.TS})
+			if err != nil {
+				continue
+			}
+			a.URL = url
+		}
+		kept = append(kept, a)
+	}
+	m.Actions = kept
+	return m
 }
 
 // Update replaces the message at ts.
@@ -146,7 +167,9 @@ var Scopes = []string{
 	"commands",         // the /journey command
 	"files:write",      // charts and exports
 	"groups:history",   // message events in private channels
-	"im:write",         // the facilitator's digest at a step's deadline, in a DM
+	"im:write",         // direct messages: the facilitator's digest, nudges
+	"channels:read",    // who is in a workshop's channel, for nudges
+	"groups:read",      // the same in private channels
 	"reactions:write",  // the ✅ on accepted replies
 	"users:read",       // time zones for reviews, admin status
 }

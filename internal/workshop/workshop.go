@@ -54,6 +54,13 @@ type Meta struct {
 	Autopilot bool `json:"autopilot,omitempty"`
 	// Extended records that autopilot extended the current step once.
 	Extended bool `json:"extended,omitempty"`
+	// NudgeBefore is how long before a deadline nudges start (/journey
+	// nudge): 0 for DefaultNudgeLead, negative when they are off.
+	NudgeBefore time.Duration `json:"nudge_before,omitempty"`
+	// NudgeAt is when the next nudge pass of the current step runs.
+	NudgeAt time.Time `json:"nudge_at,omitzero"`
+	// MutedUsers asked for no nudges in this workshop (/journey mute).
+	MutedUsers []string `json:"muted,omitempty"`
 	// Rev is bumped by every meta update; stores use it for compare-and-set.
 	Rev int64 `json:"rev"`
 }
@@ -91,6 +98,9 @@ func (m *Meta) NextDue() (time.Time, bool) {
 	}
 	if m.DeadlinePending() && (at.IsZero() || m.Deadline.Before(at)) {
 		at = m.Deadline
+	}
+	if m.NudgesPending() && (at.IsZero() || m.NudgeAt.Before(at)) {
+		at = m.NudgeAt
 	}
 	return at, !at.IsZero()
 }

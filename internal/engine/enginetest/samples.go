@@ -86,6 +86,13 @@ func (r *Recorder) say(what string) {
 	r.mu.Unlock()
 }
 
+// members is the sample channel: U4 never contributes.
+type members struct{}
+
+func (members) Members(context.Context, string) ([]engine.Member, error) {
+	return []engine.Member{{ID: "U1", TZ: "Europe/Paris"}, {ID: "U2", TZ: "Europe/Paris"}, {ID: "U4", TZ: "Europe/Paris"}}, nil
+}
+
 type noCharts struct{}
 
 func (noCharts) RenderCurve(context.Context, engine.Curve) ([]byte, error) {
@@ -107,7 +114,7 @@ func Messages(tb TB, lang string) ([]Sample, []engine.File) {
 	defer store.Close()
 	rec := &Recorder{}
 	eng := engine.New(engine.Config{Schedules: review.Schedules{}, Store: store, Notifier: rec, Catalog: prompts.MustLoad(),
-		DefaultLang: lang, Now: func() time.Time { return Now }, Charts: noCharts{}})
+		DefaultLang: lang, Now: func() time.Time { return Now }, Charts: noCharts{}, Directory: members{}})
 	ctx := context.Background()
 	ana := engine.Actor{ID: "U1", TZ: "Europe/Paris"}
 	cmd := func(who engine.Actor, text string) {
@@ -149,6 +156,10 @@ func Messages(tb TB, lang string) ([]Sample, []engine.File) {
 	cmd(ana, "chart")
 	cmd(ana, "deadline friday 17:00")
 	cmd(ana, "deadline next week") // refused: unreadable
+	rec.say("nudge pass (Monday 10:00)")
+	if _, err := eng.Nudge(ctx, "W1", time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC), func(string) (bool, error) { return true, nil }); err != nil {
+		tb.Fatalf("nudge: %v", err)
+	}
 	rec.say("deadline reached (digest)")
 	if m, err := store.LoadMeta(ctx, "W1"); err != nil {
 		tb.Fatalf("load: %v", err)

@@ -230,6 +230,7 @@ type Server struct {
 	files      map[string]*pendingFile
 	uploads    []Upload
 	users      map[string]UserInfo
+	members    map[string][]string
 	rateLimits map[string]*rateLimit
 	failures   map[string][]string
 	sock       socketState
@@ -629,8 +630,52 @@ func (s *Server) handleLocked(c *Call) reply {
 		return s.connectionsOpenLocked(c)
 	case "conversations.open":
 		return s.openConversationLocked(c)
+	case "conversations.members":
+		return s.membersLocked(c)
+	case "chat.getPermalink":
+		return s.permalinkLocked(c)
 	}
 	return fail("unknown_method")
+}
+
+// SetMembers sets who is in channel, for conversations.members.
+func (s *Server) SetMembers(channel string, users ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.members == nil {
+		s.members = map[string][]string{}
+	}
+	s.members[channel] = append([]string(nil), users...)
+}
+
+// membersLocked answers conversations.members with cursor pagination, as
+// Slack's docs show ({"ok":true,"members":[…],"response_metadata":
+// {"next_cursor":"…"}}).
+func (s *Server) membersLocked(c *Call) reply {
+	all, found := s.members[c.Param("channel")]
+	if !found {
+		return fail("channel_not_found")
+	}
+	limit, _ := strconv.Atoi(c.Param("limit"))
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	from, _ := strconv.Atoi(c.Param("cursor"))
+	to := min(from+limit, len(all))
+	next := ""
+	if to < len(all) {
+		next = strconv.Itoa(to)
+	}
+	return ok(map[string]any{"members": all[from:to], "response_metadata": map[string]any{"next_cursor": next}})
+}
+
+// permalinkLocked answers chat.getPermalink the way Slack builds them.
+func (s *Server) permalinkLocked(c *Call) reply {
+	channel, ts := c.Param("channel"), c.Param("message_ts")
+	if channel == "" || ts == "" {
+		return fail("message_not_found")
+	}
+	return ok(map[string]any{"channel": channel, "permalink": "https://journeybot-test.slack.com/archives/" + channel + "/p" + strings.ReplaceAll(ts, ".", "")})
 }
 
 // DMChannel is the direct message channel fakeslack opens with user.
