@@ -198,6 +198,21 @@ func TestNudgesThreeReplicas(t *testing.T) {
 	if n := len(fake.Messages(fakeslack.DMChannel("UBOT2"))) + len(fake.Messages(fakeslack.DMChannel(fakeslack.BotUserID))); n != 0 {
 		t.Errorf("%d nudges to bots", n)
 	}
+
+	// At the deadline, the facilitator's digest names who has not been
+	// heard from; Remind again nudges them once more.
+	rs[0].waitFor("the digest", func() bool { return len(fake.Messages(fakeslack.DMChannel("U1"))) > 0 })
+	digest := fake.Messages(fakeslack.DMChannel("U1"))[0]
+	for _, want := range []string{`Not heard from (3): \u003c@U3\u003e, \u003c@U4\u003e, \u003c@U5\u003e`, `"action_id":"remind_again"`} {
+		if !bytes.Contains(digest.Blocks, []byte(want)) {
+			t.Errorf("digest lacks %s: %s", want, digest.Blocks)
+		}
+	}
+	rs[1].press("U1", "remind_again", "W1 goals")
+	rs[1].waitFor("the second nudges", func() bool { return len(nudges("U3")) == 2 && len(nudges("U4")) == 2 && len(nudges("U5")) == 2 })
+	if len(nudges("U2")) != 0 {
+		t.Error("Remind again nudged a contributor")
+	}
 }
 
 // In the console, `members` sets the channel, and `wait` brings the nudges:

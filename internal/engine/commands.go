@@ -683,6 +683,8 @@ func (e *Engine) Press(ctx context.Context, channel string, a Actor, actionID, v
 			err = e.Next(ctx, w, a, false)
 		case ActionSummary:
 			err = e.PostSummary(ctx, w)
+		case ActionRemindAgain:
+			err = e.remindAgain(ctx, w, a)
 		case ActionExtend:
 			_, step := ParseActionValue(value)
 			err = e.extend(ctx, w, a, step)

@@ -422,11 +422,18 @@ func (e *Engine) postDigest(ctx context.Context, w *workshop.Workshop, items int
 		),
 		Context: []rich.Text{e.R(lang, "digest.context", "id", m.ID)},
 	}
+	missing := e.waitingFor(ctx, w)
+	if len(missing) > 0 {
+		msg.Blocks = append(msg.Blocks, rich.Para(e.R(lang, "digest.missing", "count", len(missing), "people", Mentions(missing))))
+	}
 	v := actionValue(m.ID, step)
 	if step != workshop.Iterate {
 		msg.Actions = append(msg.Actions, Action{ID: ActionNext, Label: e.T(lang, "button.next"), Value: v, Style: "primary", Command: "next " + m.ID})
 	}
 	msg.Actions = append(msg.Actions, Action{ID: ActionExtend, Label: e.T(lang, "button.extend"), Value: v, Command: "deadline " + m.ID + " 1d"})
+	if len(missing) > 0 {
+		msg.Actions = append(msg.Actions, Action{ID: ActionRemindAgain, Label: e.T(lang, "button.remind_again"), Value: v, Command: "nudge " + m.ID + " now"})
+	}
 	if _, err := e.notify.Post(ctx, msg); err != nil {
 		return fmt.Errorf("digest of %s to %s: %w", m.ID, m.Facilitator, err)
 	}

@@ -27,8 +27,60 @@ type Directory interface {
 
 // Nudge actions.
 const (
-	ActionOpenThread = "open_thread"
+	ActionOpenThread  = "open_thread"
+	ActionRemindAgain = "remind_again"
 )
+
+// waitingFor lists the members of w's channel who have not contributed to
+// its current step in this round (none without a directory, or when it
+// cannot answer).
+func (e *Engine) waitingFor(ctx context.Context, w *workshop.Workshop) []string {
+	if e.directory == nil {
+		return nil
+	}
+	members, err := e.directory.Members(ctx, w.Channel)
+	if err != nil {
+		e.log.WarnContext(ctx, "members", "workshop", w.ID, "err", err)
+		return nil
+	}
+	contributed := map[string]bool{}
+	for _, in := range w.InputsOf(w.Step) {
+		if in.Round == w.Round {
+			contributed[in.Author] = true
+		}
+	}
+	var out []string
+	for _, p := range members {
+		if !contributed[p.ID] {
+			out = append(out, p.ID)
+		}
+	}
+	return out
+}
+
+// remindAgain nudges, now, everyone the step still waits for who has not
+// muted nudges: the digest's Remind again, or /journey nudge now.
+func (e *Engine) remindAgain(ctx context.Context, w *workshop.Workshop, a Actor) error {
+	if err := e.steer(w, a, e.T(w.Lang, "action.nudge")); err != nil {
+		return err
+	}
+	full, err := e.store.Load(ctx, w.ID)
+	if err != nil {
+		return fmt.Errorf("load workshop %s: %w", w.ID, err)
+	}
+	var sent []string
+	for _, u := range e.waitingFor(ctx, full) {
+		if full.Muted(u) {
+			continue
+		}
+		if _, err := e.notify.Post(ctx, e.nudgeMessage(&full.Meta, u)); err != nil {
+			e.log.WarnContext(ctx, "nudge", "workshop", w.ID, "user", u, "err", err)
+			continue
+		}
+		sent = append(sent, u)
+	}
+	return e.tell(ctx, w.Channel, a.ID, w.Lang, KindAnswer, e.R(w.Lang, "nudge.again", "count", len(sent), "step", e.stepName(w.Lang, w.Step)))
+}
 
 // NudgeClaimKey is the claim that makes one person's nudge for one step
 // (of one review round) go out once.
@@ -136,6 +188,9 @@ func (e *Engine) cmdNudge(ctx context.Context, c *call) error {
 	}
 	if err := e.steer(w, c.Actor, e.T(lang, "action.nudge")); err != nil {
 		return err
+	}
+	if e.keywords[strings.ToLower(c.args[0])] == "now" {
+		return e.remindAgain(ctx, w, c.Actor)
 	}
 	lead := time.Duration(-1)
 	if e.keywords[strings.ToLower(c.args[0])] != "off" {
