@@ -113,7 +113,13 @@ type Options struct {
 
 // WaitTimeout bounds the wait for replicas (Options.WaitReplicas) on the
 // path that acknowledges Slack.
-const WaitTimeout = 100 * time.Millisecond
+const WaitTimeout = 500 * time.Millisecond
+
+// ErrNotReplicated is a write the master has but not yet as many replicas
+// as Options.WaitReplicas asks, within WaitTimeout: it is not acknowledged,
+// so Slack delivers it again (the write is idempotent) rather than losing
+// it if the master dies before its replicas catch up.
+var ErrNotReplicated = errors.New("write not yet on enough replicas")
 
 // Open connects to Redis as opts says. It first checks what the addresses
 // are (a single server, Cluster nodes, Sentinels) against the options, so a
@@ -613,8 +619,9 @@ func (s *Store) runScript(ctx context.Context, sc *goredis.Script, keys []string
 // runReplicated runs a write script and WAITs, on the same connection, until
 // s.waitReplicas replicas have it or WaitTimeout passes. WAIT applies to the
 // writes of the connection it runs on, so both go in one pipeline on the
-// master of the keys' slot. A wait that times out is not an error: the
-// write is on the master, as it would be without waiting.
+// master of the keys' slot. A wait that times out is ErrNotReplicated: the
+// write is on the master, but it is not acknowledged, so the caller refuses
+// it and Slack delivers it again (writes are idempotent).
 func (s *Store) runReplicated(ctx context.Context, sc *goredis.Script, keys []string, args ...any) (int64, error) {
 	var node goredis.Cmdable = s.c
 	if cc, ok := s.c.(*goredis.ClusterClient); ok {
@@ -624,10 +631,10 @@ func (s *Store) runReplicated(ctx context.Context, sc *goredis.Script, keys []st
 		}
 		node = master
 	}
-	var run *goredis.Cmd
+	var run, wait *goredis.Cmd
 	_, err := node.Pipelined(ctx, func(p goredis.Pipeliner) error {
 		run = sc.Eval(ctx, p, keys, args...)
-		p.Do(ctx, "WAIT", s.waitReplicas, WaitTimeout.Milliseconds())
+		wait = p.Do(ctx, "WAIT", s.waitReplicas, WaitTimeout.Milliseconds())
 		return nil
 	})
 	if err != nil && run.Err() != nil {
@@ -635,6 +642,9 @@ func (s *Store) runReplicated(ctx context.Context, sc *goredis.Script, keys []st
 			cc.ReloadState(ctx)
 		}
 		return 0, run.Err()
+	}
+	if n, werr := wait.Int64(); werr != nil || n < int64(s.waitReplicas) {
+		return 0, fmt.Errorf("%w: %d of %d replicas after %s (%v)", ErrNotReplicated, n, s.waitReplicas, WaitTimeout, werr)
 	}
 	return run.Int64()
 }
