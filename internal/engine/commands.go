@@ -83,6 +83,7 @@ var commands = map[string]handler{
 	"nudge":       (*Engine).cmdNudge,
 	"mute":        (*Engine).cmdMute,
 	"unmute":      (*Engine).cmdUnmute,
+	"home":        (*Engine).cmdHome,
 }
 
 var quoteFixer = strings.NewReplacer("“", `"`, "”", `"`, "«", `"`, "»", `"`)

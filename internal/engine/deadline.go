@@ -345,7 +345,10 @@ func (e *Engine) Deadline(ctx context.Context, id string, step workshop.Step, du
 	if err != nil {
 		return err
 	}
-	if m.Step != step || !m.Deadline.Equal(due) || m.DeadlineDone || m.Closed() {
+	// Not DeadlineDone: the scheduler's claim already makes this run once,
+	// and a replica that lost the claim may mark the deadline done before
+	// this one gets here.
+	if m.Step != step || !m.Deadline.Equal(due) || m.Closed() {
 		return nil
 	}
 	if !c.Known {

@@ -157,6 +157,11 @@ func TestDeadlineDigest(t *testing.T) {
 	h.reply("ben", "Why churn?\nWhere do we lose trust?")
 	due := h.workshop().Deadline
 	h.clock.Set(due.Add(time.Minute))
+	// A replica that lost the claim marks the deadline done first: the one
+	// that won still sends the digest.
+	if _, err := h.store.UpdateMeta(t.Context(), "W1", func(m *workshop.Meta) error { m.DeadlineDone = true; return nil }); err != nil {
+		t.Fatal(err)
+	}
 	n := h.rec.count()
 	if err := h.eng.Deadline(t.Context(), "W1", workshop.Goals, due); err != nil {
 		t.Fatal(err)

@@ -94,6 +94,7 @@ const (
 	KindReminder = "reminder"
 	KindDigest   = "digest"
 	KindNudge    = "nudge"
+	KindHome     = "home"
 )
 
 // Action is a button under a message. ID says what it does; Value carries

@@ -244,6 +244,8 @@ type message struct {
 	Message         *message `json:"message"`
 	PreviousMessage *message `json:"previous_message"`
 	DeletedTS       string   `json:"deleted_ts"`
+	// Tab is the tab of an app_home_opened event ("home", "messages").
+	Tab string `json:"tab"`
 }
 
 // AckTimeout bounds the work done before acknowledging an event (the
@@ -268,6 +270,14 @@ func (b *Bot) onEvent(ctx context.Context, env envelope) (string, error) {
 	var ev message
 	if err := json.Unmarshal(env.Event, &ev); err != nil {
 		return outIgnored, nil // not a shape we act on; a retry would not help
+	}
+	if ev.Type == "app_home_opened" {
+		if ev.Tab != "home" || ev.User == "" {
+			return outIgnored, nil
+		}
+		user := ev.User
+		b.spawn(ctx, "publish home", func(ctx context.Context) error { return b.publishHome(ctx, user) })
+		return outAccepted, nil
 	}
 	if ev.Type != "message" {
 		return outIgnored, nil

@@ -24,6 +24,8 @@ type API interface {
 	OpenConversationContext(ctx context.Context, params *goslack.OpenConversationParameters) (*goslack.Channel, bool, bool, error)
 	GetPermalinkContext(ctx context.Context, params *goslack.PermalinkParameters) (string, error)
 	GetUsersInConversationContext(ctx context.Context, params *goslack.GetUsersInConversationParameters) ([]string, string, error)
+	GetConversationsForUserContext(ctx context.Context, params *goslack.GetConversationsForUserParameters) ([]goslack.Channel, string, error)
+	PublishViewContext(ctx context.Context, req goslack.PublishViewContextRequest) (*goslack.ViewResponse, error)
 }
 
 // Notifier posts the engine's messages through the Web API.
@@ -175,4 +177,4 @@ var Scopes = []string{
 }
 
 // BotEvents are the events the adapter subscribes to.
-var BotEvents = []string{"message.channels", "message.groups"}
+var BotEvents = []string{"app_home_opened", "message.channels", "message.groups"}

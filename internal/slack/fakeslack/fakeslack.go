@@ -231,6 +231,7 @@ type Server struct {
 	uploads    []Upload
 	users      map[string]UserInfo
 	members    map[string][]string
+	homes      map[string][]json.RawMessage
 	rateLimits map[string]*rateLimit
 	failures   map[string][]string
 	sock       socketState
@@ -634,6 +635,10 @@ func (s *Server) handleLocked(c *Call) reply {
 		return s.membersLocked(c)
 	case "chat.getPermalink":
 		return s.permalinkLocked(c)
+	case "users.conversations":
+		return s.userChannelsLocked(c)
+	case "views.publish":
+		return s.publishViewLocked(c)
 	}
 	return fail("unknown_method")
 }
@@ -667,6 +672,46 @@ func (s *Server) membersLocked(c *Call) reply {
 		next = strconv.Itoa(to)
 	}
 	return ok(map[string]any{"members": all[from:to], "response_metadata": map[string]any{"next_cursor": next}})
+}
+
+// userChannelsLocked answers users.conversations from the members set with
+// SetMembers, in one page ({"ok":true,"channels":[{"id":…}],
+// "response_metadata":{"next_cursor":""}}, as Slack's docs show).
+func (s *Server) userChannelsLocked(c *Call) reply {
+	user := c.Param("user")
+	var chans []map[string]any
+	for ch, users := range s.members {
+		if slices.Contains(users, user) {
+			chans = append(chans, map[string]any{"id": ch, "is_channel": true})
+		}
+	}
+	slices.SortFunc(chans, func(a, b map[string]any) int { return strings.Compare(a["id"].(string), b["id"].(string)) })
+	return ok(map[string]any{"channels": chans, "response_metadata": map[string]any{"next_cursor": ""}})
+}
+
+// publishViewLocked records a home tab published for a user.
+func (s *Server) publishViewLocked(c *Call) reply {
+	if c.JSON == nil {
+		return fail("invalid_arguments")
+	}
+	user, _ := c.JSON["user_id"].(string)
+	view, _ := c.JSON["view"].(map[string]any)
+	if user == "" || view == nil || view["type"] != "home" {
+		return fail("invalid_arguments")
+	}
+	raw, _ := json.Marshal(view)
+	if s.homes == nil {
+		s.homes = map[string][]json.RawMessage{}
+	}
+	s.homes[user] = append(s.homes[user], raw)
+	return ok(map[string]any{"view": map[string]any{"id": s.nextIDLocked("V"), "type": "home"}})
+}
+
+// Homes returns the home tabs published for user, oldest first.
+func (s *Server) Homes(user string) []json.RawMessage {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.homes[user])
 }
 
 // permalinkLocked answers chat.getPermalink the way Slack builds them.

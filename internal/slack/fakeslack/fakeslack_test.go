@@ -470,7 +470,7 @@ func TestUnknownMethod(t *testing.T) {
 		t.Errorf("conversations.history calls = %+v, want one for C1", calls)
 	}
 	// Nor are the ones it once called, or might.
-	for _, method := range []string{"chat.delete", "reactions.remove", "conversations.info", "views.push", "views.update", "views.publish"} {
+	for _, method := range []string{"chat.delete", "reactions.remove", "conversations.info", "views.push", "views.update"} {
 		resp, err := http.PostForm(srv.APIURL()+method, url.Values{"token": {token}})
 		if err != nil {
 			t.Fatal(err)

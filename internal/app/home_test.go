@@ -1,0 +1,67 @@
+package app
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/journeybot/journeybot/internal/slack/fakeslack"
+)
+
+// app_home_opened → one views.publish of a home tab within Block Kit's
+// limits: the person's open workshops (their channel's), the deadline as a
+// date token with a fallback, "waiting for your input" or how many items
+// they added, and Add, which opens the step's form.
+func TestAppHome(t *testing.T) {
+	fake := newFake(t)
+	fake.SetUser("U1", fakeslack.UserInfo{TZ: "Europe/Paris"})
+	fake.SetMembers("C1", "U1", "U2", "U3")
+	s := startServe(t, fake, serveEnv(t, fake))
+	s.command("U1", "start Checkout")
+	goals := s.waitTopLevel(2)
+	s.command("U1", "deadline 2026-12-18 12:00")
+	s.waitNotice("set the deadline")
+	s.waitReaction(s.reply("U2", goals, "Why churn?\nWhere do we lose trust?"))
+
+	raw, err := os.ReadFile("../slack/testdata/payloads/event_app_home_opened.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := func(user, eventID string) json.RawMessage {
+		t.Helper()
+		body := bytes.ReplaceAll(bytes.ReplaceAll(raw, []byte(`"U3"`), []byte(`"`+user+`"`)), []byte("Ev0HOMEOPEN1"), []byte(eventID))
+		if code := s.signed("/slack/events", body, "application/json", nil); code != 200 {
+			t.Fatalf("app_home_opened: %d", code)
+		}
+		s.waitFor("the home of "+user, func() bool { return len(fake.Homes(user)) > 0 })
+		return fake.Homes(user)[0]
+	}
+	for user, want := range map[string][]string{
+		"U3": {"Checkout", "Waiting for your input", "\\u003c#C1\\u003e", "!date^", "Dec 2026", `"action_id":"add"`},
+		"U2": {"You added 2 items"},
+		"U1": {`"action_id":"next"`},
+	} {
+		home := open(user, "Ev0HOME"+user)
+		for _, w := range want {
+			if !strings.Contains(string(home), w) {
+				t.Errorf("%s's home lacks %s: %s", user, w, home)
+			}
+		}
+		var view struct {
+			Type   string            `json:"type"`
+			Blocks []json.RawMessage `json:"blocks"`
+		}
+		if err := json.Unmarshal(home, &view); err != nil || view.Type != "home" || len(view.Blocks) == 0 || len(view.Blocks) > 100 {
+			t.Errorf("%s's home: type %q, %d blocks, %v", user, view.Type, len(view.Blocks), err)
+		}
+	}
+	// Someone in no workshop's channel sees how to start one.
+	if home := open("U9", "Ev0HOMEU9"); !strings.Contains(string(home), "/journey start") {
+		t.Errorf("the empty home does not teach how to start: %s", home)
+	}
+	// Add, pressed on the home, opens the step's form.
+	s.press("U3", "add", "W1 goals")
+	s.waitFor("the form", func() bool { return len(fake.Views()) > 0 })
+}

@@ -1,0 +1,122 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/journeybot/journeybot/internal/rich"
+	"github.com/journeybot/journeybot/internal/workshop"
+)
+
+// MaxHomeWorkshops is how many workshops a home shows, the most recent
+// first; a word says how many more there are.
+const MaxHomeWorkshops = 10
+
+// Home is what a person sees on the app's home: a part per open workshop
+// they belong to (one in channels, the channels they are in, or one they
+// contributed to), the most recent first, each with its step, deadline and
+// what the step waits for from them, and buttons; an intro that teaches
+// how to start when there is none. Each part is a Message, so any surface
+// renders it as it renders messages.
+func (e *Engine) Home(ctx context.Context, user string, channels []string) ([]Message, error) {
+	list, err := e.store.List(ctx, "")
+	if err != nil {
+		return nil, fmt.Errorf("list workshops: %w", err)
+	}
+	var mine []*workshop.Workshop
+	more := 0
+	for _, s := range list {
+		if s.Closed {
+			continue
+		}
+		in := slices.Contains(channels, s.Channel)
+		if !in {
+			c, err := e.store.Counts(ctx, s.ID)
+			in = err == nil && slices.Contains(c.People, user)
+		}
+		if !in {
+			continue
+		}
+		if len(mine) == MaxHomeWorkshops {
+			more++
+			continue
+		}
+		w, err := e.store.Load(ctx, s.ID)
+		if err != nil {
+			return nil, fmt.Errorf("load workshop %s: %w", s.ID, err)
+		}
+		mine = append(mine, w)
+	}
+	lang := e.lang
+	if len(mine) > 0 {
+		lang = mine[0].Lang
+	}
+	intro := Message{Kind: KindHome, Lang: lang, Title: e.T(lang, "home.title"), Blocks: Paragraphs(e.R(lang, "home.intro"))}
+	if len(mine) == 0 {
+		intro.Blocks = append(intro.Blocks, rich.Para(e.R(lang, "home.empty")))
+		return []Message{intro}, nil
+	}
+	out := []Message{intro}
+	for _, w := range mine {
+		out = append(out, e.homePart(w, user))
+	}
+	if more > 0 {
+		out = append(out, Message{Kind: KindHome, Lang: lang, Context: []rich.Text{e.R(lang, "home.more", "count", more)}})
+	}
+	return out, nil
+}
+
+// homePart is one workshop on a person's home.
+func (e *Engine) homePart(w *workshop.Workshop, user string) Message {
+	lang, s := w.Lang, w.Step
+	mine := 0
+	m := w.Map()
+	for _, in := range w.InputsOf(s) {
+		if in.Author == user && in.Round == w.Round {
+			items, _ := workshop.ParseReply(in.Step, in.Text)
+			mine += len(items)
+		}
+	}
+	where := e.R(lang, "home.where", "channel", rich.Channel(w.Channel, ""), "step", e.stepTitle(lang, s))
+	if line := e.deadlineLine(&w.Meta); line != nil {
+		where = rich.Concat(where, rich.Plain("\n"), line)
+	}
+	you := e.R(lang, "home.waiting")
+	if mine > 0 {
+		you = e.R(lang, "home.added", "count", mine)
+	}
+	msg := Message{
+		Kind: KindHome, Lang: lang, Workshop: w.ID, Step: s, Channel: w.Channel,
+		Title:  "🗺️ " + UserString(w.Title),
+		Blocks: Paragraphs(where, rich.Concat(you, rich.Plain(" · "), e.R(lang, "home.total", "items", e.count(lang, "items", m.Count(s))))),
+	}
+	v := actionValue(w.ID, s)
+	msg.Actions = append(msg.Actions, Action{ID: ActionAdd, Label: e.T(lang, "button.add"), Value: v, Style: "primary"})
+	if ts := w.StepTS(s); ts != "" {
+		msg.Actions = append(msg.Actions, Action{ID: ActionOpenThread, Label: e.T(lang, "button.open_thread"), Value: v, Thread: &ThreadLink{Channel: w.Channel, TS: ts}})
+	}
+	if w.IsFacilitator(user) && s != workshop.Iterate {
+		msg.Actions = append(msg.Actions, Action{ID: ActionNext, Label: e.T(lang, "button.next"), Value: v, Command: "next " + w.ID})
+	}
+	return msg
+}
+
+// cmdHome shows the caller their home as answers only they see: what the
+// app's home tab shows, for surfaces without one (the console).
+func (e *Engine) cmdHome(ctx context.Context, c *call) error {
+	parts, err := e.Home(ctx, c.Actor.ID, []string{c.Channel})
+	if err != nil {
+		return err
+	}
+	for _, p := range parts {
+		p.Channel, p.User, p.Ephemeral = c.Channel, c.Actor.ID, true
+		if p.Text == "" {
+			p.Text = p.Title
+		}
+		if _, err := e.notify.Post(ctx, p); err != nil {
+			return fmt.Errorf("answer %s: %w", c.Actor.ID, err)
+		}
+	}
+	return nil
+}
