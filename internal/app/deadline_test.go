@@ -226,6 +226,7 @@ func TestConsoleNudges(t *testing.T) {
 		"as chloe: /journey mute",
 		"wait 1d",
 		"wait 1h",
+		"wait until monday 08:00",
 	}, "\n")
 	var out, errOut bytes.Buffer
 	start := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
@@ -242,8 +243,14 @@ func TestConsoleNudges(t *testing.T) {
 	if strings.Count(text, "✉ direct message to @ben") != 1 || !strings.Contains(text, "GOALS WAITS FOR YOUR INPUT") {
 		t.Errorf("want one nudge to ben:\n%s", text)
 	}
-	if strings.Contains(text, "direct message to @ana") || strings.Contains(text, "direct message to @chloe") {
+	if strings.Count(text, "WAITS FOR YOUR INPUT") != 1 || strings.Contains(text, "direct message to @chloe") {
 		t.Errorf("ana contributed and chloe muted; neither is nudged:\n%s", text)
+	}
+	if strings.Count(text, "DEADLINE REACHED") != 1 {
+		t.Errorf("past the deadline, want one digest to ana:\n%s", text)
+	}
+	if !strings.Contains(text, "⏩ Mon 7 Dec 2026 at 08:00 (UTC)") {
+		t.Errorf("wait until did not reach Monday 08:00:\n%s", text)
 	}
 	if !strings.Contains(text, "No more nudges for you") {
 		t.Errorf("mute not confirmed:\n%s", text)

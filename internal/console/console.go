@@ -502,12 +502,25 @@ func (s *Session) Line(ctx context.Context, line string) error {
 // came due meanwhile: deadlines, their digests, autopilot, reminders.
 func (s *Session) wait(ctx context.Context, length string) error {
 	d, ok := engine.ParseLength(length)
+	if rest, until := strings.CutPrefix(length, "until "); until {
+		// `wait until monday 08:00`: read as a deadline is, in the
+		// session's zone.
+		now := s.Clock.Now()
+		if t, read := s.Engine.ParseTime(strings.Fields(rest), now, s.zone()); read && t.After(now) {
+			d, ok = t.Sub(now), true
+		}
+	}
 	if !ok {
 		s.Printer.print("  (" + s.Printer.t("console.wait_usage", "got", length) + ")\n")
 		return nil
 	}
 	s.Clock.Advance(d)
-	s.Printer.print("  ⏩ " + s.Printer.t("console.waited", "length", length, "now", s.Printer.Catalog.Locale(cmp.Or(s.Printer.said, s.Printer.Lang)).DateTime(s.Clock.Now().In(s.zone()))) + "\n")
+	now := s.Printer.Catalog.Locale(cmp.Or(s.Printer.said, s.Printer.Lang)).DateTime(s.Clock.Now().In(s.zone()))
+	if strings.HasPrefix(length, "until ") {
+		s.Printer.print("  ⏩ " + now + "\n")
+	} else {
+		s.Printer.print("  ⏩ " + s.Printer.t("console.waited", "length", length, "now", now) + "\n")
+	}
 	if s.Reminders != nil {
 		s.remind(ctx)
 	}

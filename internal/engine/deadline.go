@@ -127,6 +127,13 @@ func (e *Engine) parseDeadline(args []string, now time.Time, loc *time.Location)
 	return time.Time{}, false
 }
 
+// ParseTime reads a time as /journey deadline does ("monday 08:00",
+// "2026-12-18 12:00", "tomorrow", "3d"), in loc, from now: for surfaces
+// that move their own clock (the console's `wait until`).
+func (e *Engine) ParseTime(args []string, now time.Time, loc *time.Location) (time.Time, bool) {
+	return e.parseDeadline(args, now, loc)
+}
+
 // validDate refuses dates time.Date normalised (31 February).
 func validDate(t time.Time, y, mo, d int) (time.Time, bool) {
 	if t.Year() != y || int(t.Month()) != mo || t.Day() != d {
