@@ -197,12 +197,6 @@ func failoverWorkshop(t *testing.T, addrs []string, master string) (*server, *re
 	env["REDIS_ADDRS"] = strings.Join(addrs, ",")
 	if master != "" {
 		env["REDIS_MASTER_NAME"] = master
-		// A reply is acknowledged only once a replica has it: a master
-		// killed right after a write loses what it had not replicated
-		// yet. The group keeps a replica after the failover, so WAIT 1
-		// can still be met; the test's Cluster has one replica per
-		// master, none once it is promoted, so it runs without.
-		env["REDIS_WAIT_REPLICAS"] = "1"
 	}
 	s := startServe(t, fake, env)
 	store, err := redis.Open(context.Background(), redis.Options{Addrs: addrs, MasterName: master, Prefix: env["REDIS_PREFIX"]})
