@@ -256,3 +256,64 @@ func TestConsoleNudges(t *testing.T) {
 		t.Errorf("mute not confirmed:\n%s", text)
 	}
 }
+
+// Every replica down through a nudge window: back before the deadline, the
+// nudge is sent once, late, in the next working hours; back after the
+// deadline, no stale nudge goes out, and the facilitator gets one digest.
+func TestNudgesAcrossADownTime(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		back   time.Time // when a replica comes back
+		nudges int
+	}{
+		{"back before the deadline", time.Date(2026, 12, 2, 20, 0, 0, 0, time.UTC), 1},
+		{"back after the deadline", time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC), 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			fake := newFake(t)
+			fake.SetUser("U1", fakeslack.UserInfo{TZ: "Europe/Paris"})
+			fake.SetUser("U5", fakeslack.UserInfo{TZ: "Europe/Paris"})
+			fake.SetMembers("C1", "U1", "U5")
+			env := reviewEnv(t, fake)
+			start := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC) // deadline Thu 3 Dec 09:00 UTC
+			clk := &rvClock{t: start}
+			clock := withClock(clk.Now, 10*time.Millisecond)
+			s := startServe(t, fake, env, clock)
+			s.command("U1", "start Checkout")
+			goals := s.waitTopLevel(2)
+			s.command("U1", "plan 2d")
+			s.waitNotice("planned the workshop")
+			s.waitReaction(s.reply("U1", goals, "Why churn?"))
+			settle(s)
+			if err := s.stop(); err != nil {
+				t.Fatal(err)
+			}
+			// Down through U5's working hours of Wednesday (10:00-19:00 in
+			// Paris), when nudges start.
+			clk.Set(tt.back)
+			back := startServe(t, fake, env, clock)
+			settle(back)
+			if tt.nudges > 0 {
+				// Next working hours: Thursday 09:00 in Paris, 08:00 UTC.
+				clk.Set(time.Date(2026, 12, 3, 8, 30, 0, 0, time.UTC))
+				settle(back)
+			}
+			nudges, digests := 0, 0
+			for _, m := range fake.Messages(fakeslack.DMChannel("U5")) {
+				if strings.Contains(m.Text, "waits for your input") {
+					nudges++
+				}
+			}
+			clk.Set(time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC))
+			settle(back)
+			for _, m := range fake.Messages(fakeslack.DMChannel("U1")) {
+				if strings.Contains(m.Text, "Deadline reached") {
+					digests++
+				}
+			}
+			if nudges != tt.nudges || digests != 1 {
+				t.Errorf("%d nudges (want %d), %d digests (want 1)", nudges, tt.nudges, digests)
+			}
+		})
+	}
+}
