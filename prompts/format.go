@@ -3,6 +3,7 @@ package prompts
 import (
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -80,11 +81,5 @@ func (l Locale) Number(s string) string {
 	return s
 }
 
-var fallback *Catalog
-
-func defaultCatalog() *Catalog {
-	if fallback == nil {
-		fallback = MustLoad()
-	}
-	return fallback
-}
+// defaultCatalog is the embedded catalog, loaded once, for the zero Locale.
+var defaultCatalog = sync.OnceValue(MustLoad)

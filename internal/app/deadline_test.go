@@ -77,7 +77,7 @@ func TestDeadlinesThreeReplicas(t *testing.T) {
 // autopilot's move, its extension and the facilitator's digest (a direct
 // message) print as they come.
 func TestConsoleWaitPlaysDeadlines(t *testing.T) {
-	script := strings.Join([]string{
+	text := playConsole(t, time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC),
 		"/journey start Checkout",
 		"/journey plan 1d",
 		"/journey autopilot on",
@@ -86,19 +86,7 @@ func TestConsoleWaitPlaysDeadlines(t *testing.T) {
 		"wait 1d",
 		"wait 1d",
 		"wait soon",
-	}, "\n")
-	var out, errOut bytes.Buffer
-	start := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-	err := Run(t.Context(), Env{
-		Args:   []string{"journeybot", "console", "-state", t.TempDir() + "/s.db", "-user", "ana", "-out", t.TempDir()},
-		Getenv: func(string) string { return "" },
-		Stdin:  strings.NewReader(script), Stdout: &out, Stderr: &errOut,
-		now: func() time.Time { return start },
-	})
-	if err != nil {
-		t.Fatalf("console: %v\n%s", err, errOut.String())
-	}
-	text := out.String()
+	)
 	order := []string{
 		"⏩ 1d later: Wed 2 Dec 2026 at 09:00 (UTC)",
 		"🤖 Autopilot: the deadline of Goals has come; on to Personas.",
@@ -218,7 +206,7 @@ func TestNudgesThreeReplicas(t *testing.T) {
 // In the console, `members` sets the channel, and `wait` brings the nudges:
 // one direct message to each member who has not contributed.
 func TestConsoleNudges(t *testing.T) {
-	script := strings.Join([]string{
+	text := playConsole(t, time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC),
 		"members ana,ben,chloe",
 		"/journey start Checkout",
 		"/journey plan 2d",
@@ -227,19 +215,7 @@ func TestConsoleNudges(t *testing.T) {
 		"wait 1d",
 		"wait 1h",
 		"wait until monday 08:00",
-	}, "\n")
-	var out, errOut bytes.Buffer
-	start := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-	err := Run(t.Context(), Env{
-		Args:   []string{"journeybot", "console", "-state", t.TempDir() + "/s.db", "-user", "ana", "-out", t.TempDir()},
-		Getenv: func(string) string { return "" },
-		Stdin:  strings.NewReader(script), Stdout: &out, Stderr: &errOut,
-		now: func() time.Time { return start },
-	})
-	if err != nil {
-		t.Fatalf("console: %v\n%s", err, errOut.String())
-	}
-	text := out.String()
+	)
 	if strings.Count(text, "✉ direct message to @ben") != 1 || !strings.Contains(text, "GOALS WAITS FOR YOUR INPUT") {
 		t.Errorf("want one nudge to ben:\n%s", text)
 	}
@@ -316,4 +292,21 @@ func TestNudgesAcrossADownTime(t *testing.T) {
 			}
 		})
 	}
+}
+
+// playConsole pipes lines into `journeybot console -user ana` on a clock
+// that starts at start (and moves only by wait), and returns what it printed.
+func playConsole(t *testing.T, start time.Time, lines ...string) string {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := Run(t.Context(), Env{
+		Args:   []string{"journeybot", "console", "-state", t.TempDir() + "/s.db", "-user", "ana", "-out", t.TempDir()},
+		Getenv: func(string) string { return "" },
+		Stdin:  strings.NewReader(strings.Join(lines, "\n")), Stdout: &out, Stderr: &errOut,
+		now: func() time.Time { return start },
+	})
+	if err != nil {
+		t.Fatalf("console: %v\n%s", err, errOut.String())
+	}
+	return out.String()
 }

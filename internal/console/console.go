@@ -193,10 +193,15 @@ func (p *Printer) t(key string, args ...any) string {
 	if p.Catalog == nil {
 		return key
 	}
+	return p.Catalog.T(p.lang(), key, args...)
+}
+
+// lang is the language the console speaks now: the latest message's, else
+// Lang.
+func (p *Printer) lang() string {
 	p.mu.Lock()
-	lang := cmp.Or(p.said, p.Lang)
-	p.mu.Unlock()
-	return p.Catalog.T(lang, key, args...)
+	defer p.mu.Unlock()
+	return cmp.Or(p.said, p.Lang)
 }
 
 func (p *Printer) print(s string) {
@@ -515,7 +520,7 @@ func (s *Session) wait(ctx context.Context, length string) error {
 		return nil
 	}
 	s.Clock.Advance(d)
-	now := s.Printer.Catalog.Locale(cmp.Or(s.Printer.said, s.Printer.Lang)).DateTime(s.Clock.Now().In(s.zone()))
+	now := s.Printer.Catalog.Locale(s.Printer.lang()).DateTime(s.Clock.Now().In(s.zone()))
 	if strings.HasPrefix(length, "until ") {
 		s.Printer.print("  ⏩ " + now + "\n")
 	} else {

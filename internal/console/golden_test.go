@@ -5,7 +5,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -45,20 +44,7 @@ func TestConsoleGolden(t *testing.T) {
 			if strings.Contains(out.String(), "\x1b[") {
 				t.Error("piped output holds ANSI codes")
 			}
-			path := filepath.Join("testdata", "messages-"+lang+".console.golden")
-			if *update {
-				os.MkdirAll("testdata", 0o755)
-				if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (go test -update writes it)", err)
-			}
-			if !bytes.Equal(out.Bytes(), want) {
-				t.Errorf("console output differs from %s (go test -update rewrites it):\n%s", path, out.Bytes())
-			}
+			enginetest.Golden(t, filepath.Join("testdata", "messages-"+lang+".console.golden"), out.Bytes(), *update)
 		})
 	}
 }

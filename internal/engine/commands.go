@@ -401,8 +401,8 @@ func (e *Engine) move(ctx context.Context, w *workshop.Workshop, m *workshop.Map
 			return workshop.ErrClosed
 		}
 		cur.Step = to
-		cur.Deadline, cur.DeadlineDone, cur.Extended = plannedDeadline(cur, to, e.now()), false, false
-		cur.PlanNudges(e.now())
+		cur.SetDeadline(plannedDeadline(cur, to, e.now()), e.now())
+		cur.Extended = false
 		return nil
 	})
 	if err != nil {

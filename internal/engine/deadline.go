@@ -157,11 +157,6 @@ func (e *Engine) deadlineText(w *workshop.Meta, t time.Time) rich.Text {
 	return e.dateTime(t, e.zoneOf(w).String(), w.Lang)
 }
 
-// zoneOf is zone for a meta.
-func (e *Engine) zoneOf(m *workshop.Meta) *time.Location {
-	return e.zone(&workshop.Workshop{Meta: *m})
-}
-
 // cmdDeadline sets, shows or removes the current step's deadline.
 func (e *Engine) cmdDeadline(ctx context.Context, c *call) error {
 	w, err := e.workshopMeta(ctx, c)
@@ -196,8 +191,7 @@ func (e *Engine) cmdDeadline(ctx context.Context, c *call) error {
 		if m.Step != step {
 			return problem("error.moved_meanwhile", "step", e.stepName(m.Lang, m.Step))
 		}
-		m.Deadline, m.DeadlineDone = due, false
-		m.PlanNudges(now)
+		m.SetDeadline(due, now)
 		return nil
 	})
 	if err != nil {
@@ -272,8 +266,8 @@ func (e *Engine) cmdPlan(ctx context.Context, c *call) error {
 			return problem("error.moved_meanwhile", "step", e.stepName(m.Lang, m.Step))
 		}
 		if off {
-			m.Plan, m.Deadline = nil, time.Time{}
-			m.PlanNudges(now)
+			m.Plan = nil
+			m.SetDeadline(time.Time{}, now)
 			return nil
 		}
 		if m.Plan == nil {
@@ -284,8 +278,7 @@ func (e *Engine) cmdPlan(ctx context.Context, c *call) error {
 		}
 		if _, ok := plan[m.Step.Key()]; ok {
 			// The current step starts its planned length now.
-			m.Deadline, m.DeadlineDone = plannedDeadline(m, m.Step, now), false
-			m.PlanNudges(now)
+			m.SetDeadline(plannedDeadline(m, m.Step, now), now)
 		}
 		return nil
 	})
@@ -348,43 +341,35 @@ const Extension = 24 * time.Hour
 // gets a digest in a direct message. A deadline that changed meanwhile is
 // left alone.
 func (e *Engine) Deadline(ctx context.Context, id string, step workshop.Step, due time.Time) error {
-	m, c, err := workshop.MetaAndCounts(ctx, e.store, id)
+	// Scheduler work, off the acknowledgement path: the whole workshop,
+	// read once, serves the move, the extension and the digest.
+	w, err := e.store.Load(ctx, id)
 	if err != nil {
-		return err
+		return fmt.Errorf("load workshop %s: %w", id, err)
 	}
+	m := &w.Meta
 	// Not DeadlineDone: the scheduler's claim already makes this run once,
 	// and a replica that lost the claim may mark the deadline done before
 	// this one gets here.
 	if m.Step != step || !m.Deadline.Equal(due) || m.Closed() {
 		return nil
 	}
-	if !c.Known {
-		full, err := e.store.Load(ctx, id)
-		if err != nil {
-			return fmt.Errorf("load workshop %s: %w", id, err)
-		}
-		f := factsOf(full, full.Map())
-		c = workshop.Counts{Known: true, Items: f.counts, People: f.people}
-	}
-	w := &workshop.Workshop{Meta: *m}
+	wm := w.Map()
+	items := factsOf(w, wm).counts[step]
 	if m.Autopilot {
 		switch {
-		case c.Items[step] > 0 && step != workshop.Iterate:
-			full, err := e.store.Load(ctx, id)
-			if err != nil {
-				return fmt.Errorf("load workshop %s: %w", id, err)
-			}
+		case items > 0 && step != workshop.Iterate:
 			if err := e.announce(ctx, w, e.R(m.Lang, "autopilot.moved", "step", e.stepName(m.Lang, step), "next", e.stepName(m.Lang, step+1))); err != nil {
 				return err
 			}
-			return e.move(ctx, full, full.Map(), step, step+1, true)
-		case c.Items[step] == 0 && !m.Extended:
+			return e.move(ctx, w, wm, step, step+1, true)
+		case items == 0 && !m.Extended:
 			meta, err := e.store.UpdateMeta(ctx, id, func(cur *workshop.Meta) error {
 				if cur.Step != step || !cur.Deadline.Equal(due) {
 					return errDeadlineMoved
 				}
-				cur.Deadline, cur.DeadlineDone, cur.Extended = due.Add(Extension), false, true
-				cur.PlanNudges(e.now())
+				cur.SetDeadline(due.Add(Extension), e.now())
+				cur.Extended = true
 				return nil
 			})
 			if errors.Is(err, errDeadlineMoved) {
@@ -398,11 +383,7 @@ func (e *Engine) Deadline(ctx context.Context, id string, step workshop.Step, du
 			return e.announce(ctx, w, e.R(m.Lang, "autopilot.extended", "step", e.stepName(m.Lang, step), "deadline", e.deadlineText(meta, meta.Deadline)))
 		}
 	}
-	full, err := e.store.Load(ctx, id)
-	if err != nil {
-		return fmt.Errorf("load workshop %s: %w", id, err)
-	}
-	return e.postDigest(ctx, full, c.Items[step])
+	return e.postDigest(ctx, w, items)
 }
 
 var errDeadlineMoved = errors.New("the deadline moved meanwhile")
@@ -413,12 +394,7 @@ func (e *Engine) postDigest(ctx context.Context, w *workshop.Workshop, items int
 	m := &w.Meta
 	lang, step := m.Lang, m.Step
 	title := e.T(lang, "digest.title", "step", e.stepName(lang, step), "title", UserString(m.Title))
-	var authors []string
-	for _, in := range w.InputsOf(step) {
-		if in.Round == w.Round && !slices.Contains(authors, in.Author) {
-			authors = append(authors, in.Author)
-		}
-	}
+	authors := w.StepContributors(step)
 	people := e.R(lang, "digest.nobody")
 	if len(authors) > 0 {
 		people = e.R(lang, "header.contributors", "count", len(authors), "people", Mentions(authors))
@@ -432,7 +408,14 @@ func (e *Engine) postDigest(ctx context.Context, w *workshop.Workshop, items int
 		),
 		Context: []rich.Text{e.R(lang, "digest.context", "id", m.ID)},
 	}
-	missing := e.waitingFor(ctx, w)
+	waiting, err := e.waitingFor(ctx, w)
+	if err != nil {
+		e.log.WarnContext(ctx, "members", "workshop", w.ID, "err", err) // the digest goes without them
+	}
+	var missing []string
+	for _, p := range waiting {
+		missing = append(missing, p.ID)
+	}
 	if len(missing) > 0 {
 		msg.Blocks = append(msg.Blocks, rich.Para(e.R(lang, "digest.missing", "count", len(missing), "people", Mentions(missing))))
 	}
@@ -465,8 +448,7 @@ func (e *Engine) extend(ctx context.Context, w *workshop.Workshop, a Actor, step
 		if from.Before(now) {
 			from = now
 		}
-		m.Deadline, m.DeadlineDone = from.Add(Extension).UTC().Truncate(time.Second), false
-		m.PlanNudges(now)
+		m.SetDeadline(from.Add(Extension).UTC().Truncate(time.Second), now)
 		return nil
 	})
 	if err != nil {

@@ -32,30 +32,17 @@ const (
 )
 
 // waitingFor lists the members of w's channel who have not contributed to
-// its current step in this round (none without a directory, or when it
-// cannot answer).
-func (e *Engine) waitingFor(ctx context.Context, w *workshop.Workshop) []string {
+// its current step in this round (none without a directory).
+func (e *Engine) waitingFor(ctx context.Context, w *workshop.Workshop) ([]Member, error) {
 	if e.directory == nil {
-		return nil
+		return nil, nil
 	}
 	members, err := e.directory.Members(ctx, w.Channel)
 	if err != nil {
-		e.log.WarnContext(ctx, "members", "workshop", w.ID, "err", err)
-		return nil
+		return nil, fmt.Errorf("members of %s: %w", w.Channel, err)
 	}
-	contributed := map[string]bool{}
-	for _, in := range w.InputsOf(w.Step) {
-		if in.Round == w.Round {
-			contributed[in.Author] = true
-		}
-	}
-	var out []string
-	for _, p := range members {
-		if !contributed[p.ID] {
-			out = append(out, p.ID)
-		}
-	}
-	return out
+	contributed := w.StepContributors(w.Step)
+	return slices.DeleteFunc(members, func(p Member) bool { return slices.Contains(contributed, p.ID) }), nil
 }
 
 // remindAgain nudges, now, everyone the step still waits for who has not
@@ -68,18 +55,22 @@ func (e *Engine) remindAgain(ctx context.Context, w *workshop.Workshop, a Actor)
 	if err != nil {
 		return fmt.Errorf("load workshop %s: %w", w.ID, err)
 	}
-	var sent []string
-	for _, u := range e.waitingFor(ctx, full) {
-		if full.Muted(u) {
-			continue
-		}
-		if _, err := e.notify.Post(ctx, e.nudgeMessage(&full.Meta, u)); err != nil {
-			e.log.WarnContext(ctx, "nudge", "workshop", w.ID, "user", u, "err", err)
-			continue
-		}
-		sent = append(sent, u)
+	waiting, err := e.waitingFor(ctx, full)
+	if err != nil {
+		return err
 	}
-	return e.tell(ctx, w.Channel, a.ID, w.Lang, KindAnswer, e.R(w.Lang, "nudge.again", "count", len(sent), "step", e.stepName(w.Lang, w.Step)))
+	sent := 0
+	for _, p := range waiting {
+		if full.Muted(p.ID) {
+			continue
+		}
+		if _, err := e.notify.Post(ctx, e.nudgeMessage(&full.Meta, p.ID)); err != nil {
+			e.log.WarnContext(ctx, "nudge", "workshop", w.ID, "user", p.ID, "err", err)
+			continue
+		}
+		sent++
+	}
+	return e.tell(ctx, w.Channel, a.ID, w.Lang, KindAnswer, e.R(w.Lang, "nudge.again", "count", sent, "step", e.stepName(w.Lang, w.Step)))
 }
 
 // NudgeClaimKey is the claim that makes one person's nudge for one step
@@ -106,19 +97,13 @@ func (e *Engine) Nudge(ctx context.Context, id string, now time.Time, claim func
 	if !w.NudgesPending() {
 		return time.Time{}, nil
 	}
-	members, err := e.directory.Members(ctx, w.Channel)
+	waiting, err := e.waitingFor(ctx, w)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("members of %s: %w", w.Channel, err)
-	}
-	contributed := map[string]bool{}
-	for _, in := range w.InputsOf(w.Step) {
-		if in.Round == w.Round {
-			contributed[in.Author] = true
-		}
+		return time.Time{}, err
 	}
 	var next time.Time
-	for _, p := range members {
-		if contributed[p.ID] || w.Muted(p.ID) {
+	for _, p := range waiting {
+		if w.Muted(p.ID) {
 			continue
 		}
 		loc, err := workshop.LoadZone(p.TZ)

@@ -44,9 +44,12 @@ func (e *Engine) mayReview(w *workshop.Workshop, a Actor, action string) error {
 
 // zone is the time zone reviews of w are scheduled in: the facilitator's
 // Slack zone, else DEFAULT_TZ.
-func (e *Engine) zone(w *workshop.Workshop) *time.Location {
-	if w.FacilitatorTZ != "" {
-		if loc, err := workshop.LoadZone(w.FacilitatorTZ); err == nil {
+func (e *Engine) zone(w *workshop.Workshop) *time.Location { return e.zoneOf(&w.Meta) }
+
+// zoneOf is zone for a meta.
+func (e *Engine) zoneOf(m *workshop.Meta) *time.Location {
+	if m.FacilitatorTZ != "" {
+		if loc, err := workshop.LoadZone(m.FacilitatorTZ); err == nil {
 			return loc
 		}
 	}

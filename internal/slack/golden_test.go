@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -30,20 +29,7 @@ func TestBlockKitGolden(t *testing.T) {
 			for _, f := range files {
 				fmt.Fprintf(&out, "// file %s: initial_comment %q\n", f.Name, mrkdwnOf(f.Comment))
 			}
-			path := filepath.Join("testdata", "messages-"+lang+".golden")
-			if *update {
-				os.MkdirAll("testdata", 0o755)
-				if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (go test -update writes it)", err)
-			}
-			if !bytes.Equal(out.Bytes(), want) {
-				t.Errorf("Block Kit differs from %s (go test -update rewrites it):\n%s", path, out.Bytes())
-			}
+			enginetest.Golden(t, filepath.Join("testdata", "messages-"+lang+".golden"), out.Bytes(), *update)
 		})
 	}
 }

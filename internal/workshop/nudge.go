@@ -61,6 +61,13 @@ func (m *Meta) Muted(user string) bool {
 	return false
 }
 
+// SetDeadline makes t the current step's deadline (zero: none), still to
+// be handled, and plans its nudges from now.
+func (m *Meta) SetDeadline(t, now time.Time) {
+	m.Deadline, m.DeadlineDone = t, false
+	m.PlanNudges(now)
+}
+
 // PlanNudges sets when the first nudge pass for the current deadline runs:
 // the nudge lead before the deadline, or now when that has passed; none
 // without a deadline or with nudges off.

@@ -206,6 +206,18 @@ func (w *Workshop) InputsOf(step Step) []Input {
 
 // Contributors returns the distinct authors of inputs and scores, in order of
 // first contribution.
+// StepContributors lists who gave input to step in the current round, in
+// the order they first did.
+func (w *Workshop) StepContributors(step Step) []string {
+	var out []string
+	for _, in := range w.InputsOf(step) {
+		if in.Round == w.Round && in.Author != "" && !slices.Contains(out, in.Author) {
+			out = append(out, in.Author)
+		}
+	}
+	return out
+}
+
 func (w *Workshop) Contributors() []string {
 	ins := slices.Clone(w.Inputs)
 	SortInputs(ins)

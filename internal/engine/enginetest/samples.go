@@ -4,8 +4,10 @@
 package enginetest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -17,11 +19,33 @@ import (
 	"github.com/journeybot/journeybot/prompts"
 )
 
-// TB is what Messages needs of a test.
+// TB is what Messages and Golden need of a test.
 type TB interface {
 	Helper()
 	Fatalf(format string, args ...any)
+	Errorf(format string, args ...any)
 	TempDir() string
+}
+
+// Golden compares a renderer's output with the golden file at path, after
+// rewriting it when update is set (go test -update).
+func Golden(tb TB, path string, got []byte, update bool) {
+	tb.Helper()
+	if update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			tb.Fatalf("%v", err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			tb.Fatalf("%v", err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatalf("%v (go test -update writes it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		tb.Errorf("output differs from %s (go test -update rewrites it):\n%s", path, got)
+	}
 }
 
 // Title is the sample workshop's title: it holds the characters every
