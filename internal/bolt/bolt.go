@@ -29,6 +29,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -157,7 +158,7 @@ func (s *Store) Create(ctx context.Context, m *workshop.Meta) error {
 		if err := putJSON(b, m.ID, m); err != nil {
 			return err
 		}
-		if err := putJSON(tx.Bucket(bucketCounts), m.ID, counted{Items: map[workshop.Step]int{}}); err != nil {
+		if err := putJSON(tx.Bucket(bucketCounts), m.ID, counted{Items: map[workshop.Step]int{}, StepsKept: true}); err != nil {
 			return err
 		}
 		return indexDue(tx, m)
@@ -336,6 +337,30 @@ type counted struct {
 	Seq   int            `json:"seq,omitempty"`
 	// MapTypes holds, per input that chose a map type, its ts and the type.
 	MapTypes map[string][2]string `json:"map_types,omitempty"`
+	// Steps counts each author's inputs per "<step>|<round>", kept since
+	// the workshop was created when StepsKept.
+	Steps     map[string]map[string]int `json:"steps,omitempty"`
+	StepsKept bool                      `json:"steps_kept,omitempty"`
+}
+
+func (c *counted) stepPerson(in *workshop.Input, by int) {
+	if in.Author == "" {
+		return
+	}
+	key := in.Step.Key() + "|" + strconv.Itoa(in.Round)
+	if c.Steps == nil {
+		c.Steps = map[string]map[string]int{}
+	}
+	if c.Steps[key] == nil {
+		c.Steps[key] = map[string]int{}
+	}
+	c.Steps[key][in.Author] += by
+	if c.Steps[key][in.Author] <= 0 {
+		delete(c.Steps[key], in.Author)
+		if len(c.Steps[key]) == 0 {
+			delete(c.Steps, key)
+		}
+	}
 }
 
 func (c *counted) person(user string, by int) {
@@ -380,6 +405,7 @@ func recount(tx *bbolt.Tx, ws string, ins *bbolt.Bucket, id string, next *worksh
 	if err := getJSON(ins, id, &prev); err == nil {
 		c.Items[prev.Step] -= prev.Items
 		c.person(prev.Author, -1)
+		c.stepPerson(&prev, -1)
 		delete(c.MapTypes, id)
 	} else if !errors.Is(err, workshop.ErrNotFound) {
 		return err
@@ -387,6 +413,7 @@ func recount(tx *bbolt.Tx, ws string, ins *bbolt.Bucket, id string, next *worksh
 	if next != nil {
 		c.Items[next.Step] += next.Items
 		c.person(next.Author, 1)
+		c.stepPerson(next, 1)
 		if next.MapType != "" {
 			if c.MapTypes == nil {
 				c.MapTypes = map[string][2]string{}
@@ -405,7 +432,21 @@ func (s *Store) Counts(ctx context.Context, id string) (workshop.Counts, error) 
 		if err != nil || !ok {
 			return err
 		}
-		out.Known, out.Items = true, c.Items
+		out.Known, out.Items, out.StepsKnown = true, c.Items, c.StepsKept
+		for key, users := range c.Steps {
+			st, r, _ := strings.Cut(key, "|")
+			step, ok := workshop.ParseStep(st)
+			round, err := strconv.Atoi(r)
+			if !ok || err != nil {
+				continue
+			}
+			if out.StepPeople == nil {
+				out.StepPeople = map[workshop.StepRound][]string{}
+			}
+			for u := range users {
+				out.StepPeople[workshop.StepRound{Step: step, Round: round}] = append(out.StepPeople[workshop.StepRound{Step: step, Round: round}], u)
+			}
+		}
 		for u := range c.Order {
 			out.People = append(out.People, u)
 		}
@@ -541,6 +582,90 @@ func (s *Store) List(ctx context.Context, channel string) ([]workshop.Summary, e
 	slices.SortFunc(out, func(a, b workshop.Summary) int {
 		return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), cmp.Compare(len(b.ID), len(a.ID)), cmp.Compare(b.ID, a.ID))
 	})
+	return out, nil
+}
+
+// LoadMetas reads many metas (one at a time: an embedded store has no
+// round trips to save).
+func (s *Store) LoadMetas(ctx context.Context, ids []string) ([]*workshop.Meta, error) {
+	out := make([]*workshop.Meta, len(ids))
+	for i, id := range ids {
+		m, err := s.LoadMeta(ctx, id)
+		if errors.Is(err, workshop.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out[i] = m
+	}
+	return out, nil
+}
+
+// CountsOf reads the totals of many workshops.
+func (s *Store) CountsOf(ctx context.Context, ids []string) ([]workshop.Counts, error) {
+	out := make([]workshop.Counts, len(ids))
+	for i, id := range ids {
+		c, err := s.Counts(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = c
+	}
+	return out, nil
+}
+
+// SwapMetas saves, in one transaction, each swap whose stored Rev is
+// still the one read.
+func (s *Store) SwapMetas(ctx context.Context, swaps []workshop.MetaSwap) ([]bool, error) {
+	saved := make([]bool, len(swaps))
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketMeta)
+		for i, sw := range swaps {
+			var cur workshop.Meta
+			err := getJSON(b, sw.Read.ID, &cur)
+			if errors.Is(err, workshop.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if cur.Rev != sw.Read.Rev {
+				continue
+			}
+			next := *sw.Next
+			next.Rev = sw.Read.Rev + 1
+			if err := putJSON(b, next.ID, &next); err != nil {
+				return err
+			}
+			if err := indexDue(tx, &next); err != nil {
+				return err
+			}
+			saved[i] = true
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("swap %d workshops: %w", len(swaps), err)
+	}
+	for i, sw := range swaps {
+		if saved[i] {
+			sw.Next.Rev = sw.Read.Rev + 1
+		}
+	}
+	return saved, nil
+}
+
+// ClaimAll claims many keys.
+func (s *Store) ClaimAll(ctx context.Context, keys []string, ttl time.Duration) ([]bool, error) {
+	out := make([]bool, len(keys))
+	for i, k := range keys {
+		got, err := s.Claim(ctx, k, ttl)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = got
+	}
 	return out, nil
 }
 

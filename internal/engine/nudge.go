@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -79,60 +80,136 @@ func NudgeClaimKey(id string, round int, step workshop.Step, user string) string
 	return "nudge:" + id + ":" + strconv.Itoa(round) + ":" + step.Key() + ":" + user
 }
 
-// Nudge runs one nudge pass of workshop id at now (the review scheduler
-// calls it when Meta.NudgeAt comes): each member of the channel with no
-// input in the current step, not muted, whose working hours (09:00-18:00,
-// Monday to Friday, their zone) hold now gets one direct message; claim
-// decides who sends it, so it goes once however many replicas run. It
-// returns when the next pass is needed: the start of the next working
-// hours of someone still to nudge, before the deadline (zero: none).
-func (e *Engine) Nudge(ctx context.Context, id string, now time.Time, claim func(key string) (bool, error)) (time.Time, error) {
+// NudgeRetry is how long a nudge pass that failed (the directory or the
+// store did not answer) waits before it is tried again.
+const NudgeRetry = 10 * time.Minute
+
+// NudgeAll runs one nudge pass over workshops whose pass is due (metas as
+// the scheduler read them), at now: each member of a workshop's channel
+// with no input in its current step, not muted, whose working hours
+// (09:00-18:00, Monday to Friday, their zone) hold now gets one direct
+// message. claim decides who sends each (all of a pass's keys at once, so
+// a pass costs one store round trip for its claims however many people it
+// nudges), so a nudge goes once however many replicas run. It returns, per
+// workshop, when its next pass is needed: the start of the next working
+// hours of someone still to nudge before the deadline (zero: none;
+// NudgeRetry from now for a workshop whose pass failed), and the failures
+// joined.
+func (e *Engine) NudgeAll(ctx context.Context, metas []*workshop.Meta, now time.Time, claim func(keys []string) ([]bool, error)) ([]time.Time, error) {
+	next := make([]time.Time, len(metas))
 	if e.directory == nil {
-		return time.Time{}, nil
+		return next, nil
 	}
-	w, err := e.store.Load(ctx, id)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("load workshop %s: %w", id, err)
+	contributed, errs := e.stepContributors(ctx, metas)
+	type nudge struct {
+		i    int
+		user string
 	}
-	if !w.NudgesPending() {
-		return time.Time{}, nil
-	}
-	waiting, err := e.waitingFor(ctx, w)
-	if err != nil {
-		return time.Time{}, err
-	}
-	var next time.Time
-	for _, p := range waiting {
-		if w.Muted(p.ID) {
+	var (
+		due  []nudge
+		keys []string
+	)
+	members := map[string][]Member{} // by channel: a pass asks once per channel
+	for i, m := range metas {
+		if errs[i] != nil {
+			next[i] = now.Add(NudgeRetry)
 			continue
 		}
-		loc, err := workshop.LoadZone(p.TZ)
-		if err != nil || p.TZ == "" {
-			loc = e.defaultTZ
+		if !m.NudgesPending() {
+			continue
 		}
-		slot := workshop.NextWorkingTime(now, loc)
-		if !slot.Before(w.Deadline) {
-			continue // no working hours left before the deadline
-		}
-		if slot.After(now) {
-			if next.IsZero() || slot.Before(next) {
-				next = slot
+		people, seen := members[m.Channel]
+		if !seen {
+			var err error
+			if people, err = e.directory.Members(ctx, m.Channel); err != nil {
+				errs[i] = fmt.Errorf("workshop %s: members of %s: %w", m.ID, m.Channel, err)
+				next[i] = now.Add(NudgeRetry)
+				continue
 			}
-			continue
+			members[m.Channel] = people
 		}
-		got, err := claim(NudgeClaimKey(w.ID, w.Round, w.Step, p.ID))
-		if err != nil {
-			return now, err // try again at the next pass
-		}
-		if !got {
-			continue // nudged already
-		}
-		if _, err := e.notify.Post(ctx, e.nudgeMessage(&w.Meta, p.ID)); err != nil {
-			// At most once, as reminders: a failed DM is logged, not retried.
-			e.log.WarnContext(ctx, "nudge", "workshop", w.ID, "user", p.ID, "err", err)
+		for _, p := range people {
+			if slices.Contains(contributed[i], p.ID) || m.Muted(p.ID) {
+				continue
+			}
+			loc, err := workshop.LoadZone(p.TZ)
+			if err != nil || p.TZ == "" {
+				loc = e.defaultTZ
+			}
+			slot := workshop.NextWorkingTime(now, loc)
+			if !slot.Before(m.Deadline) {
+				continue // no working hours left before the deadline
+			}
+			if slot.After(now) {
+				if next[i].IsZero() || slot.Before(next[i]) {
+					next[i] = slot
+				}
+				continue
+			}
+			due = append(due, nudge{i, p.ID})
+			keys = append(keys, NudgeClaimKey(m.ID, m.Round, m.Step, p.ID))
 		}
 	}
-	return next, nil
+	if len(keys) > 0 {
+		got, err := claim(keys)
+		if err != nil {
+			// Nobody is nudged; each workshop with someone to nudge tries
+			// again a little later.
+			for _, n := range due {
+				next[n.i] = now.Add(NudgeRetry)
+				errs[n.i] = fmt.Errorf("workshop %s: claim nudges: %w", metas[n.i].ID, err)
+			}
+			return next, errors.Join(errs...)
+		}
+		for j, n := range due {
+			if !got[j] {
+				continue // nudged already
+			}
+			m := metas[n.i]
+			if _, err := e.notify.Post(ctx, e.nudgeMessage(m, n.user)); err != nil {
+				// At most once, as reminders: a failed DM is logged, not retried.
+				e.log.WarnContext(ctx, "nudge", "workshop", m.ID, "user", n.user, "err", err)
+			}
+		}
+	}
+	return next, errors.Join(errs...)
+}
+
+// stepContributors returns, per workshop, who has input in its current
+// step and round: from the totals the store keeps (one round trip for
+// all, when the store batches), from the whole workshop for one stored
+// before the store kept them.
+func (e *Engine) stepContributors(ctx context.Context, metas []*workshop.Meta) ([][]string, []error) {
+	out, errs := make([][]string, len(metas)), make([]error, len(metas))
+	var counts []workshop.Counts
+	if b, ok := e.store.(workshop.Batch); ok {
+		ids := make([]string, len(metas))
+		for i, m := range metas {
+			ids[i] = m.ID
+		}
+		var err error
+		if counts, err = b.CountsOf(ctx, ids); err != nil {
+			for i := range errs {
+				errs[i] = err
+			}
+			return out, errs
+		}
+	}
+	for i, m := range metas {
+		if counts != nil {
+			if people, ok := counts[i].StepContributors(m.Step, m.Round); ok {
+				out[i] = people
+				continue
+			}
+		}
+		w, err := e.store.Load(ctx, m.ID)
+		if err != nil {
+			errs[i] = fmt.Errorf("load workshop %s: %w", m.ID, err)
+			continue
+		}
+		out[i] = w.StepContributors(m.Step)
+	}
+	return out, errs
 }
 
 // nudgeMessage is the direct message that asks someone for their input.

@@ -199,6 +199,11 @@ func (s *Store) workshopKeys(id, data string) []string {
 // since the workshop was created.
 const countsMark = "_v"
 
+// stepsMark is the field of the counts hash that says each step's
+// contributors ("s|<step>|<round>|<user>" fields) were kept since the
+// workshop was created.
+const stepsMark = "_s"
+
 // countLua keeps a workshop's totals (the counts hash) and contributors
 // (the people sorted set) in step with its inputs and scores. The counts
 // hash holds, beside each step's item total: "a|<user>", how many inputs
@@ -216,6 +221,11 @@ local function person(counts, people, user, by)
     redis.call('ZADD', people, 'NX', redis.call('HINCRBY', counts, '_seq', 1), user)
   end
 end
+local function stepPerson(counts, step, round, user, by)
+  if user == nil or user == '' then return end
+  local f = 's|' .. step .. '|' .. round .. '|' .. user
+  if redis.call('HINCRBY', counts, f, by) <= 0 then redis.call('HDEL', counts, f) end
+end
 local function uncount(inputs, counts, people, id)
   local old = redis.call('HGET', inputs, id)
   if not old then return end
@@ -224,7 +234,10 @@ local function uncount(inputs, counts, people, id)
   if tonumber(in_.items) and in_.step then
     redis.call('HINCRBY', counts, in_.step, -tonumber(in_.items))
   end
-  if type(in_.author) == 'string' then person(counts, people, in_.author, -1) end
+  if type(in_.author) == 'string' then
+    person(counts, people, in_.author, -1)
+    if type(in_.step) == 'string' then stepPerson(counts, in_.step, tonumber(in_.round) or 0, in_.author, -1) end
+  end
   redis.call('HDEL', counts, 'mt|' .. id)
 end
 `
@@ -258,6 +271,7 @@ redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
 redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
 redis.call('HINCRBY', KEYS[4], ARGV[4], tonumber(ARGV[5]))
 person(KEYS[4], KEYS[5], ARGV[6], 1)
+stepPerson(KEYS[4], ARGV[4], ARGV[9], ARGV[6], 1)
 if ARGV[7] ~= '' then redis.call('HSET', KEYS[4], 'mt|' .. ARGV[1], ARGV[8] .. '|' .. ARGV[7]) end
 return 1
 `)
@@ -272,7 +286,7 @@ return redis.call('HDEL', KEYS[2], ARGV[1])
 	// kept from the start, in one step.
 	createScript = goredis.NewScript(`
 if redis.call('SETNX', KEYS[1], ARGV[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[2], '` + countsMark + `', '1')
+redis.call('HSET', KEYS[2], '` + countsMark + `', '1', '` + stepsMark + `', '1')
 return 1
 `)
 	// KEYS due zset, due revs; ARGV workshop id, meta rev, due (unix ms) or
@@ -571,7 +585,7 @@ func (s *Store) PutInput(ctx context.Context, ws string, in workshop.Input) (boo
 	if err != nil {
 		return false, fmt.Errorf("put input %s in workshop %s: %w", in.ID, ws, err)
 	}
-	return s.runScript(ctx, putInputScript, s.workshopKeys(ws, "inputs"), "put input "+in.ID, ws, in.ID, in.Version, b, in.Step.Key(), in.Items, in.Author, in.MapType, in.TS)
+	return s.runScript(ctx, putInputScript, s.workshopKeys(ws, "inputs"), "put input "+in.ID, ws, in.ID, in.Version, b, in.Step.Key(), in.Items, in.Author, in.MapType, in.TS, in.Round)
 }
 
 // DeleteInput removes the input and leaves a tombstone in one script run.
@@ -766,15 +780,168 @@ func (s *Store) MetaAndCounts(ctx context.Context, id string) (*workshop.Meta, w
 	return m, read(), nil
 }
 
+// LoadMetas reads many metas in one pipeline (one batch per node in a
+// Cluster); nil for an id not found.
+func (s *Store) LoadMetas(ctx context.Context, ids []string) ([]*workshop.Meta, error) {
+	cmds := make([]*goredis.StringCmd, len(ids))
+	_, err := s.c.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for i, id := range ids {
+			cmds[i] = p.Get(ctx, s.wkey(id, "meta"))
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, goredis.Nil) {
+		return nil, fmt.Errorf("load %d workshops: %w", len(ids), err)
+	}
+	out := make([]*workshop.Meta, len(ids))
+	for i, cmd := range cmds {
+		m, err := decodeMeta(cmd)
+		if errors.Is(err, workshop.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("load workshop %s: %w", ids[i], err)
+		}
+		out[i] = m
+	}
+	return out, nil
+}
+
+// CountsOf reads the totals of many workshops in one pipeline.
+func (s *Store) CountsOf(ctx context.Context, ids []string) ([]workshop.Counts, error) {
+	reads := make([]func() workshop.Counts, len(ids))
+	_, err := s.c.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for i, id := range ids {
+			reads[i] = s.queueCounts(ctx, p, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("counts of %d workshops: %w", len(ids), err)
+	}
+	out := make([]workshop.Counts, len(ids))
+	for i, read := range reads {
+		out[i] = read()
+	}
+	return out, nil
+}
+
+// swapMetaScript saves a meta only when the stored one still has the rev
+// the caller read. KEYS meta; ARGV rev read, new meta JSON. It returns 1
+// when saved, 0 when the meta moved, -1 when it is gone.
+var swapMetaScript = goredis.NewScript(`
+local cur = redis.call('GET', KEYS[1])
+if not cur then return -1 end
+local ok, m = pcall(cjson.decode, cur)
+if not ok or type(m) ~= 'table' or tonumber(m.rev) ~= tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+return 1
+`)
+
+// SwapMetas saves the swaps whose stored rev is still the one read, in one
+// pipeline, then sets their due entries in a second. A due date moving
+// earlier (or appearing) is lowered in the index first, as UpdateMeta
+// does; the scheduler's own swaps only move it later, which needs no such
+// round trip.
+func (s *Store) SwapMetas(ctx context.Context, swaps []workshop.MetaSwap) ([]bool, error) {
+	saved := make([]bool, len(swaps))
+	if len(swaps) == 0 {
+		return saved, nil
+	}
+	blobs := make([][]byte, len(swaps))
+	var lower []goredis.Z
+	for i, sw := range swaps {
+		next := *sw.Next
+		next.Rev = sw.Read.Rev + 1
+		b, err := json.Marshal(&next)
+		if err != nil {
+			return nil, fmt.Errorf("swap workshop %s: %w", sw.Read.ID, err)
+		}
+		blobs[i] = b
+		old, indexed := dueScore(sw.Read)
+		if due, ok := dueScore(&next); ok && (!indexed || due < old) {
+			lower = append(lower, goredis.Z{Score: due, Member: sw.Read.ID})
+		}
+	}
+	if len(lower) > 0 {
+		if err := s.c.ZAddLT(ctx, s.dueKeys()[0], lower...).Err(); err != nil {
+			return nil, fmt.Errorf("swap %d workshops: index: %w", len(swaps), err)
+		}
+	}
+	cmds := make([]*goredis.Cmd, len(swaps))
+	_, err := s.c.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for i, sw := range swaps {
+			cmds[i] = swapMetaScript.Eval(ctx, p, []string{s.wkey(sw.Read.ID, "meta")}, sw.Read.Rev, blobs[i])
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("swap %d workshops: %w", len(swaps), err)
+	}
+	var done []*workshop.Meta
+	for i, cmd := range cmds {
+		if n, _ := cmd.Int(); n == 1 {
+			saved[i] = true
+			sw := swaps[i]
+			sw.Next.Rev = sw.Read.Rev + 1
+			_, was := dueScore(sw.Read)
+			if _, is := dueScore(sw.Next); was || is {
+				done = append(done, sw.Next)
+			}
+		}
+	}
+	if len(done) == 0 {
+		return saved, nil
+	}
+	_, err = s.c.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for _, m := range done {
+			arg := ""
+			if due, ok := dueScore(m); ok {
+				arg = strconv.FormatFloat(due, 'f', 0, 64)
+			}
+			syncDueScript.Eval(ctx, p, s.dueKeys(), m.ID, m.Rev, arg)
+		}
+		return nil
+	})
+	if err != nil {
+		// The metas are saved; their entries are early at worst.
+		return saved, fmt.Errorf("swap %d workshops: index: %w", len(done), err)
+	}
+	return saved, nil
+}
+
+// ClaimAll claims many keys in one pipeline.
+func (s *Store) ClaimAll(ctx context.Context, keys []string, ttl time.Duration) ([]bool, error) {
+	cmds := make([]*goredis.BoolCmd, len(keys))
+	_, err := s.c.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for i, k := range keys {
+			cmds[i] = p.SetNX(ctx, s.prefix+":claim:"+k, "1", max(ttl, 0))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claim %d keys: %w", len(keys), err)
+	}
+	out := make([]bool, len(keys))
+	for i, c := range cmds {
+		out[i] = c.Val()
+	}
+	return out, nil
+}
+
 // queueCounts queues the reads of a workshop's totals on p and returns what
 // decodes them once p has run.
 func (s *Store) queueCounts(ctx context.Context, p goredis.Pipeliner, id string) func() workshop.Counts {
 	h := p.HGetAll(ctx, s.wkey(id, "counts"))
 	people := p.ZRange(ctx, s.wkey(id, "people"), 0, -1)
 	return func() workshop.Counts {
-		c := workshop.Counts{Known: h.Val()[countsMark] != "", Items: map[workshop.Step]int{}, People: people.Val()}
+		c := workshop.Counts{Known: h.Val()[countsMark] != "", StepsKnown: h.Val()[stepsMark] != "", Items: map[workshop.Step]int{}, People: people.Val()}
 		latest := ""
 		for k, v := range h.Val() {
+			if rest, ok := strings.CutPrefix(k, "s|"); ok {
+				addStepPerson(&c, rest)
+				continue
+			}
 			if strings.HasPrefix(k, "mt|") {
 				ts, mt, _ := strings.Cut(v, "|")
 				if latest == "" || tsBefore(latest, ts) {
@@ -789,6 +956,23 @@ func (s *Store) queueCounts(ctx context.Context, p goredis.Pipeliner, id string)
 		}
 		return c
 	}
+}
+
+// addStepPerson adds the contributor of a "<step>|<round>|<user>" field
+// to c.StepPeople.
+func addStepPerson(c *workshop.Counts, field string) {
+	key, rest, _ := strings.Cut(field, "|")
+	r, user, ok := strings.Cut(rest, "|")
+	step, known := workshop.ParseStep(key)
+	round, err := strconv.Atoi(r)
+	if !ok || !known || err != nil || user == "" {
+		return
+	}
+	if c.StepPeople == nil {
+		c.StepPeople = map[workshop.StepRound][]string{}
+	}
+	sr := workshop.StepRound{Step: step, Round: round}
+	c.StepPeople[sr] = append(c.StepPeople[sr], user)
 }
 
 // tsBefore orders input timestamps as workshop.SortInputs does.

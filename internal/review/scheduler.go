@@ -29,10 +29,12 @@ type Deadliner interface {
 }
 
 // Nudger is a Reminder that also nudges people before a deadline (the
-// engine). Nudge runs one pass at now, claiming each nudge with claim, and
-// returns when the next pass is needed (zero: none).
+// engine). NudgeAll runs one pass at now over the workshops whose pass is
+// due (their metas as read), claiming all the pass's nudges with one call
+// of claim, and returns, per workshop, when its next pass is needed (zero:
+// none).
 type Nudger interface {
-	Nudge(ctx context.Context, id string, now time.Time, claim func(key string) (bool, error)) (time.Time, error)
+	NudgeAll(ctx context.Context, metas []*workshop.Meta, now time.Time, claim func(keys []string) ([]bool, error)) ([]time.Time, error)
 }
 
 // NudgeClaimTTL is how long a nudge's claim is kept: longer than any step.
@@ -63,10 +65,12 @@ const (
 )
 
 // Store is what the scheduler needs of a store: the due index, claims, and
-// the metas it advances.
+// the metas it advances, one at a time and in batches (a round of nudge
+// passes costs a few round trips however many workshops are due).
 type Store interface {
 	workshop.Reviews
 	workshop.Claims
+	workshop.Batch
 	LoadMeta(ctx context.Context, id string) (*workshop.Meta, error)
 	UpdateMeta(ctx context.Context, id string, fn func(*workshop.Meta) error) (*workshop.Meta, error)
 }
@@ -197,21 +201,35 @@ func (s *Scheduler) RunDue(ctx context.Context) (int, error) {
 	)
 	sem := make(chan struct{}, orDefault(s.Workers, DefaultWorkers))
 	var wg sync.WaitGroup
-	handle := func(id string) {
-		defer wg.Done()
-		defer func() { <-sem }()
-		// A reminder under way finishes even when ctx ends.
-		hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), DefaultTimeout)
-		defer cancel()
-		ok, err := s.safeHandle(hctx, id, now)
+	record := func(ok int, err error) {
 		mu.Lock()
 		defer mu.Unlock()
-		if ok {
-			posted++
-		}
+		posted += ok
 		if err != nil {
-			errs = append(errs, fmt.Errorf("workshop %s: %w", id, err))
+			errs = append(errs, err)
 		}
+	}
+	// A reminder under way finishes even when ctx ends.
+	detached := func() (context.Context, context.CancelFunc) {
+		return context.WithTimeout(context.WithoutCancel(ctx), DefaultTimeout)
+	}
+	handle := func(id string, m *workshop.Meta) {
+		defer wg.Done()
+		defer func() { <-sem }()
+		hctx, cancel := detached()
+		defer cancel()
+		ok, err := s.safeHandle(hctx, id, m, now)
+		if err != nil {
+			err = fmt.Errorf("workshop %s: %w", id, err)
+		}
+		record(map[bool]int{true: 1}[ok], err)
+	}
+	nudgeAll := func(metas []*workshop.Meta) {
+		defer wg.Done()
+		defer func() { <-sem }()
+		hctx, cancel := detached()
+		defer cancel()
+		record(s.safeNudgeAll(hctx, metas, now))
 	}
 query:
 	for ctx.Err() == nil {
@@ -221,27 +239,53 @@ query:
 		limit := batch + len(seen)
 		ids, err := s.Store.Due(ctx, now, limit)
 		if err != nil {
-			mu.Lock()
-			errs = append(errs, err)
-			mu.Unlock()
+			record(0, err)
 			break
 		}
-		fresh := 0
+		var fresh []string
 		for _, id := range ids {
-			if seen[id] {
+			if !seen[id] {
+				seen[id] = true
+				fresh = append(fresh, id)
+			}
+		}
+		if len(fresh) == 0 {
+			break
+		}
+		metas, err := s.Store.LoadMetas(ctx, fresh)
+		if err != nil {
+			record(0, err)
+			break
+		}
+		// Nudge passes, the many due items of a week of deadlines, go as
+		// one batch; reviews and deadlines, rare, one by one.
+		var nudges []*workshop.Meta
+		for i, m := range metas {
+			if m == nil || (s.Match != nil && !s.Match(m)) {
 				continue
 			}
-			seen[id] = true
-			fresh++
+			if nudgeOnly(m, now) {
+				nudges = append(nudges, m)
+				continue
+			}
 			select {
 			case sem <- struct{}{}:
 			case <-ctx.Done():
 				break query
 			}
 			wg.Add(1)
-			go handle(id)
+			go handle(fresh[i], m)
 		}
-		if fresh == 0 || len(ids) < limit {
+		if len(nudges) > 0 {
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				break query
+			}
+			wg.Add(1)
+			go nudgeAll(nudges)
+		}
+		if len(ids) < limit {
 			break
 		}
 		wg.Wait()
@@ -254,10 +298,62 @@ query:
 	return posted, errors.Join(errs...)
 }
 
+// nudgeOnly reports whether a nudge pass is all that is due for m.
+func nudgeOnly(m *workshop.Meta, now time.Time) bool {
+	return m.NudgesPending() && !m.NudgeAt.After(now) && !m.DeadlineDue(now) && !m.Review.Due(now)
+}
+
+// safeNudgeAll runs one batch of nudge passes, a panic recovered as
+// safeHandle does, and reports how many passes it ran.
+func (s *Scheduler) safeNudgeAll(ctx context.Context, metas []*workshop.Meta, now time.Time) (n int, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log().ErrorContext(ctx, "panic recovered", "task", "nudge", "workshops", len(metas), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			if s.Panicked != nil {
+				s.Panicked("review")
+			}
+			n, err = 0, fmt.Errorf("panic: %v", r)
+		}
+	}()
+	return s.nudgeAll(ctx, metas, now)
+}
+
+// nudgeAll runs the nudge passes of metas and plans each one's next pass
+// with one compare-and-set per workshop, all in one batch: a workshop
+// whose meta moved meanwhile (a command, another replica's pass) keeps
+// what the move planned, and a pass it still needs runs again at the next
+// tick, its claims keeping every nudge single. Without a Nudger, nudges
+// are dropped.
+func (s *Scheduler) nudgeAll(ctx context.Context, metas []*workshop.Meta, now time.Time) (int, error) {
+	next := make([]time.Time, len(metas))
+	var nerr error
+	if n, ok := s.Reminder.(Nudger); ok {
+		next, nerr = n.NudgeAll(ctx, metas, now, func(keys []string) ([]bool, error) {
+			return s.Store.ClaimAll(ctx, keys, NudgeClaimTTL)
+		})
+		if nerr != nil {
+			s.log().ErrorContext(ctx, "nudge pass", "workshops", len(metas), "err", nerr)
+		}
+	}
+	swaps := make([]workshop.MetaSwap, len(metas))
+	for i, m := range metas {
+		after := *m
+		after.NudgeAt = next[i].UTC()
+		if next[i].IsZero() {
+			after.NudgeAt = time.Time{}
+		}
+		swaps[i] = workshop.MetaSwap{Read: m, Next: &after}
+	}
+	if _, err := s.Store.SwapMetas(ctx, swaps); err != nil {
+		return 0, errors.Join(nerr, err)
+	}
+	return len(metas), nerr
+}
+
 // safeHandle is handle with a panic (a bug, a value no check foresaw)
 // recovered into an error, logged and counted, so one workshop cannot stop
 // the reminders of the others, or the process.
-func (s *Scheduler) safeHandle(ctx context.Context, id string, now time.Time) (ok bool, err error) {
+func (s *Scheduler) safeHandle(ctx context.Context, id string, m *workshop.Meta, now time.Time) (ok bool, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			s.log().ErrorContext(ctx, "panic recovered", "task", "review", "workshop", id, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
@@ -267,22 +363,13 @@ func (s *Scheduler) safeHandle(ctx context.Context, id string, now time.Time) (o
 			ok, err = false, fmt.Errorf("panic: %v", r)
 		}
 	}()
-	return s.handle(ctx, id, now)
+	return s.handle(ctx, id, m, now)
 }
 
-// handle posts the reminder due for workshop id, if this scheduler claims
-// it, and moves NextDue past now either way.
-func (s *Scheduler) handle(ctx context.Context, id string, now time.Time) (bool, error) {
-	m, err := s.Store.LoadMeta(ctx, id)
-	if errors.Is(err, workshop.ErrNotFound) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	if s.Match != nil && !s.Match(m) {
-		return false, nil
-	}
+// handle posts the reminder due for workshop id (its meta m as just read),
+// if this scheduler claims it, and moves NextDue past now either way.
+func (s *Scheduler) handle(ctx context.Context, id string, m *workshop.Meta, now time.Time) (bool, error) {
+	var err error
 	handled := false
 	if m.DeadlineDue(now) {
 		if d, ok := s.Reminder.(Deadliner); ok {
@@ -369,20 +456,23 @@ func (s *Scheduler) handle(ctx context.Context, id string, now time.Time) (bool,
 
 var errMoved = errors.New("review moved meanwhile")
 
-// nudge runs a nudge pass and plans the next, unless the step, its
-// deadline or the pass moved meanwhile. Without a Nudger, nudges are
-// dropped.
+// nudge runs one workshop's nudge pass (one due with its deadline or
+// review) and plans the next, unless the step, its deadline or the pass
+// moved meanwhile. Without a Nudger, nudges are dropped.
 func (s *Scheduler) nudge(ctx context.Context, m *workshop.Meta, now time.Time) error {
 	step, due, at := m.Step, m.Deadline, m.NudgeAt
 	var next time.Time
 	var nerr error
 	if n, ok := s.Reminder.(Nudger); ok {
-		next, nerr = n.Nudge(ctx, m.ID, now, func(key string) (bool, error) {
-			return s.Store.Claim(ctx, key, NudgeClaimTTL)
+		var nexts []time.Time
+		nexts, nerr = n.NudgeAll(ctx, []*workshop.Meta{m}, now, func(keys []string) ([]bool, error) {
+			return s.Store.ClaimAll(ctx, keys, NudgeClaimTTL)
 		})
 		if nerr != nil {
 			s.log().ErrorContext(ctx, "nudge pass", "workshop", m.ID, "err", nerr)
-			next = now.Add(10 * time.Minute) // try again a little later
+		}
+		if len(nexts) == 1 {
+			next = nexts[0]
 		}
 	}
 	_, uerr := s.Store.UpdateMeta(ctx, m.ID, func(cur *workshop.Meta) error {
@@ -390,6 +480,9 @@ func (s *Scheduler) nudge(ctx context.Context, m *workshop.Meta, now time.Time) 
 			return errMoved
 		}
 		cur.NudgeAt = next.UTC()
+		if next.IsZero() {
+			cur.NudgeAt = time.Time{}
+		}
 		return nil
 	})
 	if errors.Is(uerr, errMoved) {

@@ -437,3 +437,100 @@ func TestStaleIndexEntryIsRepaired(t *testing.T) {
 		t.Errorf("entry not back at the due date: %v", ids)
 	}
 }
+
+// nudger is a Nudger that records its passes and plans each workshop's
+// next pass an hour on; during its first pass it runs during, as a command
+// changing a meta meanwhile would.
+type nudger struct {
+	recorder
+	mu     sync.Mutex
+	passes [][]string
+	during func()
+}
+
+func (n *nudger) NudgeAll(_ context.Context, metas []*workshop.Meta, now time.Time, claim func([]string) ([]bool, error)) ([]time.Time, error) {
+	n.mu.Lock()
+	var ids []string
+	for _, m := range metas {
+		ids = append(ids, m.ID)
+	}
+	n.passes = append(n.passes, ids)
+	during := n.during
+	n.during = nil
+	n.mu.Unlock()
+	if during != nil {
+		during()
+	}
+	if _, err := claim([]string{"k:" + strings.Join(ids, ",")}); err != nil {
+		return nil, err
+	}
+	next := make([]time.Time, len(metas))
+	for i := range next {
+		next[i] = now.Add(time.Hour)
+	}
+	return next, nil
+}
+
+// Nudge passes due together go to the Nudger as one batch; a workshop with
+// a review due as well is handled on its own; each pass's next time is
+// saved, except where the meta moved meanwhile, whose own plan stays.
+func TestNudgePassesGoInOneBatch(t *testing.T) {
+	for _, sc := range stores {
+		t.Run(sc.name, func(t *testing.T) {
+			s := sc.open(t)
+			ctx := context.Background()
+			deadline := t0.Add(48 * time.Hour)
+			for i := 1; i <= 5; i++ {
+				m := &workshop.Meta{ID: fmt.Sprint("W", i), Title: "Workshop", Channel: "C1", Step: workshop.Goals, CreatedAt: t0.Add(-time.Hour),
+					Deadline: deadline, NudgeAt: t0}
+				if i == 5 {
+					m.Review = workshop.Review{Cadence: workshop.CadenceCustom, Spec: "0 9 * * *", TZ: "Europe/Paris", NextDue: t0}
+				}
+				if err := s.Create(ctx, m); err != nil {
+					t.Fatal(err)
+				}
+			}
+			n := &nudger{}
+			moved := t0.Add(30 * time.Minute)
+			n.during = func() {
+				if _, err := s.UpdateMeta(ctx, "W2", func(m *workshop.Meta) error { m.NudgeAt = moved; return nil }); err != nil {
+					t.Error(err)
+				}
+			}
+			sch := &review.Scheduler{Store: s, Reminder: n, Now: func() time.Time { return t0.Add(time.Minute) }}
+			if _, err := sch.RunDue(ctx); err != nil {
+				t.Fatal(err)
+			}
+			var batch []string
+			for _, p := range n.passes {
+				if len(p) > 1 {
+					batch = p
+				}
+			}
+			slices.Sort(batch)
+			if !slices.Equal(batch, []string{"W1", "W2", "W3", "W4"}) || len(n.passes) != 2 {
+				t.Errorf("passes %v; want one batch of W1-W4 and W5 alone", n.passes)
+			}
+			if got := n.recorder.all(); len(got) != 1 || got[0].ID != "W5" {
+				t.Errorf("reminded %+v, want W5's review", got)
+			}
+			for i := 1; i <= 5; i++ {
+				id := fmt.Sprint("W", i)
+				m, err := s.LoadMeta(ctx, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := t0.Add(time.Minute + time.Hour)
+				if id == "W2" {
+					want = moved
+				}
+				if !m.NudgeAt.Equal(want) {
+					t.Errorf("%s: next pass at %v, want %v", id, m.NudgeAt, want)
+				}
+			}
+			if ids, err := s.Due(ctx, t0.Add(time.Minute), 10); err != nil || len(ids) != 0 {
+				t.Errorf("still due after the round: %v, %v", ids, err)
+			}
+		})
+	}
+}

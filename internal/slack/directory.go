@@ -20,10 +20,20 @@ type Directory struct {
 	BotUser string
 	// UserTTL is how long a user's details are trusted (an hour when 0).
 	UserTTL time.Duration
-	Now     func() time.Time
+	// MembersTTL is how long a channel's member list is trusted (five
+	// minutes when 0): a nudge round over many workshops of one channel,
+	// or passes minutes apart, ask conversations.members once.
+	MembersTTL time.Duration
+	Now        func() time.Time
 
-	mu    sync.Mutex
-	users map[string]dirUser
+	mu       sync.Mutex
+	users    map[string]dirUser
+	channels map[string]dirChannel
+}
+
+type dirChannel struct {
+	ids []string
+	at  time.Time
 }
 
 type dirUser struct {
@@ -34,18 +44,9 @@ type dirUser struct {
 
 // Members lists the people of channel.
 func (d *Directory) Members(ctx context.Context, channel string) ([]engine.Member, error) {
-	var ids []string
-	cursor := ""
-	for range 100 { // 100 pages of 200: far more than a channel holds
-		page, next, err := d.API.GetUsersInConversationContext(ctx, &goslack.GetUsersInConversationParameters{ChannelID: channel, Cursor: cursor, Limit: 200})
-		if err != nil {
-			return nil, fmt.Errorf("conversations.members %s: %w", channel, err)
-		}
-		ids = append(ids, page...)
-		if next == "" {
-			break
-		}
-		cursor = next
+	ids, err := d.memberIDs(ctx, channel)
+	if err != nil {
+		return nil, err
 	}
 	var out []engine.Member
 	for _, id := range ids {
@@ -63,11 +64,49 @@ func (d *Directory) Members(ctx context.Context, channel string) ([]engine.Membe
 	return out, nil
 }
 
-func (d *Directory) user(ctx context.Context, id string) (dirUser, error) {
-	now := time.Now
+func (d *Directory) now() time.Time {
 	if d.Now != nil {
-		now = d.Now
+		return d.Now()
 	}
+	return time.Now()
+}
+
+// memberIDs lists the user ids in channel, cached for MembersTTL.
+func (d *Directory) memberIDs(ctx context.Context, channel string) ([]string, error) {
+	ttl := d.MembersTTL
+	if ttl <= 0 {
+		ttl = 5 * time.Minute
+	}
+	d.mu.Lock()
+	c, ok := d.channels[channel]
+	d.mu.Unlock()
+	if ok && d.now().Sub(c.at) < ttl {
+		return c.ids, nil
+	}
+	var ids []string
+	cursor := ""
+	for range 100 { // 100 pages of 200: far more than a channel holds
+		page, next, err := d.API.GetUsersInConversationContext(ctx, &goslack.GetUsersInConversationParameters{ChannelID: channel, Cursor: cursor, Limit: 200})
+		if err != nil {
+			return nil, fmt.Errorf("conversations.members %s: %w", channel, err)
+		}
+		ids = append(ids, page...)
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	d.mu.Lock()
+	if d.channels == nil {
+		d.channels = map[string]dirChannel{}
+	}
+	d.channels[channel] = dirChannel{ids: ids, at: d.now()}
+	d.mu.Unlock()
+	return ids, nil
+}
+
+func (d *Directory) user(ctx context.Context, id string) (dirUser, error) {
+	now := d.now
 	ttl := d.UserTTL
 	if ttl <= 0 {
 		ttl = time.Hour

@@ -45,6 +45,9 @@ func Run(t *testing.T, open func(t *testing.T) workshop.Store) {
 		{"Counts", testCounts},
 		{"CountsConcurrent", testCountsConcurrent},
 		{"CountsPeople", testCountsPeople},
+		{"StepContributors", testStepContributors},
+		{"Batch", testBatch},
+		{"SwapMetasConcurrent", testSwapMetasConcurrent},
 		{"Names", testNames},
 		{"Ping", testPing},
 		{"Isolation", testIsolation},
@@ -931,4 +934,209 @@ func testDueConcurrent(t *testing.T, s workshop.Store) {
 	if early, _ := s.Due(ctx, m.Review.NextDue.Add(-time.Second), 10); len(early) != 0 {
 		t.Errorf("Due before NextDue %s = %q, want none", m.Review.NextDue, early)
 	}
+}
+
+// testStepContributors: Counts keeps each step's authors per review round
+// through edits, moves between steps and deletions, as
+// Workshop.StepContributors derives them from the whole workshop.
+func testStepContributors(t *testing.T, s workshop.Store) {
+	ctx := t.Context()
+	create(t, s, newMeta("W1", "C1", t0))
+	put := func(in workshop.Input) {
+		t.Helper()
+		if in.Text == "" {
+			in.Text = "x"
+		}
+		in.TS, in.Items = cmp.Or(in.TS, in.ID), 1
+		if _, err := s.PutInput(ctx, "W1", in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(what string, step workshop.Step, round int) {
+		t.Helper()
+		w, err := s.Load(ctx, "W1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Round = round
+		want := w.StepContributors(step)
+		got, ok := counts(t, s, "W1").StepContributors(step, round)
+		if !ok {
+			t.Fatalf("%s: StepsKnown false for a workshop created now", what)
+		}
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: %s round %d contributors %q, want %q", what, step.Key(), round, got, want)
+		}
+	}
+	put(workshop.Input{ID: "1741080600.000100", Step: workshop.Goals, Author: "U1"})
+	put(workshop.Input{ID: "1741080600.000200", Step: workshop.Goals, Author: "U1"})
+	put(workshop.Input{ID: "1741080600.000300", Step: workshop.Goals, Author: "U2"})
+	put(workshop.Input{ID: "1741080600.000400", Step: workshop.Personas, Author: "U3"})
+	put(workshop.Input{ID: "1741080600.000500", Step: workshop.Goals, Author: "U4", Round: 1})
+	put(workshop.Input{ID: "1741080600.000600", Step: workshop.Goals}) // no author (an import)
+	check("inputs", workshop.Goals, 0)
+	check("another step", workshop.Personas, 0)
+	check("a review round", workshop.Goals, 1)
+	if _, err := s.DeleteInput(ctx, "W1", "1741080600.000300"); err != nil {
+		t.Fatal(err)
+	}
+	check("U2's only goal deleted", workshop.Goals, 0)
+	if _, err := s.DeleteInput(ctx, "W1", "1741080600.000100"); err != nil {
+		t.Fatal(err)
+	}
+	check("one of U1's two deleted", workshop.Goals, 0)
+	// An edit that moves the input to another step.
+	put(workshop.Input{ID: "1741080600.000200", Step: workshop.Personas, Author: "U1", Version: "1741080700.000000"})
+	check("U1's input moved out", workshop.Goals, 0)
+	check("U1's input moved in", workshop.Personas, 0)
+	if got, _ := counts(t, s, "W1").StepContributors(workshop.Goals, 0); len(got) != 0 {
+		t.Errorf("goals contributors %q after every authored input left, want none", got)
+	}
+}
+
+// testBatch: the batch role reads and writes many workshops as the single
+// calls do.
+func testBatch(t *testing.T, s workshop.Store) {
+	ctx := t.Context()
+	b, ok := s.(workshop.Batch)
+	if !ok {
+		t.Fatalf("%T does not implement workshop.Batch", s)
+	}
+	create(t, s, newMeta("W1", "C1", t0))
+	create(t, s, newMeta("W2", "C2", t0))
+	if _, err := s.PutInput(ctx, "W2", workshop.Input{ID: "1741080600.000100", Step: workshop.Goals, Author: "U7", Text: "a\nb", TS: "1741080600.000100", Items: 2}); err != nil {
+		t.Fatal(err)
+	}
+	metas, err := b.LoadMetas(ctx, []string{"W2", "W9", "W1"})
+	if err != nil || len(metas) != 3 || metas[0] == nil || metas[0].ID != "W2" || metas[1] != nil || metas[2] == nil || metas[2].ID != "W1" {
+		t.Fatalf("LoadMetas(W2, W9, W1) = %v, %v; want W2, nil, W1", metas, err)
+	}
+	cs, err := b.CountsOf(ctx, []string{"W1", "W2"})
+	if err != nil || len(cs) != 2 {
+		t.Fatalf("CountsOf = %v, %v", cs, err)
+	}
+	if one := counts(t, s, "W2"); asJSON(t, sortedCounts(cs[1])) != asJSON(t, sortedCounts(one)) || cs[1].Items[workshop.Goals] != 2 {
+		t.Errorf("CountsOf(W2) = %+v, Counts(W2) = %+v", cs[1], one)
+	}
+	if got, _ := cs[1].StepContributors(workshop.Goals, 0); !slices.Equal(got, []string{"U7"}) {
+		t.Errorf("CountsOf(W2) goals contributors %q, want U7", got)
+	}
+
+	// Both have a step deadline and a nudge pass due; a pass reads them and
+	// plans the next pass an hour later. W1 is changed elsewhere after it
+	// was read: its swap is refused; W2's goes through, bumps Rev and moves
+	// its due entry exactly (a due date moving later needs no lowering).
+	due := t0.Add(time.Hour)
+	for _, id := range []string{"W1", "W2"} {
+		if _, err := s.UpdateMeta(ctx, id, func(m *workshop.Meta) error {
+			m.Deadline, m.NudgeAt = due.Add(2*time.Hour), due
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	metas, err = b.LoadMetas(ctx, []string{"W1", "W2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UpdateMeta(ctx, "W1", func(m *workshop.Meta) error { m.Title = "renamed"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	swap := func(read *workshop.Meta, nudge, deadline time.Time) workshop.MetaSwap {
+		next := *read
+		next.NudgeAt, next.Deadline = nudge, deadline
+		return workshop.MetaSwap{Read: read, Next: &next}
+	}
+	later := due.Add(time.Hour)
+	s1, s2 := swap(metas[0], later, metas[0].Deadline), swap(metas[1], later, metas[1].Deadline)
+	gone := &workshop.Meta{ID: "W9", Deadline: due.Add(2 * time.Hour), NudgeAt: due}
+	rev := metas[1].Rev
+	saved, err := b.SwapMetas(ctx, []workshop.MetaSwap{s1, s2, swap(gone, later, gone.Deadline)})
+	if err != nil || !slices.Equal(saved, []bool{false, true, false}) {
+		t.Fatalf("SwapMetas = %v, %v; want false, true, false", saved, err)
+	}
+	if s2.Next.Rev != rev+1 {
+		t.Errorf("swapped meta Rev %d, want %d", s2.Next.Rev, rev+1)
+	}
+	got, err := s.LoadMeta(ctx, "W2")
+	if err != nil || !got.NudgeAt.Equal(later) || got.Rev != rev+1 {
+		t.Errorf("W2 after the swap: %+v, %v", got, err)
+	}
+	if got, err := s.LoadMeta(ctx, "W1"); err != nil || got.Title != "renamed" || !got.NudgeAt.Equal(due) {
+		t.Errorf("W1 after a refused swap: %+v, %v; want the other change kept", got, err)
+	}
+	if ids, err := s.Due(ctx, due, 10); err != nil || !slices.Equal(ids, []string{"W1"}) {
+		t.Errorf("Due(the pass) after the swap = %v, %v; want W1 alone", ids, err)
+	}
+	if ids, err := s.Due(ctx, later, 10); err != nil || !slices.Equal(ids, []string{"W1", "W2"}) {
+		t.Errorf("Due(the next pass) after the swap = %v, %v; want W1, W2", ids, err)
+	}
+	// Swapping the due dates away takes the workshop out of the index.
+	if saved, err := b.SwapMetas(ctx, []workshop.MetaSwap{swap(s2.Next, time.Time{}, time.Time{})}); err != nil || !saved[0] {
+		t.Fatalf("second swap = %v, %v", saved, err)
+	}
+	if ids, err := s.Due(ctx, due.Add(24*time.Hour), 10); err != nil || !slices.Equal(ids, []string{"W1"}) {
+		t.Errorf("Due after swapping W2's deadline away = %v, %v; want W1", ids, err)
+	}
+	if _, err := s.LoadMeta(ctx, "W9"); !errors.Is(err, workshop.ErrNotFound) {
+		t.Errorf("a swap of a missing workshop created it: %v", err)
+	}
+
+	got2, err := b.ClaimAll(ctx, []string{"k1", "k2"}, time.Hour)
+	if err != nil || !slices.Equal(got2, []bool{true, true}) {
+		t.Fatalf("ClaimAll(k1, k2) = %v, %v", got2, err)
+	}
+	got3, err := b.ClaimAll(ctx, []string{"k2", "k3"}, time.Hour)
+	if err != nil || !slices.Equal(got3, []bool{false, true}) {
+		t.Errorf("ClaimAll(k2, k3) = %v, %v; want false, true", got3, err)
+	}
+	if ok, err := s.Claim(ctx, "k3", time.Hour); err != nil || ok {
+		t.Errorf("Claim(k3) after ClaimAll = %v, %v; want taken", ok, err)
+	}
+}
+
+// testSwapMetasConcurrent: of many swaps of the same read, exactly one
+// saves.
+func testSwapMetasConcurrent(t *testing.T, s workshop.Store) {
+	ctx := t.Context()
+	b := s.(workshop.Batch)
+	create(t, s, newMeta("W1", "C1", t0))
+	read, err := s.LoadMeta(ctx, "W1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 20
+	var wins sync.WaitGroup
+	var mu sync.Mutex
+	saved := 0
+	for i := range n {
+		wins.Go(func() {
+			m := *read
+			m.Title = fmt.Sprint("swap ", i)
+			ok, err := b.SwapMetas(ctx, []workshop.MetaSwap{{Read: read, Next: &m}})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if ok[0] {
+				mu.Lock()
+				saved++
+				mu.Unlock()
+			}
+		})
+	}
+	wins.Wait()
+	if saved != 1 {
+		t.Errorf("%d of %d swaps of one read saved, want 1", saved, n)
+	}
+}
+
+// sortedCounts orders what Counts leaves in no particular order.
+func sortedCounts(c workshop.Counts) workshop.Counts {
+	for _, people := range c.StepPeople {
+		slices.Sort(people)
+	}
+	return c
 }

@@ -3,6 +3,7 @@ package workshop
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -24,7 +25,8 @@ type ThreadRef struct {
 	Round    int    `json:"round,omitempty"`
 }
 
-// A store is split by role (Workshops, Threads, Claims, Reviews, People);
+// A store is split by role (Workshops, Threads, Claims, Reviews, People,
+// Batch);
 // Store is all of them. Every implementation passes the contract suite in
 // internal/storetest.
 //
@@ -119,6 +121,7 @@ type Store interface {
 	Claims
 	Reviews
 	People
+	Batch
 	// Ping reports whether the store answers.
 	Ping(ctx context.Context) error
 	// Close releases the store.
@@ -161,6 +164,59 @@ type Counts struct {
 	// MapType is the map type of the latest input that chose one ("" when
 	// none did).
 	MapType string
+	// StepsKnown says the store kept StepPeople since the workshop was
+	// created; without it callers derive a step's contributors from the
+	// whole workshop (Workshop.StepContributors).
+	StepsKnown bool
+	// StepPeople are the authors of the stored inputs of each step, per
+	// review round, in no particular order.
+	StepPeople map[StepRound][]string
+}
+
+// StepRound is one step of one review round.
+type StepRound struct {
+	Step  Step
+	Round int
+}
+
+// MetaSwap is one compare-and-set of Batch.SwapMetas: Next replaces the
+// stored meta while it is still Read.
+type MetaSwap struct {
+	Read, Next *Meta
+}
+
+// MarshalText writes "<step>|<round>", so Counts reads as JSON.
+func (sr StepRound) MarshalText() ([]byte, error) {
+	return fmt.Appendf(nil, "%s|%d", sr.Step.Key(), sr.Round), nil
+}
+
+// StepContributors returns the authors of the inputs stored for step in
+// round, as Workshop.StepContributors does for a loaded workshop; false
+// when the store did not keep them (StepsKnown).
+func (c Counts) StepContributors(step Step, round int) ([]string, bool) {
+	if !c.StepsKnown {
+		return nil, false
+	}
+	return c.StepPeople[StepRound{step, round}], true
+}
+
+// Batch is a store that reads and writes many workshops in one round trip
+// per call (Redis pipelines them, a Cluster client one batch per node): the
+// scheduler's nudge passes use it when the store has it, so a pass costs a
+// few round trips however many workshops are due.
+type Batch interface {
+	// LoadMetas returns the metas of ids, in order; nil for an id not
+	// found.
+	LoadMetas(ctx context.Context, ids []string) ([]*Meta, error)
+	// CountsOf returns the Counts of ids, in order.
+	CountsOf(ctx context.Context, ids []string) ([]Counts, error)
+	// SwapMetas saves each swap's Next, a changed copy of Read, unless the
+	// stored meta changed since Read was read (its Rev moved) or is gone; it
+	// reports, in order, which were saved. A saved Next gets Rev bumped and
+	// is re-indexed as UpdateMeta does.
+	SwapMetas(ctx context.Context, swaps []MetaSwap) ([]bool, error)
+	// ClaimAll is Claim for many keys: whether this caller got each.
+	ClaimAll(ctx context.Context, keys []string, ttl time.Duration) ([]bool, error)
 }
 
 // HeaderReader is a store that reads a workshop's meta and totals in one

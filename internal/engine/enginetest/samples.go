@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -181,7 +182,11 @@ func Messages(tb TB, lang string) ([]Sample, []engine.File) {
 	cmd(ana, "deadline friday 17:00")
 	cmd(ana, "deadline next week") // refused: unreadable
 	rec.say("nudge pass (Monday 10:00)")
-	if _, err := eng.Nudge(ctx, "W1", time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC), func(string) (bool, error) { return true, nil }); err != nil {
+	if m, err := store.LoadMeta(ctx, "W1"); err != nil {
+		tb.Fatalf("load: %v", err)
+	} else if _, err := eng.NudgeAll(ctx, []*workshop.Meta{m}, time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC), func(keys []string) ([]bool, error) {
+		return slices.Repeat([]bool{true}, len(keys)), nil
+	}); err != nil {
 		tb.Fatalf("nudge: %v", err)
 	}
 	rec.say("deadline reached (digest)")
