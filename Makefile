@@ -34,7 +34,7 @@ lint:
 
 # bench: the Go benchmarks (chart rendering, store writes), then the
 # end-to-end tables (event path vs a baseline, charts under load, scale,
-# fault drills) against its own redis-server and a fake Slack on loopback;
+# fault drills, failovers, nudge planning) against its own redis-server and a fake Slack on loopback;
 # about 12 minutes. Needs redis-server (`make redis` installs it when
 # missing). BENCHFLAGS is passed on, e.g. BENCHFLAGS='-parts drills'.
 bench:

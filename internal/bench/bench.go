@@ -117,6 +117,8 @@ type sizes struct {
 	foBefore, foAfter time.Duration
 	waitN, waitK      int
 	waitRate          float64
+	// Part 6: open workshops and channel members of the nudge passes.
+	nudgeWorkshops, nudgeMembers int
 }
 
 func fullSizes() sizes {
@@ -129,6 +131,7 @@ func fullSizes() sizes {
 		outagePad: 6 * time.Second, minRuns: 3, restartPause: time.Second,
 		judge: true, reps: 3, workers: 256, warmupEvents: 50,
 		foRate: 20, foBefore: 2 * time.Second, foAfter: 8 * time.Second, waitN: 500, waitK: 10, waitRate: 100,
+		nudgeWorkshops: 1000, nudgeMembers: 50,
 	}
 }
 
@@ -142,6 +145,7 @@ func smallSizes() sizes {
 		outagePad: 500 * time.Millisecond, minRuns: 1, restartPause: 100 * time.Millisecond,
 		reps: 1, workers: 32, warmupEvents: 5,
 		foRate: 20, foBefore: time.Second, foAfter: 6 * time.Second, waitN: 50, waitK: 2, waitRate: 100,
+		nudgeWorkshops: 20, nudgeMembers: 10,
 	}
 }
 
@@ -183,7 +187,7 @@ type DrillResult struct {
 
 // PartNames are the parts Options.Parts selects from, in the order they
 // run.
-var PartNames = []string{"events", "charts", "scale", "drills", "failover"}
+var PartNames = []string{"events", "charts", "scale", "drills", "failover", "nudges"}
 
 // Run runs the selected parts and prints their tables. It returns an error
 // when the bench itself could not run; missed targets are in the tables
@@ -225,6 +229,7 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 		{"scale", r.partScale},
 		{"drills", r.partDrills},
 		{"failover", r.partFailover},
+		{"nudges", r.partNudges},
 	}
 	var errs []error
 	for _, p := range parts {

@@ -40,7 +40,7 @@ func TestSmoke(t *testing.T) {
 	self, gorace := needRedisServer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	parts := []string{"events", "charts", "scale"}
+	parts := []string{"events", "charts", "scale", "nudges"}
 	if *drills {
 		parts = append(parts, "drills")
 	}
@@ -56,7 +56,7 @@ func TestSmoke(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, title := range []string{"1. Event path", "1b. Redis round trips", "1c. Ack of a test-step reply", "2a. Chart rendering", "2b. Ack latency while charts render",
-		"3a. Open workshops", "3b. Cost of one workshop"} {
+		"3a. Open workshops", "3b. Cost of one workshop", "6. Nudge planning"} {
 		found := false
 		for _, tb := range rep.Tables {
 			found = found || strings.HasPrefix(tb.Title, title)

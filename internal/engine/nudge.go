@@ -94,11 +94,12 @@ const NudgeRetry = 10 * time.Minute
 // workshop, when its next pass is needed: the start of the next working
 // hours of someone still to nudge before the deadline (zero: none;
 // NudgeRetry from now for a workshop whose pass failed), and the failures
-// joined.
-func (e *Engine) NudgeAll(ctx context.Context, metas []*workshop.Meta, now time.Time, claim func(keys []string) ([]bool, error)) ([]time.Time, error) {
-	next := make([]time.Time, len(metas))
+// joined. Each plan also names the people nudged, now or by an earlier
+// pass (whose claim was taken), so later passes skip them.
+func (e *Engine) NudgeAll(ctx context.Context, metas []*workshop.Meta, now time.Time, claim func(keys []string) ([]bool, error)) ([]workshop.NudgePlan, error) {
+	plans := make([]workshop.NudgePlan, len(metas))
 	if e.directory == nil {
-		return next, nil
+		return plans, nil
 	}
 	contributed, errs := e.stepContributors(ctx, metas)
 	type nudge struct {
@@ -112,7 +113,7 @@ func (e *Engine) NudgeAll(ctx context.Context, metas []*workshop.Meta, now time.
 	members := map[string][]Member{} // by channel: a pass asks once per channel
 	for i, m := range metas {
 		if errs[i] != nil {
-			next[i] = now.Add(NudgeRetry)
+			plans[i].Next = now.Add(NudgeRetry)
 			continue
 		}
 		if !m.NudgesPending() {
@@ -123,13 +124,13 @@ func (e *Engine) NudgeAll(ctx context.Context, metas []*workshop.Meta, now time.
 			var err error
 			if people, err = e.directory.Members(ctx, m.Channel); err != nil {
 				errs[i] = fmt.Errorf("workshop %s: members of %s: %w", m.ID, m.Channel, err)
-				next[i] = now.Add(NudgeRetry)
+				plans[i].Next = now.Add(NudgeRetry)
 				continue
 			}
 			members[m.Channel] = people
 		}
 		for _, p := range people {
-			if slices.Contains(contributed[i], p.ID) || m.Muted(p.ID) {
+			if slices.Contains(contributed[i], p.ID) || m.Muted(p.ID) || m.WasNudged(p.ID) {
 				continue
 			}
 			loc, err := workshop.LoadZone(p.TZ)
@@ -141,8 +142,8 @@ func (e *Engine) NudgeAll(ctx context.Context, metas []*workshop.Meta, now time.
 				continue // no working hours left before the deadline
 			}
 			if slot.After(now) {
-				if next[i].IsZero() || slot.Before(next[i]) {
-					next[i] = slot
+				if next := plans[i].Next; next.IsZero() || slot.Before(next) {
+					plans[i].Next = slot
 				}
 				continue
 			}
@@ -156,23 +157,31 @@ func (e *Engine) NudgeAll(ctx context.Context, metas []*workshop.Meta, now time.
 			// Nobody is nudged; each workshop with someone to nudge tries
 			// again a little later.
 			for _, n := range due {
-				next[n.i] = now.Add(NudgeRetry)
+				plans[n.i].Next = now.Add(NudgeRetry)
 				errs[n.i] = fmt.Errorf("workshop %s: claim nudges: %w", metas[n.i].ID, err)
 			}
-			return next, errors.Join(errs...)
+			return plans, errors.Join(errs...)
 		}
+		msgs := map[int]Message{} // a workshop's DM differs by addressee only
 		for j, n := range due {
+			plans[n.i].Nudged = append(plans[n.i].Nudged, n.user)
 			if !got[j] {
 				continue // nudged already
 			}
 			m := metas[n.i]
-			if _, err := e.notify.Post(ctx, e.nudgeMessage(m, n.user)); err != nil {
+			msg, ok := msgs[n.i]
+			if !ok {
+				msg = e.nudgeMessage(m, "")
+				msgs[n.i] = msg
+			}
+			msg.User = n.user
+			if _, err := e.notify.Post(ctx, msg); err != nil {
 				// At most once, as reminders: a failed DM is logged, not retried.
 				e.log.WarnContext(ctx, "nudge", "workshop", m.ID, "user", n.user, "err", err)
 			}
 		}
 	}
-	return next, errors.Join(errs...)
+	return plans, errors.Join(errs...)
 }
 
 // stepContributors returns, per workshop, who has input in its current

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -34,7 +35,7 @@ type Deadliner interface {
 // of claim, and returns, per workshop, when its next pass is needed (zero:
 // none).
 type Nudger interface {
-	NudgeAll(ctx context.Context, metas []*workshop.Meta, now time.Time, claim func(keys []string) ([]bool, error)) ([]time.Time, error)
+	NudgeAll(ctx context.Context, metas []*workshop.Meta, now time.Time, claim func(keys []string) ([]bool, error)) ([]workshop.NudgePlan, error)
 }
 
 // NudgeClaimTTL is how long a nudge's claim is kept: longer than any step.
@@ -325,10 +326,10 @@ func (s *Scheduler) safeNudgeAll(ctx context.Context, metas []*workshop.Meta, no
 // tick, its claims keeping every nudge single. Without a Nudger, nudges
 // are dropped.
 func (s *Scheduler) nudgeAll(ctx context.Context, metas []*workshop.Meta, now time.Time) (int, error) {
-	next := make([]time.Time, len(metas))
+	plans := make([]workshop.NudgePlan, len(metas))
 	var nerr error
 	if n, ok := s.Reminder.(Nudger); ok {
-		next, nerr = n.NudgeAll(ctx, metas, now, func(keys []string) ([]bool, error) {
+		plans, nerr = n.NudgeAll(ctx, metas, now, func(keys []string) ([]bool, error) {
 			return s.Store.ClaimAll(ctx, keys, NudgeClaimTTL)
 		})
 		if nerr != nil {
@@ -338,10 +339,8 @@ func (s *Scheduler) nudgeAll(ctx context.Context, metas []*workshop.Meta, now ti
 	swaps := make([]workshop.MetaSwap, len(metas))
 	for i, m := range metas {
 		after := *m
-		after.NudgeAt = next[i].UTC()
-		if next[i].IsZero() {
-			after.NudgeAt = time.Time{}
-		}
+		after.Nudged = slices.Clone(m.Nudged)
+		after.ApplyNudges(plans[i])
 		swaps[i] = workshop.MetaSwap{Read: m, Next: &after}
 	}
 	if _, err := s.Store.SwapMetas(ctx, swaps); err != nil {
@@ -461,28 +460,25 @@ var errMoved = errors.New("review moved meanwhile")
 // moved meanwhile. Without a Nudger, nudges are dropped.
 func (s *Scheduler) nudge(ctx context.Context, m *workshop.Meta, now time.Time) error {
 	step, due, at := m.Step, m.Deadline, m.NudgeAt
-	var next time.Time
+	var plan workshop.NudgePlan
 	var nerr error
 	if n, ok := s.Reminder.(Nudger); ok {
-		var nexts []time.Time
-		nexts, nerr = n.NudgeAll(ctx, []*workshop.Meta{m}, now, func(keys []string) ([]bool, error) {
+		var plans []workshop.NudgePlan
+		plans, nerr = n.NudgeAll(ctx, []*workshop.Meta{m}, now, func(keys []string) ([]bool, error) {
 			return s.Store.ClaimAll(ctx, keys, NudgeClaimTTL)
 		})
 		if nerr != nil {
 			s.log().ErrorContext(ctx, "nudge pass", "workshop", m.ID, "err", nerr)
 		}
-		if len(nexts) == 1 {
-			next = nexts[0]
+		if len(plans) == 1 {
+			plan = plans[0]
 		}
 	}
 	_, uerr := s.Store.UpdateMeta(ctx, m.ID, func(cur *workshop.Meta) error {
 		if cur.Step != step || !cur.Deadline.Equal(due) || !cur.NudgeAt.Equal(at) {
 			return errMoved
 		}
-		cur.NudgeAt = next.UTC()
-		if next.IsZero() {
-			cur.NudgeAt = time.Time{}
-		}
+		cur.ApplyNudges(plan)
 		return nil
 	})
 	if errors.Is(uerr, errMoved) {

@@ -448,7 +448,7 @@ type nudger struct {
 	during func()
 }
 
-func (n *nudger) NudgeAll(_ context.Context, metas []*workshop.Meta, now time.Time, claim func([]string) ([]bool, error)) ([]time.Time, error) {
+func (n *nudger) NudgeAll(_ context.Context, metas []*workshop.Meta, now time.Time, claim func([]string) ([]bool, error)) ([]workshop.NudgePlan, error) {
 	n.mu.Lock()
 	var ids []string
 	for _, m := range metas {
@@ -464,11 +464,11 @@ func (n *nudger) NudgeAll(_ context.Context, metas []*workshop.Meta, now time.Ti
 	if _, err := claim([]string{"k:" + strings.Join(ids, ",")}); err != nil {
 		return nil, err
 	}
-	next := make([]time.Time, len(metas))
-	for i := range next {
-		next[i] = now.Add(time.Hour)
+	plans := make([]workshop.NudgePlan, len(metas))
+	for i := range plans {
+		plans[i] = workshop.NudgePlan{Next: now.Add(time.Hour), Nudged: []string{"U" + metas[i].ID}}
 	}
-	return next, nil
+	return plans, nil
 }
 
 // Nudge passes due together go to the Nudger as one batch; a workshop with
@@ -526,6 +526,9 @@ func TestNudgePassesGoInOneBatch(t *testing.T) {
 				}
 				if !m.NudgeAt.Equal(want) {
 					t.Errorf("%s: next pass at %v, want %v", id, m.NudgeAt, want)
+				}
+				if wantNudged := id != "W2"; m.WasNudged("U"+id) != wantNudged {
+					t.Errorf("%s: nudged %q; want U%s recorded: %v", id, m.Nudged, id, wantNudged)
 				}
 			}
 			if ids, err := s.Due(ctx, t0.Add(time.Minute), 10); err != nil || len(ids) != 0 {

@@ -72,7 +72,7 @@ func (m *Meta) SetDeadline(t, now time.Time) {
 // the nudge lead before the deadline, or now when that has passed; none
 // without a deadline or with nudges off.
 func (m *Meta) PlanNudges(now time.Time) {
-	m.NudgeAt = time.Time{}
+	m.NudgeAt, m.Nudged = time.Time{}, nil
 	lead, on := m.NudgeLead()
 	if !on || m.Deadline.IsZero() {
 		return
@@ -84,4 +84,36 @@ func (m *Meta) PlanNudges(now time.Time) {
 	if at.Before(m.Deadline) {
 		m.NudgeAt = at.UTC()
 	}
+}
+
+// NudgePlan is what one nudge pass found for a workshop: the people it
+// nudged or found nudged already, and when the next pass is needed (zero:
+// none).
+type NudgePlan struct {
+	Nudged []string
+	Next   time.Time
+}
+
+// ApplyNudges records a pass's plan: who is nudged, when the next pass
+// runs.
+func (m *Meta) ApplyNudges(p NudgePlan) {
+	m.NudgeAt = time.Time{}
+	if !p.Next.IsZero() {
+		m.NudgeAt = p.Next.UTC()
+	}
+	for _, u := range p.Nudged {
+		if !m.WasNudged(u) {
+			m.Nudged = append(m.Nudged, u)
+		}
+	}
+}
+
+// WasNudged reports whether a pass of the current deadline nudged user.
+func (m *Meta) WasNudged(user string) bool {
+	for _, u := range m.Nudged {
+		if u == user {
+			return true
+		}
+	}
+	return false
 }

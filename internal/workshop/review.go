@@ -3,6 +3,7 @@ package workshop
 import (
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -176,9 +177,19 @@ func LoadZone(tz string) (*time.Location, error) {
 	if tz == "" {
 		return time.UTC, nil
 	}
+	if loc, ok := zones.Load(tz); ok {
+		return loc.(*time.Location), nil
+	}
 	loc, err := time.LoadLocation(tz)
 	if err != nil {
 		return nil, fmt.Errorf("time zone %q: %w", tz, err)
 	}
+	zones.Store(tz, loc)
 	return loc, nil
 }
+
+// zones caches the zones LoadZone has read: time.LoadLocation reads and
+// parses the zone's file on every call, and a nudge pass asks for the zone
+// of every member of every channel. Only zones that exist are kept, so
+// the cache is bounded by the zone database.
+var zones sync.Map

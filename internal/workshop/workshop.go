@@ -59,6 +59,10 @@ type Meta struct {
 	NudgeBefore time.Duration `json:"nudge_before,omitempty"`
 	// NudgeAt is when the next nudge pass of the current step runs.
 	NudgeAt time.Time `json:"nudge_at,omitzero"`
+	// Nudged are the people the passes of the current deadline have
+	// nudged (or found nudged already), so later passes neither claim
+	// them again nor plan a pass for them.
+	Nudged []string `json:"nudged,omitempty"`
 	// MutedUsers asked for no nudges in this workshop (/journey mute).
 	MutedUsers []string `json:"muted,omitempty"`
 	// Rev is bumped by every meta update; stores use it for compare-and-set.
