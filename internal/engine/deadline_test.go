@@ -1,13 +1,19 @@
 package engine_test
 
 import (
+	"context"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/journeybot/journeybot/internal/bolt"
 	"github.com/journeybot/journeybot/internal/engine"
+	"github.com/journeybot/journeybot/internal/review"
 	"github.com/journeybot/journeybot/internal/rich"
 	"github.com/journeybot/journeybot/internal/workshop"
+	"github.com/journeybot/journeybot/prompts"
 )
 
 func TestParseLength(t *testing.T) {
@@ -239,5 +245,97 @@ func TestAutopilot(t *testing.T) {
 	}
 	if posts := h.rec.since(n); len(posts) != 1 || posts[0].Kind != engine.KindDigest || h.workshop().Step != workshop.Personas {
 		t.Errorf("after the one extension, want a digest and no move: %v", posts)
+	}
+}
+
+// members is a Directory of fixed channel members.
+type members map[string][]engine.Member
+
+func (d members) Members(_ context.Context, channel string) ([]engine.Member, error) {
+	return d[channel], nil
+}
+
+// A nudge pass nudges the members in their working hours, plans the next
+// pass at the next zone's morning, and names whom it nudged, so the next
+// pass neither claims them again nor plans a pass for them; a nudge
+// claimed elsewhere is not sent but counts as done.
+func TestNudgePassesRememberWhoTheyNudged(t *testing.T) {
+	store, err := bolt.Open(filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	rec := &recorder{}
+	tue := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC) // 10:00 in Paris, 18:00 in Tokyo
+	dir := members{channel: {{ID: "ana", TZ: "Europe/Paris"}, {ID: "ben", TZ: "Europe/Paris"}, {ID: "chloe", TZ: "Asia/Tokyo"}}}
+	eng := engine.New(engine.Config{Store: store, Notifier: rec, Catalog: prompts.MustLoad(), Now: func() time.Time { return tue },
+		Directory: dir, Schedules: review.Schedules{}})
+	h := &harness{t: t, eng: eng, rec: rec, store: store}
+	h.cmd("ana", "start Checkout")
+	h.reply("ben", "Why churn?")
+	if _, err := store.UpdateMeta(t.Context(), "W1", func(m *workshop.Meta) error {
+		m.SetDeadline(time.Date(2026, 12, 3, 17, 0, 0, 0, time.UTC), tue)
+		m.NudgeAt = tue
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var claimed []string
+	taken := map[string]bool{}
+	claim := func(keys []string) ([]bool, error) {
+		got := make([]bool, len(keys))
+		for i, k := range keys {
+			claimed = append(claimed, k)
+			got[i] = !taken[k]
+		}
+		return got, nil
+	}
+	pass := func(at time.Time) workshop.NudgePlan {
+		t.Helper()
+		m, err := store.LoadMeta(t.Context(), "W1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		plans, err := eng.NudgeAll(t.Context(), []*workshop.Meta{m}, at, claim)
+		if err != nil || len(plans) != 1 {
+			t.Fatalf("NudgeAll at %v = %v, %v", at, plans, err)
+		}
+		if _, err := store.UpdateMeta(t.Context(), "W1", func(m *workshop.Meta) error { m.ApplyNudges(plans[0]); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return plans[0]
+	}
+	dmsTo := func(n int) []string {
+		var out []string
+		for _, p := range rec.since(n) {
+			if p.Direct {
+				out = append(out, p.User)
+			}
+		}
+		return out
+	}
+
+	n := rec.count()
+	wed := time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC) // 09:00 in Tokyo
+	if p := pass(tue); !slices.Equal(p.Nudged, []string{"ana"}) || !p.Next.Equal(wed) {
+		t.Errorf("first pass: nudged %q, next %v; want ana, then Tokyo's morning %v", p.Nudged, p.Next, wed)
+	}
+	if got := dmsTo(n); !slices.Equal(got, []string{"ana"}) {
+		t.Errorf("first pass DMs to %q, want ana (ben contributed, chloe is asleep)", got)
+	}
+	// Another replica took chloe's nudge: not sent here, yet done.
+	taken[engine.NudgeClaimKey("W1", 0, workshop.Goals, "chloe")] = true
+	n, claimed = rec.count(), nil
+	if p := pass(wed); !slices.Equal(p.Nudged, []string{"chloe"}) || !p.Next.IsZero() {
+		t.Errorf("second pass: nudged %q, next %v; want chloe and no more passes (ana is done)", p.Nudged, p.Next)
+	}
+	if got := dmsTo(n); len(got) != 0 {
+		t.Errorf("second pass DMs to %q, want none (chloe's was claimed elsewhere)", got)
+	}
+	if len(claimed) != 1 {
+		t.Errorf("second pass claimed %q, want chloe's alone", claimed)
+	}
+	if m, _ := store.LoadMeta(t.Context(), "W1"); !slices.Equal(m.Nudged, []string{"ana", "chloe"}) || !m.NudgeAt.IsZero() || m.NudgesPending() {
+		t.Errorf("after the passes: nudged %q, next pass %v", m.Nudged, m.NudgeAt)
 	}
 }
