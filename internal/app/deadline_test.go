@@ -216,10 +216,10 @@ func TestConsoleNudges(t *testing.T) {
 		"wait 1h",
 		"wait until monday 08:00",
 	)
-	if strings.Count(text, "✉ direct message to @ben") != 1 || !strings.Contains(text, "GOALS WAITS FOR YOUR INPUT") {
+	if strings.Count(text, "✉ DM to ben") != 1 || !strings.Contains(text, "GOALS WAITS FOR YOUR INPUT") {
 		t.Errorf("want one nudge to ben:\n%s", text)
 	}
-	if strings.Count(text, "WAITS FOR YOUR INPUT") != 1 || strings.Contains(text, "direct message to @chloe") {
+	if strings.Count(text, "WAITS FOR YOUR INPUT") != 1 || strings.Contains(text, "DM to chloe") {
 		t.Errorf("ana contributed and chloe muted; neither is nudged:\n%s", text)
 	}
 	if strings.Count(text, "DEADLINE REACHED") != 1 {

@@ -81,7 +81,7 @@ func (p *Printer) Post(_ context.Context, m engine.Message) (string, error) {
 	switch {
 	case m.Direct:
 		indent = "  │ "
-		fmt.Fprintf(&b, "  ┌ ✉ %s\n", p.t("console.dm", "user", "@"+m.User))
+		fmt.Fprintf(&b, "  ┌ ✉ %s\n", p.t("console.dm", "user", m.User))
 	case m.Ephemeral:
 		indent = "  │ "
 		fmt.Fprintf(&b, "  ┌ (%s)\n", p.t("console.only", "user", "@"+m.User))
