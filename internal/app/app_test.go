@@ -195,6 +195,9 @@ func TestConsoleScriptRedis(t *testing.T) {
 		for i := range d.Touchpoints {
 			d.Touchpoints[i].Key = ""
 		}
+		for i := range d.Changes {
+			d.Changes[i].Key = ""
+		}
 		for i := range d.Inputs {
 			d.Inputs[i].TS = ""
 		}

@@ -93,7 +93,7 @@ func TestConsoleWaitPlaysDeadlines(t *testing.T) {
 		"STEP 2/7 · PERSONAS",
 		"🤖 Autopilot: Personas has no input yet, so its deadline moves a day, to Fri 4 Dec 2026 at 09:00 (UTC).",
 		"⏩ 1d later: Fri 4 Dec 2026 at 09:00 (UTC)",
-		"✉ direct message to @ana",
+		"✉ DM to ana",
 		"⏰ DEADLINE REACHED: PERSONAS · CHECKOUT",
 		"[Next step] → /journey next W1",
 		"[Extend 1 day] → /journey deadline W1 1d",

@@ -66,6 +66,9 @@ func comparable(d export.Document) string {
 	for i := range d.Touchpoints {
 		d.Touchpoints[i].Key = ""
 	}
+	for i := range d.Changes {
+		d.Changes[i].Key = ""
+	}
 	for i := range d.Inputs {
 		d.Inputs[i].TS = ""
 	}

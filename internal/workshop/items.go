@@ -130,6 +130,11 @@ type TestResult struct {
 
 // Change is an improvement the team commits to.
 type Change struct {
+	// ID numbers changes in journey order (C1, C2, …), as goals and
+	// touchpoints are; Key identifies one across renumbering ("<input
+	// id>#<line>"): ratings and votes refer to it.
+	ID    string `json:"id"`
+	Key   string `json:"key"`
 	Text  string `json:"text"`
 	Owner string `json:"owner"`
 	// OwnerID: see Touchpoint.OwnerID.

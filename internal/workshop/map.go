@@ -80,6 +80,8 @@ func (w *Workshop) MapAt(round int) *Map {
 				it.Note, it.Author = plain(it.Note), in.Author
 				m.Tests = append(m.Tests, *it)
 			case *Change:
+				it.ID = "C" + strconv.Itoa(len(m.Changes)+1)
+				it.Key = in.ID + "#" + strconv.Itoa(i)
 				it.Text = plain(it.Text)
 				it.Owner, it.OwnerID = names.owner(it.Owner)
 				it.Author = in.Author
