@@ -43,6 +43,7 @@ var (
 	bucketInputs      = []byte("inputs")
 	bucketVersions    = []byte("versions")
 	bucketScores      = []byte("scores")
+	bucketMarks       = []byte("marks")
 	bucketThreads     = []byte("threads")
 	bucketClaims      = []byte("claims")
 	bucketClaimExpiry = []byte("claim-expiry")
@@ -87,7 +88,7 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("open state file %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
-		for _, name := range [][]byte{bucketMeta, bucketInputs, bucketVersions, bucketScores, bucketThreads, bucketClaims, bucketClaimExpiry, bucketDue, bucketDueAt, bucketNames, bucketCounts} {
+		for _, name := range [][]byte{bucketMeta, bucketInputs, bucketVersions, bucketScores, bucketThreads, bucketClaims, bucketClaimExpiry, bucketDue, bucketDueAt, bucketNames, bucketCounts, bucketMarks} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -191,12 +192,26 @@ func (s *Store) Load(ctx context.Context, id string) (*workshop.Workshop, error)
 			}
 		}
 		if b := tx.Bucket(bucketScores).Bucket([]byte(id)); b != nil {
-			return b.ForEach(func(k, v []byte) error {
+			err := b.ForEach(func(k, v []byte) error {
 				var sc workshop.Score
 				if err := json.Unmarshal(v, &sc); err != nil {
 					return fmt.Errorf("score %s: %w", k, err)
 				}
 				w.Scores = append(w.Scores, sc)
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		// Marks come in key order, which is Mark.Field's.
+		if b := tx.Bucket(bucketMarks).Bucket([]byte(id)); b != nil {
+			return b.ForEach(func(k, v []byte) error {
+				var mk workshop.Mark
+				if err := json.Unmarshal(v, &mk); err != nil {
+					return fmt.Errorf("mark %s: %w", k, err)
+				}
+				w.Marks = append(w.Marks, mk)
 				return nil
 			})
 		}
@@ -536,6 +551,24 @@ func (s *Store) PutScore(ctx context.Context, ws string, sc workshop.Score) erro
 	})
 	if err != nil {
 		return fmt.Errorf("put score in workshop %s: %w", ws, err)
+	}
+	return nil
+}
+
+// PutMark stores m under its kind, key and user, replacing the earlier one.
+func (s *Store) PutMark(ctx context.Context, ws string, m workshop.Mark) error {
+	if err := m.Validate(); err != nil {
+		return fmt.Errorf("put mark in workshop %s: %w", ws, err)
+	}
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		b, err := workshopBucket(tx, bucketMarks, ws)
+		if err != nil {
+			return err
+		}
+		return putJSON(b, m.Field(), m)
+	})
+	if err != nil {
+		return fmt.Errorf("put mark in workshop %s: %w", ws, err)
 	}
 	return nil
 }

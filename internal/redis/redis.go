@@ -411,11 +411,12 @@ func (s *Store) undoCreate(ctx context.Context, m *workshop.Meta) {
 // consistent snapshot. Inputs come in journey order.
 func (s *Store) Load(ctx context.Context, id string) (*workshop.Workshop, error) {
 	var meta *goredis.StringCmd
-	var inputs, scores *goredis.MapStringStringCmd
+	var inputs, scores, marks *goredis.MapStringStringCmd
 	_, err := s.c.TxPipelined(ctx, func(p goredis.Pipeliner) error {
 		meta = p.Get(ctx, s.wkey(id, "meta"))
 		inputs = p.HGetAll(ctx, s.wkey(id, "inputs"))
 		scores = p.HGetAll(ctx, s.wkey(id, "scores"))
+		marks = p.HGetAll(ctx, s.wkey(id, "marks"))
 		return nil
 	})
 	if err != nil && !errors.Is(err, goredis.Nil) {
@@ -440,6 +441,14 @@ func (s *Store) Load(ctx context.Context, id string) (*workshop.Workshop, error)
 		}
 		w.Scores = append(w.Scores, sc)
 	}
+	for field, v := range marks.Val() {
+		var mk workshop.Mark
+		if err := json.Unmarshal([]byte(v), &mk); err != nil {
+			return nil, fmt.Errorf("load workshop %s: mark %s: %w", id, field, err)
+		}
+		w.Marks = append(w.Marks, mk)
+	}
+	slices.SortFunc(w.Marks, func(a, b workshop.Mark) int { return cmp.Compare(a.Field(), b.Field()) })
 	workshop.SortInputs(w.Inputs)
 	slices.SortFunc(w.Scores, func(a, b workshop.Score) int {
 		return cmp.Or(cmp.Compare(a.Touchpoint, b.Touchpoint), cmp.Compare(a.User, b.User), cmp.Compare(a.Round, b.Round))
@@ -607,6 +616,27 @@ func (s *Store) PutScore(ctx context.Context, ws string, sc workshop.Score) erro
 	}
 	field := sc.Touchpoint + "|" + sc.User + "|" + strconv.Itoa(sc.Round)
 	_, err = s.runScript(ctx, putScoreScript, s.workshopKeys(ws, "scores"), "put score", ws, field, b, sc.User)
+	return err
+}
+
+// putMarkScript files a mark unless the workshop is gone. KEYS meta,
+// marks; ARGV field, mark JSON.
+var putMarkScript = goredis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+return 1
+`)
+
+// PutMark stores m under its kind, key and user, replacing the earlier one.
+func (s *Store) PutMark(ctx context.Context, ws string, m workshop.Mark) error {
+	if err := m.Validate(); err != nil {
+		return fmt.Errorf("put mark in workshop %s: %w", ws, err)
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("put mark in workshop %s: %w", ws, err)
+	}
+	_, err = s.runScript(ctx, putMarkScript, s.workshopKeys(ws, "marks"), "put mark", ws, m.Field(), b)
 	return err
 }
 

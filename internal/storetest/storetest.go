@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) workshop.Store) {
 		{"CountsConcurrent", testCountsConcurrent},
 		{"CountsPeople", testCountsPeople},
 		{"StepContributors", testStepContributors},
+		{"Marks", testMarks},
 		{"Batch", testBatch},
 		{"SwapMetasConcurrent", testSwapMetasConcurrent},
 		{"Names", testNames},
@@ -1139,4 +1140,56 @@ func sortedCounts(c workshop.Counts) workshop.Counts {
 		slices.Sort(people)
 	}
 	return c
+}
+
+// testMarks: a person's mark of a kind and key replaces their earlier one;
+// an invalid mark or a missing workshop changes nothing; Load returns the
+// marks in Field order.
+func testMarks(t *testing.T, s workshop.Store) {
+	ctx := t.Context()
+	create(t, s, newMeta("W1", "C1", t0))
+	put := func(m workshop.Mark) error {
+		t.Helper()
+		m.At = t0
+		return s.PutMark(ctx, "W1", m)
+	}
+	for _, m := range []workshop.Mark{
+		{Kind: workshop.MarkVote, Key: "V1", User: "U2", Items: []string{"a#0", "b#1"}},
+		{Kind: workshop.MarkVote, Key: "V1", User: "U1", Items: []string{"a#0"}},
+		{Kind: workshop.MarkVote, Key: "V1", User: "U2", Items: []string{"c#0"}}, // U2 changes their votes
+		{Kind: workshop.MarkRating, Key: "c#0", User: "U1", Impact: 4, Effort: 2},
+		{Kind: workshop.MarkRating, Key: "c#0", User: "U1", Impact: 5, Effort: 1},
+	} {
+		if err := put(m); err != nil {
+			t.Fatalf("PutMark(%+v): %v", m, err)
+		}
+	}
+	for _, bad := range []workshop.Mark{
+		{Kind: workshop.MarkRating, Key: "c#0", User: "U2", Impact: 6, Effort: 1},
+		{Kind: workshop.MarkRating, Key: "c#0", User: "U2", Impact: 3, Effort: 0},
+		{Kind: "poll", Key: "x", User: "U2"},
+		{Kind: workshop.MarkVote, Key: "", User: "U2"},
+	} {
+		if err := put(bad); !errors.Is(err, workshop.ErrMark) {
+			t.Errorf("PutMark(%+v) = %v, want ErrMark", bad, err)
+		}
+	}
+	if err := s.PutMark(ctx, "W9", workshop.Mark{Kind: workshop.MarkVote, Key: "V1", User: "U1"}); !errors.Is(err, workshop.ErrNotFound) {
+		t.Errorf("PutMark(W9) = %v, want ErrNotFound", err)
+	}
+	w, err := s.Load(ctx, "W1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range w.Marks {
+		got = append(got, fmt.Sprintf("%s %v %d/%d", m.Field(), m.Items, m.Impact, m.Effort))
+	}
+	want := []string{"rating|c#0|U1 [] 5/1", "vote|V1|U1 [a#0] 0/0", "vote|V1|U2 [c#0] 0/0"}
+	if !slices.Equal(got, want) {
+		t.Errorf("marks %q, want %q", got, want)
+	}
+	if _, err := s.Load(ctx, "W9"); !errors.Is(err, workshop.ErrNotFound) {
+		t.Errorf("a mark for a missing workshop created it: %v", err)
+	}
 }

@@ -67,6 +67,10 @@ type Workshops interface {
 	// their earlier score in the same round. A score out of range (see
 	// Score.Validate) is refused with ErrScoreRange and nothing is written.
 	PutScore(ctx context.Context, workshop string, s Score) error
+	// PutMark stores a person's mark, replacing their earlier one of the
+	// same kind and key (Mark.Field). An invalid mark (Mark.Validate) is
+	// refused with ErrMark and nothing is written.
+	PutMark(ctx context.Context, workshop string, m Mark) error
 	// Counts returns how many items each step holds, kept on every input
 	// write, so the acknowledgement path can check a reply against the map
 	// (does goal G7 exist?) without loading the workshop. Counts.Known is

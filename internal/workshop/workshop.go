@@ -180,6 +180,9 @@ type Workshop struct {
 	Meta
 	Inputs []Input
 	Scores []Score
+	// Marks are the people's votes and ratings (see Mark), sorted by
+	// Field.
+	Marks []Mark
 	// Names are the display names of the people the inputs refer to (see
 	// Open); the map shows them instead of user ids.
 	Names Names `json:"-"`
