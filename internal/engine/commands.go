@@ -81,6 +81,7 @@ var commands = map[string]handler{
 	"deadline":    (*Engine).cmdDeadline,
 	"autopilot":   (*Engine).cmdAutopilot,
 	"nudge":       (*Engine).cmdNudge,
+	"vote":        (*Engine).cmdVote,
 	"mute":        (*Engine).cmdMute,
 	"unmute":      (*Engine).cmdUnmute,
 	"home":        (*Engine).cmdHome,

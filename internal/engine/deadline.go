@@ -354,6 +354,13 @@ func (e *Engine) Deadline(ctx context.Context, id string, step workshop.Step, du
 	if m.Step != step || !m.Deadline.Equal(due) || m.Closed() {
 		return nil
 	}
+	// A vote open at the step's deadline closes with it, its ranking
+	// posted before the step moves on.
+	if m.CurrentVote().Open() {
+		if _, err := e.endVote(ctx, id); err != nil {
+			e.log.WarnContext(ctx, "close vote at the deadline", "workshop", id, "err", err)
+		}
+	}
 	wm := w.Map()
 	items := factsOf(w, wm).counts[step]
 	if m.Autopilot {

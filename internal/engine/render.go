@@ -136,6 +136,9 @@ func (e *Engine) headerMessage(w *workshop.Meta, f headerFacts) Message {
 	if line := e.deadlineLine(w); line != nil {
 		msg.Blocks = append(msg.Blocks, rich.Para(line))
 	}
+	if line := e.voteLine(w); line != nil {
+		msg.Blocks = append(msg.Blocks, rich.Para(line))
+	}
 	if w.Round > 0 {
 		msg.Blocks = append(msg.Blocks, rich.Para(e.roundLine(w)))
 	}

@@ -96,6 +96,32 @@ type Document struct {
 	// workshop, then one per review round, each with its touchpoint scores.
 	Versions []Version `json:"versions"`
 	Inputs   []Input   `json:"inputs"`
+	// Votes are the results of the closed dot-voting rounds, most voted
+	// first in each; voters only when the round was attributed.
+	Votes []Vote `json:"votes"`
+}
+
+// Vote is one item's votes in one closed round.
+type Vote struct {
+	Round  string   `json:"round"`
+	ID     string   `json:"id"`
+	Label  string   `json:"label"`
+	Count  int      `json:"count"`
+	Voters []string `json:"voters,omitempty"`
+}
+
+// votes lists the results of w's closed rounds.
+func votes(w *workshop.Workshop) []Vote {
+	out := []Vote{}
+	for _, r := range w.Votes {
+		if r.Open() {
+			continue
+		}
+		for _, t := range r.Result {
+			out = append(out, Vote{Round: r.ID, ID: t.ID, Label: t.Label, Count: t.Count, Voters: t.Voters})
+		}
+	}
+	return out
 }
 
 // Touchpoint is a touchpoint with its team mean and spread.
@@ -162,7 +188,7 @@ func Doc(w *workshop.Workshop, m *workshop.Map) Document {
 		MapType: m.MapType(), CurrentStep: w.Step.Key(), CreatedAt: w.CreatedAt, ClosedAt: timePtr(w.ClosedAt), Round: w.Round,
 		Goals: nonNil(m.Goals), Personas: nonNil(m.Personas), Scope: m.Scope,
 		Resources: nonNil(m.Resources), Tests: nonNil(m.Tests), Changes: nonNil(m.Changes),
-		Touchpoints: []Touchpoint{}, Inputs: []Input{},
+		Touchpoints: []Touchpoint{}, Inputs: []Input{}, Votes: votes(w),
 		Review: Review{
 			Cadence: cmp.Or(w.Review.Cadence, workshop.CadenceOff), Spec: w.Review.Spec, TZ: w.Review.TZ,
 			NextDue: timePtr(w.Review.NextDue), LastReview: timePtr(w.Review.LastReview),

@@ -194,6 +194,27 @@ func writeMD(out io.Writer, w *workshop.Workshop, m *workshop.Map, opt Options) 
 		p("\n")
 	}
 
+	for _, r := range w.Votes {
+		if r.Open() || len(r.Result) == 0 {
+			continue
+		}
+		p("### %s\n\n", T("export.vote_heading", "id", r.ID))
+		if r.Attributed {
+			p("| # | %s | %s | %s |\n|---|---|---|---|\n", T("export.col.item"), T("export.col.votes"), T("export.col.voters"))
+		} else {
+			p("| # | %s | %s |\n|---|---|---|\n", T("export.col.item"), T("export.col.votes"))
+		}
+		for i, t := range r.Result {
+			item := mdText(t.ID + " " + t.Label)
+			if r.Attributed {
+				p("| %d | %s | %d | %s |\n", i+1, item, t.Count, mdText(strings.Join(names(w, t.Voters), ", ")))
+			} else {
+				p("| %d | %s | %d |\n", i+1, item, t.Count)
+			}
+		}
+		p("\n")
+	}
+
 	p("## %s\n\n", T("export.review"))
 	if w.Review.Active() {
 		line := T("review.cadence." + w.Review.Cadence)
@@ -246,4 +267,13 @@ func joinWho(users []string, name func(string) string) string {
 		out[i] = name(u)
 	}
 	return strings.Join(out, ", ")
+}
+
+// names are the display names of users (their ids when unknown).
+func names(w *workshop.Workshop, users []string) []string {
+	out := make([]string, len(users))
+	for i, u := range users {
+		out[i] = w.Names.Text(workshop.UserRef(u))
+	}
+	return out
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -17,7 +18,12 @@ import (
 const (
 	callbackForm  = "form"
 	callbackScore = "score"
+	callbackVote  = "vote"
 )
+
+// voteBlock is the vote form's one input: a multi-select of the round's
+// items, at most the round's votes.
+const voteBlock = "votes"
 
 // requiredFields are the form fields a step cannot do without.
 var requiredFields = map[string]bool{
@@ -200,6 +206,8 @@ func (b *Bot) onInteraction(ctx context.Context, cb goslack.InteractionCallback)
 			switch act.ActionID {
 			case engine.ActionAdd, engine.ActionScore:
 				return b.openForm(ctx, channel, actor, trigger, act.ActionID, act.Value)
+			case engine.ActionVote:
+				return b.openVote(ctx, channel, actor, trigger, act.Value)
 			case engine.ActionOpenThread:
 				return nil // a link: Slack opens it; the click needs no answer
 			default:
@@ -244,6 +252,63 @@ func (b *Bot) openForm(ctx context.Context, channel string, a engine.Actor, trig
 		return fmt.Errorf("views.open: %w", err)
 	}
 	return nil
+}
+
+// openVote opens the vote form of a workshop's open round, with the votes
+// the person gave already chosen.
+func (b *Bot) openVote(ctx context.Context, channel string, a engine.Actor, trigger, value string) error {
+	id, _, _ := strings.Cut(value, " ")
+	w, r, mine, err := b.eng.VoteForm(ctx, id, a)
+	if err != nil {
+		lang := b.eng.DefaultLang()
+		if w != nil {
+			lang = w.Lang
+		}
+		return b.eng.Refuse(ctx, channel, a, lang, err)
+	}
+	view := b.voteView(w, r, mine)
+	if _, err := b.notify.API.OpenViewContext(ctx, trigger, view); err != nil {
+		return fmt.Errorf("views.open: %w", err)
+	}
+	return nil
+}
+
+// voteView is the vote form: a multi-select of the round's items (a select
+// holds 100 options: past that, the context says to vote with the
+// command), at most the round's votes, the person's votes chosen.
+func (b *Bot) voteView(w *workshop.Workshop, r *workshop.VoteRound, mine []string) goslack.ModalViewRequest {
+	lang := w.Lang
+	var opts, chosen []*goslack.OptionBlockObject
+	for _, it := range r.Items[:min(len(r.Items), maxOptions)] {
+		o := option(it.ID, it.ID+" "+escapeUser(it.Label))
+		opts = append(opts, o)
+		if slices.Contains(mine, it.Key) {
+			chosen = append(chosen, o)
+		}
+	}
+	sel := goslack.NewOptionsMultiSelectBlockElement(goslack.MultiOptTypeStatic, plainText(cut(b.eng.T(lang, "form.choose"), maxPlaceholder)), voteBlock, opts...)
+	sel.WithMaxSelectedItems(r.Max)
+	if len(chosen) > 0 {
+		sel.InitialOptions = chosen
+	}
+	input := goslack.NewInputBlock(voteBlock, plainText(cut(b.eng.T(lang, "vote.form_label", "count", r.Max), maxInputLabel)), nil, sel)
+	input.Optional = true // no choice withdraws one's votes
+	intro := b.eng.R(lang, "vote.intro", "count", r.Max, "id", r.ID)
+	blocks := []goslack.Block{goslack.NewSectionBlock(mrkdwn(cut(mrkdwnOf(intro), maxSectionText)), nil, nil), input}
+	who := b.eng.R(lang, "vote.counts_only")
+	if r.Attributed {
+		who = b.eng.R(lang, "vote.attributed")
+	}
+	blocks = append(blocks, goslack.NewContextBlock("", mrkdwn(cut(mrkdwnOf(who), maxContextText))))
+	return goslack.ModalViewRequest{
+		Type:            goslack.VTModal,
+		CallbackID:      callbackVote,
+		Title:           plainText(cut(b.eng.T(lang, "vote.form_title", "id", r.ID), maxModalTitle)),
+		Submit:          plainText(cut(b.eng.T(lang, "button.vote"), maxModalTitle)),
+		Close:           plainText(cut(b.eng.T(lang, "form.cancel"), maxModalTitle)),
+		PrivateMetadata: w.ID + " " + r.ID,
+		Blocks:          goslack.Blocks{BlockSet: blocks},
+	}
 }
 
 // fieldValue reads what a form field holds, whatever its element.
@@ -301,6 +366,21 @@ func (b *Bot) onSubmit(ctx context.Context, cb goslack.InteractionCallback) (any
 		return nil, nil
 	}
 	switch cb.View.CallbackID {
+	case callbackVote:
+		var ids []string
+		for _, o := range values[voteBlock][voteBlock].SelectedOptions {
+			ids = append(ids, o.Value)
+		}
+		q := &engine.Queue{}
+		msg, err := b.eng.WithNotifier(q).SubmitVote(ctx, id, b.users.actor(ctx, user), ids)
+		if err != nil {
+			return nil, err
+		}
+		if msg != "" {
+			return goslack.NewErrorsViewSubmissionResponse(map[string]string{voteBlock: cut(msg, 150)}), nil
+		}
+		b.spawn(ctx, "echo vote", func(ctx context.Context) error { return q.Flush(ctx, b.notify) })
+		return nil, nil
 	case callbackScore:
 		scores := map[int]int{}
 		for block, acts := range values {

@@ -63,6 +63,9 @@ type Meta struct {
 	// nudged (or found nudged already), so later passes neither claim
 	// them again nor plan a pass for them.
 	Nudged []string `json:"nudged,omitempty"`
+	// Votes are the dot-voting rounds held, the latest last (/journey
+	// vote).
+	Votes []VoteRound `json:"votes,omitempty"`
 	// MutedUsers asked for no nudges in this workshop (/journey mute).
 	MutedUsers []string `json:"muted,omitempty"`
 	// Rev is bumped by every meta update; stores use it for compare-and-set.

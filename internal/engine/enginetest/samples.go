@@ -197,6 +197,11 @@ func Messages(tb TB, lang string) ([]Sample, []engine.File) {
 	}
 	cmd(ana, "goto iterate")
 	reply("U2", "Show fees on the pricing page | <@U3> | 2026-11-01")
+	rec.say("dot-voting")
+	cmd(ana, "vote 2")
+	cmd(engine.Actor{ID: "U2"}, "vote T1 C1")
+	cmd(engine.Actor{ID: "U3"}, "vote T1 T2 C1") // refused: too many
+	cmd(ana, "vote close")
 	cmd(ana, "status")
 	cmd(ana, "list")
 	cmd(ana, "review")
