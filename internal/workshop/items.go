@@ -111,6 +111,9 @@ type ScopeNote struct {
 
 // Resource is a resource or tool the team has, or needs to close a gap.
 type Resource struct {
+	// ID numbers the resources, have and need alike, in the order they
+	// were given: R1, R2, …
+	ID    string `json:"id"`
 	Kind  string `json:"kind"`
 	Name  string `json:"name"`
 	Gap   string `json:"gap"`
@@ -130,6 +133,8 @@ type TestResult struct {
 
 // Change is an improvement the team commits to.
 type Change struct {
+	// ID numbers the changes in the order they were given: C1, C2, …
+	ID    string `json:"id"`
 	Text  string `json:"text"`
 	Owner string `json:"owner"`
 	// OwnerID: see Touchpoint.OwnerID.
