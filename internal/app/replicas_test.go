@@ -29,7 +29,7 @@ var replicaScript = []struct{ user, text string }{
 	{"", "next"},
 	{"U2", "need | follow-up tool | no follow-up | @maria"},
 	{"", "next"},
-	{"U3", "G1 partly | cause unknown"},
+	{"U3", "G1 partly | cause unknown\nG2 yes | the payment page"},
 	{"", "next"},
 	{"U2", "Show fees | @leo | 2026-12-15"},
 }

@@ -40,8 +40,23 @@ func TestDotVotingThreeReplicas(t *testing.T) {
 		{0, "U5", "T1 T2 C1 C2"},
 		{1, "U5", "C2"},
 	}
+	answers := func(user string) int {
+		n := 0
+		for _, m := range fake.Messages("C1") {
+			if m.Ephemeral && m.User == user {
+				n++
+			}
+		}
+		return n
+	}
+	// Each person waits for the answer to a vote before voting again, as
+	// one does; different people's votes run at once.
 	for _, v := range votes {
+		before := answers(v.user)
 		rs[v.replica].command(v.user, "vote "+v.ids)
+		if v.user == "U3" || v.user == "U5" || v.user == "U4" {
+			rs[v.replica].waitFor("the answer to "+v.user+"'s vote", func() bool { return answers(v.user) > before })
+		}
 	}
 	rs[0].waitFor("the refusal of U5's four items", func() bool {
 		for _, m := range fake.Messages("C1") {

@@ -276,7 +276,11 @@ func (e *Engine) cmdStart(ctx context.Context, c *call) error {
 // postStep posts the top-level message of step, binds its thread so replies
 // land in that step, and records it.
 func (e *Engine) postStep(ctx context.Context, w *workshop.Workshop, step workshop.Step) error {
-	ts, err := e.notify.Post(ctx, e.stepMessage(&w.Meta, step))
+	var mp *workshop.Map
+	if showsCoverage(step) {
+		mp = w.Map()
+	}
+	ts, err := e.notify.Post(ctx, e.stepMessage(&w.Meta, mp, step))
 	if err != nil {
 		return fmt.Errorf("post step %s of %s: %w", step, w.ID, err)
 	}
@@ -323,7 +327,8 @@ func (e *Engine) updateHeader(ctx context.Context, m *workshop.Meta, f headerFac
 }
 
 // RefreshHeader rewrites a workshop's header; adapters call it (debounced)
-// after replies.
+// after replies. At the test step it rewrites the step's message too, whose
+// list of goals shows the verdicts given so far.
 func (e *Engine) RefreshHeader(ctx context.Context, id string) error {
 	m, c, err := workshop.MetaAndCounts(ctx, e.store, id)
 	if err != nil {
@@ -331,9 +336,10 @@ func (e *Engine) RefreshHeader(ctx context.Context, id string) error {
 	}
 	if c.Known {
 		e.updateHeader(ctx, m, factsOfCounts(c))
-		return nil
+	} else if err := e.refreshHeaderOf(ctx, m); err != nil {
+		return err
 	}
-	return e.refreshHeaderOf(ctx, m)
+	return e.refreshCoverage(ctx, m)
 }
 
 // refreshHeaderOf rewrites the header of m from the store's totals: two
@@ -385,6 +391,11 @@ func (e *Engine) Next(ctx context.Context, w *workshop.Workshop, a Actor, force 
 		return problem("error.last_step", "id", w.ID)
 	}
 	m := w.Map()
+	if from == workshop.Test && !force {
+		if err := e.unansweredProblem(w, m); err != nil {
+			return err
+		}
+	}
 	if m.Count(from) == 0 && !force {
 		return problem("error.step_empty", "step", e.stepName(w.Lang, from), "id", w.ID)
 	}

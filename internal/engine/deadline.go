@@ -209,7 +209,11 @@ func (e *Engine) cmdDeadline(ctx context.Context, c *call) error {
 // message and the header.
 func (e *Engine) refreshDeadline(ctx context.Context, w *workshop.Workshop) {
 	if ts := w.StepTS(w.Step); ts != "" {
-		if err := e.notify.Update(ctx, w.Channel, ts, e.stepMessage(&w.Meta, w.Step)); err != nil {
+		mp, err := e.storedMap(ctx, w)
+		if err == nil {
+			err = e.notify.Update(ctx, w.Channel, ts, e.stepMessage(&w.Meta, mp, w.Step))
+		}
+		if err != nil {
 			e.log.WarnContext(ctx, "update step message", "workshop", w.ID, "err", err)
 		}
 	}

@@ -43,8 +43,9 @@ func ParseActionValue(v string) (id string, step workshop.Step) {
 }
 
 // stepMessage is the top-level message of a step: what to do, tips, the line
-// format with an example, and the buttons.
-func (e *Engine) stepMessage(m *workshop.Meta, s workshop.Step) Message {
+// format with an example, and the buttons. The test and iterate steps also
+// show the goals' coverage, from mp (see showsCoverage).
+func (e *Engine) stepMessage(m *workshop.Meta, mp *workshop.Map, s workshop.Step) Message {
 	lang, key := m.Lang, "step."+s.Key()
 	title := e.stepTitle(lang, s)
 	msg := Message{
@@ -61,6 +62,7 @@ func (e *Engine) stepMessage(m *workshop.Meta, s workshop.Step) Message {
 	if m.Round > 0 {
 		msg.Context = append(msg.Context, e.R(lang, "review.round_context", "round", m.Round))
 	}
+	msg.Blocks = append(msg.Blocks, e.coverageBlocks(lang, mp, s)...)
 	if line := e.deadlineLine(m); line != nil && s == m.Step {
 		msg.Blocks = append(msg.Blocks, rich.Para(line))
 	}
@@ -250,7 +252,7 @@ func (e *Engine) stepBlocks(lang string, m *workshop.Map, s workshop.Step) []ric
 				if r.Kind != kind {
 					continue
 				}
-				line := strong(r.Name)
+				line := rich.Concat(rich.Styled(r.ID, rich.Code), sp(" "), strong(r.Name))
 				if r.Gap != "" {
 					line = rich.Concat(line, sp(" — "), e.R(lang, "resource.gap", "gap", UserText(r.Gap)))
 				}
@@ -279,11 +281,12 @@ func (e *Engine) stepBlocks(lang string, m *workshop.Map, s workshop.Step) []ric
 			items = append(items, rich.Concat(line, sp(" "), by(t.Author)))
 		}
 		list(items)
+		out = append(out, e.coverageTable(lang, m)...)
 	case workshop.Iterate:
 		today := e.now().Format("2006-01-02")
 		var items []rich.Text
 		for _, c := range m.Changes {
-			line := UserText(c.Text)
+			line := rich.Concat(rich.Styled(c.ID, rich.Code), sp(" "), UserText(c.Text))
 			if c.Owner != "" {
 				line = rich.Concat(line, sp(" — "), Owner(c.Owner, c.OwnerID))
 			}

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -91,7 +92,9 @@ type Document struct {
 	Resources   []workshop.Resource   `json:"resources"`
 	Tests       []workshop.TestResult `json:"tests"`
 	Changes     []workshop.Change     `json:"changes"`
-	Review      Review                `json:"review"`
+	// Coverage says, goal by goal, how far the map answers it.
+	Coverage []Coverage `json:"coverage"`
+	Review   Review     `json:"review"`
 	// Versions lists every version of the map: round 0, the first
 	// workshop, then one per review round, each with its touchpoint scores.
 	Versions []Version `json:"versions"`
@@ -130,6 +133,20 @@ type Touchpoint struct {
 	Mean float64 `json:"mean"`
 	Min  int     `json:"min"`
 	Max  int     `json:"max"`
+}
+
+// Coverage is one goal's verdict and the items that mention it (see
+// workshop.Map.Coverage).
+type Coverage struct {
+	ID   string `json:"id"`
+	Text string `json:"text"`
+	// Verdict is yes, partly or no: the latest answer given at the test
+	// step; null while the goal has none.
+	Verdict *string `json:"verdict"`
+	Note    string  `json:"note"`
+	// Linked are the ids of the touchpoints, resources and changes whose
+	// text mentions the goal (T2, R1, C1).
+	Linked []string `json:"linked"`
 }
 
 // Review is the review schedule.
@@ -188,7 +205,7 @@ func Doc(w *workshop.Workshop, m *workshop.Map) Document {
 		MapType: m.MapType(), CurrentStep: w.Step.Key(), CreatedAt: w.CreatedAt, ClosedAt: timePtr(w.ClosedAt), Round: w.Round,
 		Goals: nonNil(m.Goals), Personas: nonNil(m.Personas), Scope: m.Scope,
 		Resources: nonNil(m.Resources), Tests: nonNil(m.Tests), Changes: nonNil(m.Changes),
-		Touchpoints: []Touchpoint{}, Inputs: []Input{}, Votes: votes(w),
+		Touchpoints: []Touchpoint{}, Inputs: []Input{}, Votes: votes(w), Coverage: []Coverage{},
 		Review: Review{
 			Cadence: cmp.Or(w.Review.Cadence, workshop.CadenceOff), Spec: w.Review.Spec, TZ: w.Review.TZ,
 			NextDue: timePtr(w.Review.NextDue), LastReview: timePtr(w.Review.LastReview),
@@ -208,6 +225,13 @@ func Doc(w *workshop.Workshop, m *workshop.Map) Document {
 	}
 	if d.Scope.Notes == nil {
 		d.Scope.Notes = []string{}
+	}
+	for _, c := range m.Coverage() {
+		var verdict *string
+		if c.Answered() {
+			verdict = &c.Verdict
+		}
+		d.Coverage = append(d.Coverage, Coverage{ID: c.Goal.ID, Text: c.Goal.Text, Verdict: verdict, Note: c.Note, Linked: c.Linked})
 	}
 	for _, t := range m.Touchpoints {
 		lo, hi := t.Spread()
@@ -233,10 +257,25 @@ func round1(v float64) float64 {
 	return f
 }
 
-// CSVHeader is the first row of the CSV export.
-var CSVHeader = []string{"id", "phase", "name", "channel", "emotion", "mean", "min", "max", "scores", "positive", "negative", "state", "online", "owner", "author"}
+// CSVHeader is the first row of the CSV export. Its last column, goals,
+// names the goals the touchpoint mentions, each with its verdict
+// ("G2 none, G3 partly").
+var CSVHeader = []string{"id", "phase", "name", "channel", "emotion", "mean", "min", "max", "scores", "positive", "negative", "state", "online", "owner", "author", "goals"}
+
+// goalsCell is the goals column of touchpoint id: the goals it mentions
+// with their verdicts, each verdict as word says it.
+func goalsCell(cov []workshop.Coverage, id string, word func(verdict string) string) string {
+	var out []string
+	for _, c := range cov {
+		if slices.Contains(c.Linked, id) {
+			out = append(out, c.Goal.ID+" "+word(cmp.Or(c.Verdict, "none")))
+		}
+	}
+	return strings.Join(out, ", ")
+}
 
 func writeCSV(out io.Writer, m *workshop.Map) error {
+	cov := m.Coverage()
 	cw := csv.NewWriter(out)
 	if err := cw.Write(CSVHeader); err != nil {
 		return err
@@ -247,6 +286,7 @@ func writeCSV(out io.Writer, m *workshop.Map) error {
 			t.ID, string(t.Phase), csvSafe(t.Name), csvSafe(t.Channel), strconv.Itoa(t.Emotion),
 			strconv.FormatFloat(round1(t.Mean()), 'f', -1, 64), strconv.Itoa(lo), strconv.Itoa(hi), strconv.Itoa(len(t.Scores)),
 			csvSafe(t.Positive), csvSafe(t.Negative), t.State, strconv.FormatBool(t.Online), csvSafe(t.Owner), t.Author,
+			goalsCell(cov, t.ID, func(v string) string { return v }),
 		}
 		if err := cw.Write(row); err != nil {
 			return err
@@ -278,6 +318,8 @@ func writeFrenchCSV(out io.Writer, m *workshop.Map, opt Options) error {
 		return err
 	}
 	yesNo := map[bool]string{true: T("export.csv.yes"), false: T("export.csv.no")}
+	cov := m.Coverage()
+	verdict := func(v string) string { return T("export.csv.verdict_" + v) }
 	for _, t := range m.Journey() {
 		lo, hi := t.Spread()
 		row := []string{
@@ -285,6 +327,7 @@ func writeFrenchCSV(out io.Writer, m *workshop.Map, opt Options) error {
 			// A decimal comma, but the ASCII minus a spreadsheet reads as one.
 			strings.Replace(strconv.FormatFloat(round1(t.Mean()), 'f', -1, 64), ".", ",", 1), strconv.Itoa(lo), strconv.Itoa(hi), strconv.Itoa(len(t.Scores)),
 			csvSafe(t.Positive), csvSafe(t.Negative), T("state." + t.State), yesNo[t.Online], csvSafe(t.Owner), t.Author,
+			goalsCell(cov, t.ID, verdict),
 		}
 		if err := cw.Write(row); err != nil {
 			return err

@@ -35,12 +35,12 @@ func sample() *workshop.Workshop {
 			in("1700000001.000001", workshop.Goals, "ana", "Why do 40% leave at payment?\nWhich touchpoints cause calls?"),
 			in("1700000002.000001", workshop.Personas, "ben", "Claire, 34 | marketing manager, Lyon | values speed; hates <b>hidden</b> fees"),
 			in("1700000003.000001", workshop.Touchpoints, "ben", "Pricing page | website | before | -1 | clear tiers | hidden fees | @maria"),
-			in("1700000004.000001", workshop.Touchpoints, "cid", "Shop counter | shop | during | 1 | friendly staff | queue / wait"),
+			in("1700000004.000001", workshop.Touchpoints, "cid", "Shop counter | shop | during | 1 | friendly staff | queue / wait (G1)"),
 			in("1700000005.000001", workshop.Touchpoints, "ana", "=HYPERLINK(\"evil\") | e-mail | after | +2 | fast | | ideal"),
 			in("1700000006.000001", workshop.Scope, "ana", "service-blueprint\nMobile only"),
-			in("1700000007.000001", workshop.Resources, "cid", "have | analytics | where people drop out | @ana\nneed | follow-up tool | no follow-up | @maria"),
+			in("1700000007.000001", workshop.Resources, "cid", "have | analytics | where people drop out | @ana\nneed | follow-up tool | no follow-up, see G2 | @maria"),
 			in("1700000008.000001", workshop.Test, "ben", "G1 partly | drop-off visible, cause unknown"),
-			in("1700000009.000001", workshop.Iterate, "ana", "Show fees early | @leo | 2026-12-15"),
+			in("1700000009.000001", workshop.Iterate, "ana", "Show fees early | @leo | 2026-12-15\nCall back within a day (g2, not G20) | @maria"),
 		},
 		Scores: []workshop.Score{
 			{Touchpoint: "1700000003.000001#0", User: "cid", Value: -2, At: at},
@@ -164,7 +164,7 @@ func TestJSONShape(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, key := range []string{"id", "title", "lang", "facilitator", "channel", "map_type", "current_step", "created_at", "closed_at",
-		"goals", "personas", "touchpoints", "scope", "resources", "tests", "changes", "review", "inputs"} {
+		"goals", "personas", "touchpoints", "scope", "resources", "tests", "changes", "coverage", "review", "inputs"} {
 		if _, ok := doc[key]; !ok {
 			t.Errorf("json lacks %q", key)
 		}
@@ -183,5 +183,56 @@ func TestJSONShape(t *testing.T) {
 	}
 	if got := tp["scores"].(map[string]any); len(got) != 3 || got["cid"] != -2.0 {
 		t.Errorf("scores %v", got)
+	}
+}
+
+// Goal coverage shows in every format: G1 has a verdict and a touchpoint
+// mentions it; G2 has none, and a resource and a change mention it ("g2"),
+// while "G20" mentions no goal of the workshop.
+func TestCoverageInEveryFormat(t *testing.T) {
+	var doc Document
+	if err := json.Unmarshal(render(t, JSON, "en"), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Coverage) != 2 {
+		t.Fatalf("coverage %+v, want G1 and G2", doc.Coverage)
+	}
+	g1, g2 := doc.Coverage[0], doc.Coverage[1]
+	if g1.ID != "G1" || g1.Verdict == nil || *g1.Verdict != workshop.VerdictPartly || g1.Note != "drop-off visible, cause unknown" || !slices.Equal(g1.Linked, []string{"T2"}) {
+		t.Errorf("G1 coverage %+v, want partly with its note, linked to T2", g1)
+	}
+	if g2.ID != "G2" || g2.Text != "Which touchpoints cause calls?" || g2.Verdict != nil || !slices.Equal(g2.Linked, []string{"R2", "C2"}) {
+		t.Errorf("G2 coverage %+v, want no verdict, linked to R2 and C2", g2)
+	}
+	var raw struct {
+		Coverage []map[string]any `json:"coverage"`
+	}
+	if err := json.Unmarshal(render(t, JSON, "en"), &raw); err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := raw.Coverage[1]["verdict"]; !ok || v != nil {
+		t.Errorf("G2's verdict is %v (present %v), want null", v, ok)
+	}
+
+	md := string(render(t, MD, "en"))
+	for _, want := range []string{"### Goal coverage", "| **G2** Which touchpoints cause calls? | no verdict yet |  | R2, C2 |", "| C2 | Call back within a day"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("md lacks %q", want)
+		}
+	}
+
+	for _, lang := range []string{"en", "fr"} {
+		r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(render(t, CSV, lang), []byte("\ufeff"))))
+		if lang == "fr" {
+			r.Comma = ';'
+		}
+		rows, err := r.ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]string{"en": "G1 partly", "fr": "G1 en partie"}[lang]
+		if last := len(rows[0]) - 1; rows[2][0] != "T2" || rows[2][last] != want || rows[1][last] != "" {
+			t.Errorf("%s csv goals column: %q and %q, want %q for T2 and nothing for T1", lang, rows[2], rows[1], want)
+		}
 	}
 }

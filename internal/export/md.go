@@ -157,9 +157,9 @@ func writeMD(out io.Writer, w *workshop.Workshop, m *workshop.Map, opt Options) 
 		if len(rows) == 0 {
 			continue
 		}
-		p("### %s\n\n| %s | %s | %s |\n|---|---|---|\n", T("kind."+kind), T("export.col.resource"), T("export.col.gap"), T("export.col.owner"))
+		p("### %s\n\n| # | %s | %s | %s |\n|---|---|---|---|\n", T("kind."+kind), T("export.col.resource"), T("export.col.gap"), T("export.col.owner"))
 		for _, r := range rows {
-			p("| %s | %s | %s |\n", mdText(r.Name), mdText(r.Gap), mdText(r.Owner))
+			p("| %s | %s | %s | %s |\n", r.ID, mdText(r.Name), mdText(r.Gap), mdText(r.Owner))
 		}
 		p("\n")
 	}
@@ -182,14 +182,26 @@ func writeMD(out io.Writer, w *workshop.Workshop, m *workshop.Map, opt Options) 
 		}
 		p("\n")
 	}
+	if cov := m.Coverage(); len(cov) > 0 {
+		p("### %s\n\n| %s | %s | %s | %s |\n|---|---|---|---|\n", T("coverage.table_title"),
+			T("export.col.goal"), T("export.col.verdict"), T("export.col.note"), T("coverage.col_linked"))
+		for _, c := range cov {
+			verdict := T("coverage.none")
+			if c.Answered() {
+				verdict = verdictEmoji[c.Verdict] + " " + T("verdict."+c.Verdict)
+			}
+			p("| %s | %s | %s | %s |\n", goalCell(m, c.Goal.ID), verdict, mdText(c.Note), strings.Join(c.Linked, ", "))
+		}
+		p("\n")
+	}
 
 	p("## 7. %s\n\n", T("step.iterate.name"))
 	if len(m.Changes) == 0 {
 		p("_%s_\n\n", T("summary.nothing"))
 	} else {
-		p("| %s | %s | %s |\n|---|---|---|\n", T("export.col.change"), T("export.col.owner"), T("export.col.due"))
+		p("| # | %s | %s | %s |\n|---|---|---|---|\n", T("export.col.change"), T("export.col.owner"), T("export.col.due"))
 		for _, c := range m.Changes {
-			p("| %s | %s | %s |\n", mdText(c.Text), mdText(c.Owner), mdText(opt.Locale.Day(c.Due)))
+			p("| %s | %s | %s | %s |\n", c.ID, mdText(c.Text), mdText(c.Owner), mdText(opt.Locale.Day(c.Due)))
 		}
 		p("\n")
 	}

@@ -111,6 +111,9 @@ type ScopeNote struct {
 
 // Resource is a resource or tool the team has, or needs to close a gap.
 type Resource struct {
+	// ID numbers the resources, have and need alike, in the order they
+	// were given: R1, R2, …
+	ID    string `json:"id"`
 	Kind  string `json:"kind"`
 	Name  string `json:"name"`
 	Gap   string `json:"gap"`

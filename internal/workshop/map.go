@@ -72,6 +72,7 @@ func (w *Workshop) MapAt(round int) *Map {
 					m.Scope.Notes = append(m.Scope.Notes, plain(it.Note))
 				}
 			case *Resource:
+				it.ID = "R" + strconv.Itoa(len(m.Resources)+1)
 				it.Name, it.Gap = plain(it.Name), plain(it.Gap)
 				it.Owner, it.OwnerID = names.owner(it.Owner)
 				it.Author = in.Author

@@ -129,7 +129,9 @@ func (noCharts) RenderCurve(context.Context, engine.Curve) ([]byte, error) {
 // status, list, score, review usage), errors (a refusal, a reply with bad
 // lines, an unknown command), notices (a form echoed, the facilitator
 // handed over, reviews scheduled, the workshop closed), step summaries, the
-// whole summary, and a late review reminder; and the files' comments.
+// whole summary, and a late review reminder; and the files' comments. Its
+// goals G1-G3 get verdicts for G1 and G3 only, so the test step warns about
+// G2, and the coverage shows in the step messages and summaries.
 func Messages(tb TB, lang string) ([]Sample, []engine.File) {
 	tb.Helper()
 	store, err := bolt.Open(filepath.Join(tb.TempDir(), "samples.db"))
@@ -166,6 +168,7 @@ func Messages(tb TB, lang string) ([]Sample, []engine.File) {
 	cmd(ana, "start "+Title)
 	cmd(ana, "plan 2d")
 	reply("U2", "Why do 40% of visitors leave at the payment page?")
+	reply("U1", "Which touchpoints make people call support?\nDo customers see the fees before they pay?")
 	cmd(engine.Actor{ID: "U2"}, "next") // refused: not the facilitator
 	cmd(ana, "next")
 	reply("U2", "Claire, 34 | marketing manager, Lyon | values speed; hates hidden fees")
@@ -174,7 +177,7 @@ func Messages(tb TB, lang string) ([]Sample, []engine.File) {
 	reply("U2", "Cart | website | whenever | 0")
 	rec.say("form: touchpoints")
 	if _, err := eng.Submit(ctx, engine.Form{Workshop: "W1", Step: workshop.Touchpoints, Actor: engine.Actor{ID: "U3"}, ID: "V1",
-		Fields: map[string]string{"name": "Support chat", "channel": "chat", "phase": "after", "emotion": "1"}}); err != nil {
+		Fields: map[string]string{"name": "Support chat", "channel": "chat", "phase": "after", "emotion": "1", "negative": "asked about fees (g2)"}}); err != nil {
 		tb.Fatalf("form: %v", err)
 	}
 	cmd(engine.Actor{ID: "U3"}, "score T1 -2")
@@ -195,12 +198,19 @@ func Messages(tb TB, lang string) ([]Sample, []engine.File) {
 	} else if err := eng.Deadline(ctx, "W1", m.Step, m.Deadline); err != nil {
 		tb.Fatalf("deadline: %v", err)
 	}
-	cmd(ana, "goto iterate")
-	reply("U2", "Show fees on the pricing page | <@U3> | 2026-11-01")
+	cmd(ana, "goto test")
+	reply("U2", "G1 partly | drop-off visible, cause unknown\nG3 no | nobody checked the fees")
+	rec.say("header refresh (test step)")
+	if err := eng.RefreshHeader(ctx, "W1"); err != nil {
+		tb.Fatalf("refresh: %v", err)
+	}
+	cmd(ana, "next") // warned: G2 has no verdict
+	cmd(ana, "next force")
+	reply("U2", "Show fees on the pricing page (G3) | <@U3> | 2026-11-01")
 	rec.say("dot-voting")
 	cmd(ana, "vote 2")
 	cmd(engine.Actor{ID: "U2"}, "vote T1 C1")
-	cmd(engine.Actor{ID: "U3"}, "vote T1 T2 C1") // refused: too many
+	cmd(engine.Actor{ID: "U3"}, "vote T1 T2 C1") // refused: T2 is not a pain point
 	cmd(ana, "vote close")
 	cmd(ana, "status")
 	cmd(ana, "list")
