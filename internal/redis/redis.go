@@ -15,6 +15,8 @@
 //	p:claim:<key>           claim marker, expiring with SET NX PX
 //	p:{due}:at              sorted set of workshop ids with something due (a review, a step deadline), scored by Meta.NextDue (unix ms)
 //	p:{due}:rev             hash workshop id -> the meta Rev the due entry was written for
+//	p:home:{U123}           a person's app home: channels, versions (see homes.go)
+//	p:homes:{C123}          sorted set of the people with a home in a channel (see homes.go)
 //
 // Every key of a workshop carries the workshop id as its hash tag, so in a
 // Cluster they share a slot and the scripts and transactions that touch
