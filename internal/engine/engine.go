@@ -198,6 +198,14 @@ type Config struct {
 	// ReviewMinInterval is the shortest gap a custom review schedule may
 	// have (REVIEW_MIN_INTERVAL); 24h when zero.
 	ReviewMinInterval time.Duration
+	// Changed, when set, is told the id of a workshop after every write
+	// that changes what the workshop shows on a person's home (see Home):
+	// a new workshop, an input stored, edited or removed, a score, the
+	// step moved, a deadline or plan set, the language or facilitator
+	// changed, the workshop closed. It is called on the path that
+	// acknowledges the platform, so it must return at once; adapters
+	// schedule their refresh from it.
+	Changed func(id string)
 }
 
 // Engine applies commands, replies and forms to workshops.
@@ -266,6 +274,9 @@ func New(cfg Config) *Engine {
 	}
 	if e.schedules == nil {
 		panic("engine: Config.Schedules is required (review.Schedules{})")
+	}
+	if cfg.Changed != nil {
+		e.store = watchedStore{Store: e.store, changed: cfg.Changed}
 	}
 	if !workshop.ValidLang(e.lang) {
 		e.lang = workshop.LangEN
