@@ -94,6 +94,12 @@ func withClock(now func() time.Time, tick time.Duration) serveOption {
 	return func(e *Env) { e.now, e.reviewTick = now, tick }
 }
 
+// withHomeDelay gathers the home updates that changes cause over d rather
+// than slack.DefaultHomeDelay.
+func withHomeDelay(d time.Duration) serveOption {
+	return func(e *Env) { e.homeDelay = d }
+}
+
 // startServe runs `journeybot serve` with env until the test ends (or
 // stop), and returns once it listens. Serve may stop on its own after
 // that (ended says why).

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/journeybot/journeybot/internal/slack/fakeslack"
 )
@@ -25,16 +26,9 @@ func TestAppHome(t *testing.T) {
 	s.waitNotice("set the deadline")
 	s.waitReaction(s.reply("U2", goals, "Why churn?\nWhere do we lose trust?"))
 
-	raw, err := os.ReadFile("../slack/testdata/payloads/event_app_home_opened.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	open := func(user, eventID string) json.RawMessage {
 		t.Helper()
-		body := bytes.ReplaceAll(bytes.ReplaceAll(raw, []byte(`"U3"`), []byte(`"`+user+`"`)), []byte("Ev0HOMEOPEN1"), []byte(eventID))
-		if code := s.signed("/slack/events", body, "application/json", nil); code != 200 {
-			t.Fatalf("app_home_opened: %d", code)
-		}
+		openHome(t, s, user, eventID)
 		s.waitFor("the home of "+user, func() bool { return len(fake.Homes(user)) > 0 })
 		return fake.Homes(user)[0]
 	}
@@ -49,13 +43,7 @@ func TestAppHome(t *testing.T) {
 				t.Errorf("%s's home lacks %s: %s", user, w, home)
 			}
 		}
-		var view struct {
-			Type   string            `json:"type"`
-			Blocks []json.RawMessage `json:"blocks"`
-		}
-		if err := json.Unmarshal(home, &view); err != nil || view.Type != "home" || len(view.Blocks) == 0 || len(view.Blocks) > 100 {
-			t.Errorf("%s's home: type %q, %d blocks, %v", user, view.Type, len(view.Blocks), err)
-		}
+		checkHomeView(t, user, home)
 	}
 	// Someone in no workshop's channel sees how to start one.
 	if home := open("U9", "Ev0HOMEU9"); !strings.Contains(string(home), "/journey start") {
@@ -64,4 +52,78 @@ func TestAppHome(t *testing.T) {
 	// Add, pressed on the home, opens the step's form.
 	s.press("U3", "add", "W1 goals")
 	s.waitFor("the form", func() bool { return len(fake.Views()) > 0 })
+}
+
+// openHome sends app_home_opened for user to s, as Slack does.
+func openHome(t *testing.T, s *server, user, eventID string) {
+	t.Helper()
+	raw, err := os.ReadFile("../slack/testdata/payloads/event_app_home_opened.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := bytes.ReplaceAll(bytes.ReplaceAll(raw, []byte(`"U3"`), []byte(`"`+user+`"`)), []byte("Ev0HOMEOPEN1"), []byte(eventID))
+	if code := s.signed("/slack/events", body, "application/json", nil); code != 200 {
+		t.Fatalf("app_home_opened: %d", code)
+	}
+}
+
+// checkHomeView checks a published view is a home tab within Block Kit's
+// block limit.
+func checkHomeView(t *testing.T, user string, home json.RawMessage) {
+	t.Helper()
+	var view struct {
+		Type   string            `json:"type"`
+		Blocks []json.RawMessage `json:"blocks"`
+	}
+	if err := json.Unmarshal(home, &view); err != nil || view.Type != "home" || len(view.Blocks) == 0 || len(view.Blocks) > 100 {
+		t.Errorf("%s's home: type %q, %d blocks, %v", user, view.Type, len(view.Blocks), err)
+	}
+}
+
+// A home opened through one replica follows the workshop as another
+// replica changes it: a reply, the step moving, the workshop closing each
+// publish it again, for the people who opened theirs and no one else.
+func TestAppHomeFollowsChanges(t *testing.T) {
+	fake := newFake(t)
+	fake.SetUser("U1", fakeslack.UserInfo{TZ: "Europe/Paris"})
+	fake.SetMembers("C1", "U1", "U2", "U3", "U5") // U5 never opens the home
+	env := serveEnv(t, fake)
+	r1 := startServe(t, fake, env, withHomeDelay(50*time.Millisecond))
+	r2 := startServe(t, fake, env, withHomeDelay(50*time.Millisecond))
+	r1.command("U1", "start Checkout")
+	goals := r1.waitTopLevel(2)
+	for _, u := range []string{"U2", "U3"} {
+		openHome(t, r2, u, "Ev0HOMEFOLLOW"+u)
+	}
+	last := func(user string) string {
+		homes := fake.Homes(user)
+		if len(homes) == 0 {
+			return ""
+		}
+		return string(homes[len(homes)-1])
+	}
+	waitHome := func(user, want string) {
+		t.Helper()
+		r1.waitFor(user+"'s home showing "+want, func() bool { return strings.Contains(last(user), want) })
+		checkHomeView(t, user, json.RawMessage(last(user)))
+	}
+	waitHome("U3", "Waiting for your input")
+	waitHome("U2", "Waiting for your input")
+
+	r1.waitReaction(r1.reply("U3", goals, "Why churn?"))
+	waitHome("U3", "You added 1 item")
+	waitHome("U2", "1 item in the step so far")
+
+	r1.command("U1", "next")
+	waitHome("U2", "Personas")
+	waitHome("U3", "Personas")
+
+	r1.command("U1", "close")
+	waitHome("U2", "/journey start")
+	waitHome("U3", "/journey start")
+	for _, u := range []string{"U1", "U5"} {
+		if n := len(fake.Homes(u)); n != 0 {
+			t.Errorf("%s never opened the home, yet %d were published", u, n)
+		}
+	}
 }

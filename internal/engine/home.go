@@ -67,6 +67,18 @@ func (e *Engine) Home(ctx context.Context, user string, channels []string) ([]Me
 	return out, nil
 }
 
+// HomeAudience says whose home shows workshop id, beside the people in its
+// channel: its contributors (see Home). Adapters re-publish those homes when
+// it changes (Config.Changed). One read, in one round trip when the store
+// can.
+func (e *Engine) HomeAudience(ctx context.Context, id string) (channel string, contributors []string, err error) {
+	m, c, err := workshop.MetaAndCounts(ctx, e.store, id)
+	if err != nil {
+		return "", nil, fmt.Errorf("audience of workshop %s: %w", id, err)
+	}
+	return m.Channel, c.People, nil
+}
+
 // homePart is one workshop on a person's home.
 func (e *Engine) homePart(w *workshop.Workshop, user string) Message {
 	lang, s := w.Lang, w.Step
