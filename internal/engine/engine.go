@@ -336,7 +336,7 @@ func (e *Engine) answerError(ctx context.Context, channel string, a Actor, lang 
 		e.log.ErrorContext(ctx, "command failed", "channel", channel, "user", a.ID, "err", internal)
 	}
 	body := e.R(lang, key, args...)
-	msg := Message{Channel: channel, User: a.ID, Ephemeral: true, Kind: KindError, Blocks: Paragraphs(body), Text: body.String(), Lang: lang}
+	msg := toOne(Message{Channel: channel, User: a.ID, Kind: KindError, Blocks: Paragraphs(body), Text: body.String(), Lang: lang})
 	if _, perr := e.notify.Post(ctx, msg); perr != nil {
 		e.log.ErrorContext(ctx, "answer error", "channel", channel, "err", perr)
 		if internal == nil {
@@ -344,6 +344,18 @@ func (e *Engine) answerError(ctx context.Context, channel string, a Actor, lang 
 		}
 	}
 	return internal
+}
+
+// toOne makes m an answer for m.User alone: ephemeral in m.Channel, or a
+// direct message when it answers what came from no channel (a button on the
+// app's home tab), where an ephemeral message has nowhere to go.
+func toOne(m Message) Message {
+	if m.Channel == "" {
+		m.Direct = true
+	} else {
+		m.Ephemeral = true
+	}
+	return m
 }
 
 // newTS returns a Slack-style timestamp for something the engine creates

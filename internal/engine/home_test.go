@@ -99,3 +99,18 @@ func TestChangedTellsWhatAHomeShows(t *testing.T) {
 		t.Errorf("a refused close told %v", got)
 	}
 }
+
+// A button pressed where there is no channel (the app's home tab) is
+// answered in a direct message: an ephemeral one would have nowhere to go.
+func TestPressFromNoChannelAnswersDirectly(t *testing.T) {
+	h := newReviewHarness(t, 0)
+	h.as(ana, "start Checkout")
+	n := h.rec.count()
+	if err := h.eng.Press(context.Background(), "", ben, engine.ActionNext, "W1 goals"); err != nil {
+		t.Fatal(err)
+	}
+	p := only(t, h.rec.since(n), false)
+	if !p.Direct || p.User != "ben" || p.Kind != engine.KindError || !strings.Contains(p.text(), "Only the facilitator") {
+		t.Errorf("answer direct=%v to %q (%s): %q", p.Direct, p.User, p.Kind, p.text())
+	}
+}
