@@ -271,6 +271,8 @@ func (b *Bot) flushHomesLocked(ctx context.Context) {
 
 // HomeView renders a home's parts as one home tab view within Slack's
 // 100-block limit: each part as its message would be, a divider between.
+// A view's block ids must be unique, so each part's buttons get an id of
+// their own.
 func HomeView(parts []engine.Message) goslack.HomeTabViewRequest {
 	var blocks []goslack.Block
 	for i, p := range parts {
@@ -280,6 +282,11 @@ func HomeView(parts []engine.Message) goslack.HomeTabViewRequest {
 		}
 		if i > 0 {
 			blocks = append(blocks, goslack.NewDividerBlock())
+		}
+		for _, b := range pb {
+			if a, ok := b.(*goslack.ActionBlock); ok {
+				a.BlockID = fmt.Sprintf("%s-%d", a.BlockID, i)
+			}
 		}
 		blocks = append(blocks, pb...)
 	}

@@ -333,3 +333,31 @@ func TestHomeNeverLeftStale(t *testing.T) {
 		})
 	}
 }
+
+// Slack refuses a view whose block ids repeat: each workshop's buttons on a
+// home have an id of their own.
+func TestHomeViewBlockIDsAreUnique(t *testing.T) {
+	h := newHomeHarness(t, time.Hour, map[string][]string{"C1": {"ana"}})
+	h.cmd("ana", "C1", "start Checkout")
+	h.cmd("ana", "C1", "start Onboarding")
+	parts, err := h.eng.Home(context.Background(), "ana", []string{"C1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	actions := 0
+	for _, b := range HomeView(parts).Blocks.BlockSet {
+		a, ok := b.(*goslack.ActionBlock)
+		if !ok {
+			continue
+		}
+		actions++
+		if seen[a.BlockID] {
+			t.Errorf("block_id %q twice", a.BlockID)
+		}
+		seen[a.BlockID] = true
+	}
+	if actions != 2 {
+		t.Errorf("%d button rows for two workshops", actions)
+	}
+}
