@@ -32,15 +32,21 @@ func TestAppHome(t *testing.T) {
 		s.waitFor("the home of "+user, func() bool { return len(fake.Homes(user)) > 0 })
 		return fake.Homes(user)[0]
 	}
+	facilitator := []string{`"action_id":"next"`, `"action_id":"set_deadline"`, `"action_id":"plan"`}
 	for user, want := range map[string][]string{
 		"U3": {"Checkout", "Waiting for your input", "\\u003c#C1\\u003e", "!date^", "Dec 2026", `"action_id":"add"`},
 		"U2": {"You added 2 items"},
-		"U1": {`"action_id":"next"`},
+		"U1": facilitator,
 	} {
 		home := open(user, "Ev0HOME"+user)
 		for _, w := range want {
 			if !strings.Contains(string(home), w) {
 				t.Errorf("%s's home lacks %s: %s", user, w, home)
+			}
+		}
+		for _, w := range facilitator {
+			if user != "U1" && strings.Contains(string(home), w) {
+				t.Errorf("%s's home has the facilitator's %s", user, w)
 			}
 		}
 		checkHomeView(t, user, home)
@@ -52,6 +58,30 @@ func TestAppHome(t *testing.T) {
 	// Add, pressed on the home, opens the step's form.
 	s.press("U3", "add", "W1 goals")
 	s.waitFor("the form", func() bool { return len(fake.Views()) > 0 })
+
+	// Set deadline and Plan, pressed on the facilitator's home, open their
+	// forms; each runs its command, and says in the form what it cannot
+	// read.
+	for i, tt := range []struct{ action, callback, bad, good, done string }{
+		{"set_deadline", "deadline", "next week", "3d", "set the deadline of Goals"},
+		{"plan", "plan", "2w", "goals=1d personas=2d", "planned the workshop"},
+	} {
+		s.pressOnHome("U1", tt.action, "W1 goals")
+		s.waitFor("the "+tt.callback+" form", func() bool { return len(fake.Views()) == 2+i })
+		if v := fake.Views()[1+i]; v.CallbackID != tt.callback || !strings.Contains(string(v.JSON), `"private_metadata":"W1 goals"`) {
+			t.Errorf("the %s form: %s %s", tt.callback, v.CallbackID, v.JSON)
+		}
+		if body := s.submitSetting("U1", tt.callback, "W1 goals", tt.bad); !strings.Contains(body, `"setting":`) {
+			t.Errorf("%s %q answered %q, want an error on the field", tt.callback, tt.bad, body)
+		}
+		if body := s.submitSetting("U1", tt.callback, "W1 goals", tt.good); body != "" {
+			t.Errorf("%s %q answered %q", tt.callback, tt.good, body)
+		}
+		s.waitNotice(tt.done)
+	}
+	if m, err := s.store.LoadMeta(t.Context(), "W1"); err != nil || m.Plan["personas"] != 48*time.Hour || time.Until(m.Deadline) > 25*time.Hour {
+		t.Errorf("after the forms: plan %v, deadline %v (%v)", m.Plan, m.Deadline, err)
+	}
 }
 
 // openHome sends app_home_opened for user to s, as Slack does.

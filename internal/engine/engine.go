@@ -316,22 +316,7 @@ func problem(key string, args ...any) error { return &Problem{Key: key, Args: ar
 // something went wrong. It returns the error to give back to the adapter
 // (nil when the user was at fault).
 func (e *Engine) answerError(ctx context.Context, channel string, a Actor, lang string, err error) error {
-	var p *Problem
-	var key string
-	var args []any
-	var internal error
-	switch {
-	case errors.As(err, &p):
-		key, args = p.Key, p.Args
-	case errors.Is(err, workshop.ErrNotFound):
-		key = "error.no_workshop"
-	case errors.Is(err, workshop.ErrClosed):
-		key = "error.closed"
-	case errors.Is(err, workshop.ErrConflict):
-		key = "error.conflict"
-	default:
-		key, internal = "error.internal", err
-	}
+	key, args, internal := explain(err)
 	if internal != nil {
 		e.log.ErrorContext(ctx, "command failed", "channel", channel, "user", a.ID, "err", internal)
 	}
@@ -344,6 +329,24 @@ func (e *Engine) answerError(ctx context.Context, channel string, a Actor, lang 
 		}
 	}
 	return internal
+}
+
+// explain says what the user is told of err: the sentence of a Problem or
+// of a domain sentinel, or, for anything else, that something went wrong,
+// with err returned as internal.
+func explain(err error) (key string, args []any, internal error) {
+	var p *Problem
+	switch {
+	case errors.As(err, &p):
+		return p.Key, p.Args, nil
+	case errors.Is(err, workshop.ErrNotFound):
+		return "error.no_workshop", nil, nil
+	case errors.Is(err, workshop.ErrClosed):
+		return "error.closed", nil, nil
+	case errors.Is(err, workshop.ErrConflict):
+		return "error.conflict", nil, nil
+	}
+	return "error.internal", nil, err
 }
 
 // toOne makes m an answer for m.User alone: ephemeral in m.Channel, or a

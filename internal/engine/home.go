@@ -108,8 +108,13 @@ func (e *Engine) homePart(w *workshop.Workshop, user string) Message {
 	if ts := w.StepTS(s); ts != "" {
 		msg.Actions = append(msg.Actions, Action{ID: ActionOpenThread, Label: e.T(lang, "button.open_thread"), Value: v, Thread: &ThreadLink{Channel: w.Channel, TS: ts}})
 	}
-	if w.IsFacilitator(user) && s != workshop.Iterate {
-		msg.Actions = append(msg.Actions, Action{ID: ActionNext, Label: e.T(lang, "button.next"), Value: v, Command: "next " + w.ID})
+	if w.IsFacilitator(user) {
+		if s != workshop.Iterate {
+			msg.Actions = append(msg.Actions, Action{ID: ActionNext, Label: e.T(lang, "button.next"), Value: v, Command: "next " + w.ID})
+		}
+		msg.Actions = append(msg.Actions,
+			Action{ID: ActionSetDeadline, Label: e.T(lang, "button.set_deadline"), Value: v, Command: SettingDeadline + " " + w.ID + " " + e.T(lang, "home.deadline_command")},
+			Action{ID: ActionPlan, Label: e.T(lang, "button.plan"), Value: v, Command: SettingPlan + " " + w.ID + " " + e.T(lang, "home.plan_command")})
 	}
 	return msg
 }

@@ -23,6 +23,7 @@ import (
 // of the people replies mention.
 type Store interface {
 	workshop.Loader
+	LoadMeta(ctx context.Context, id string) (*workshop.Meta, error)
 	Claim(ctx context.Context, key string, ttl time.Duration) (bool, error)
 	PutName(ctx context.Context, id, name string, ttl time.Duration) error
 }

@@ -128,7 +128,8 @@ func (noCharts) RenderCurve(context.Context, engine.Curve) ([]byte, error) {
 // status, list, score, review usage), errors (a refusal, a reply with bad
 // lines, an unknown command), notices (a form echoed, the facilitator
 // handed over, reviews scheduled, the workshop closed), step summaries, the
-// whole summary, and a late review reminder; and the files' comments.
+// whole summary, the facilitator's home, and a late review reminder; and
+// the files' comments.
 func Messages(tb TB, lang string) ([]Sample, []engine.File) {
 	tb.Helper()
 	store, err := bolt.Open(filepath.Join(tb.TempDir(), "samples.db"))
@@ -180,6 +181,7 @@ func Messages(tb TB, lang string) ([]Sample, []engine.File) {
 	cmd(ana, "chart")
 	cmd(ana, "deadline friday 17:00")
 	cmd(ana, "deadline next week") // refused: unreadable
+	cmd(ana, "home")               // the facilitator's: Next step, Set deadline, Plan
 	rec.say("nudge pass (Monday 10:00)")
 	if _, err := eng.Nudge(ctx, "W1", time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC), func(string) (bool, error) { return true, nil }); err != nil {
 		tb.Fatalf("nudge: %v", err)
