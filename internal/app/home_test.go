@@ -112,7 +112,8 @@ func checkHomeView(t *testing.T, user string, home json.RawMessage) {
 
 // A home opened through one replica follows the workshop as another
 // replica changes it: a reply, the step moving, the workshop closing each
-// publish it again, for the people who opened theirs and no one else.
+// publish it again, for the people who opened theirs (in its channel, or
+// contributors) and no one else.
 func TestAppHomeFollowsChanges(t *testing.T) {
 	fake := newFake(t)
 	fake.SetUser("U1", fakeslack.UserInfo{TZ: "Europe/Paris"})
@@ -148,9 +149,17 @@ func TestAppHomeFollowsChanges(t *testing.T) {
 	waitHome("U2", "Personas")
 	waitHome("U3", "Personas")
 
+	// U9, in no channel of the workshop, contributes: their home shows it
+	// (read from Redis with every workshop's contributors at once).
+	personas := r1.waitTopLevel(3)
+	r1.waitReaction(r1.reply("U9", personas, "Claire, 34 | marketing manager | hates hidden fees"))
+	openHome(t, r2, "U9", "Ev0HOMEFOLLOWU9")
+	waitHome("U9", "You added 1 item")
+
 	r1.command("U1", "close")
 	waitHome("U2", "/journey start")
 	waitHome("U3", "/journey start")
+	waitHome("U9", "/journey start")
 	for _, u := range []string{"U1", "U5"} {
 		if n := len(fake.Homes(u)); n != 0 {
 			t.Errorf("%s never opened the home, yet %d were published", u, n)

@@ -22,6 +22,11 @@ func (s watchedStore) MetaAndCounts(ctx context.Context, id string) (*workshop.M
 	return workshop.MetaAndCounts(ctx, s.Store, id)
 }
 
+// CountsOf keeps the one-round-trip read of many totals.
+func (s watchedStore) CountsOf(ctx context.Context, ids []string) ([]workshop.Counts, error) {
+	return workshop.CountsOf(ctx, s.Store, ids)
+}
+
 func (s watchedStore) Create(ctx context.Context, m *workshop.Meta) error {
 	err := s.Store.Create(ctx, m)
 	if err == nil {

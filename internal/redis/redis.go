@@ -768,6 +768,26 @@ func (s *Store) MetaAndCounts(ctx context.Context, id string) (*workshop.Meta, w
 	return m, read(), nil
 }
 
+// CountsOf reads the totals of many workshops in one pipeline (which a
+// Cluster client splits by slot).
+func (s *Store) CountsOf(ctx context.Context, ids []string) ([]workshop.Counts, error) {
+	reads := make([]func() workshop.Counts, len(ids))
+	_, err := s.c.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for i, id := range ids {
+			reads[i] = s.queueCounts(ctx, p, id)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, goredis.Nil) {
+		return nil, fmt.Errorf("counts of %d workshops: %w", len(ids), err)
+	}
+	out := make([]workshop.Counts, len(ids))
+	for i, read := range reads {
+		out[i] = read()
+	}
+	return out, nil
+}
+
 // queueCounts queues the reads of a workshop's totals on p and returns what
 // decodes them once p has run.
 func (s *Store) queueCounts(ctx context.Context, p goredis.Pipeliner, id string) func() workshop.Counts {

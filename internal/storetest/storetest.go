@@ -45,6 +45,7 @@ func Run(t *testing.T, open func(t *testing.T) workshop.Store) {
 		{"Counts", testCounts},
 		{"CountsConcurrent", testCountsConcurrent},
 		{"CountsPeople", testCountsPeople},
+		{"CountsOf", testCountsOf},
 		{"Names", testNames},
 		{"Homes", testHomes},
 		{"HomesExpire", testHomesExpire},
@@ -1082,5 +1083,39 @@ func testHomeVersions(t *testing.T, s workshop.Store) {
 	slices.Sort(versions)
 	if len(slices.Compact(slices.Clone(versions))) != n || versions[0] <= v3 {
 		t.Errorf("concurrent versions %v: want %d distinct, above %d", versions, n, v3)
+	}
+}
+
+// The totals of many workshops, read at once (workshop.CountsOf, one
+// round trip in a store that can), are each workshop's, in order; an
+// unknown workshop has none.
+func testCountsOf(t *testing.T, s workshop.Store) {
+	ctx := t.Context()
+	create(t, s, newMeta("W1", "C1", t0))
+	create(t, s, newMeta("W2", "C2", t0))
+	for i, in := range []struct{ ws, author string }{{"W1", "U1"}, {"W2", "U2"}, {"W2", "U3"}} {
+		ts := fmt.Sprintf("1741080600.%06d", i+1)
+		if ok, err := s.PutInput(ctx, in.ws, workshop.Input{ID: ts, Step: workshop.Goals, Author: in.author, Text: "Why?", TS: ts, Items: 1}); err != nil || !ok {
+			t.Fatalf("PutInput: %v %v", ok, err)
+		}
+	}
+	ids := []string{"W2", "W9", "W1"}
+	got, err := workshop.CountsOf(ctx, s, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(ids) {
+		t.Fatalf("CountsOf(%v): %d results", ids, len(got))
+	}
+	for i, id := range ids {
+		if want := counts(t, s, id); asJSON(t, got[i]) != asJSON(t, want) {
+			t.Errorf("CountsOf %s = %s, want %s", id, asJSON(t, got[i]), asJSON(t, want))
+		}
+	}
+	if got[0].Items[workshop.Goals] != 2 || strings.Join(got[0].People, ",") != "U2,U3" {
+		t.Errorf("W2's totals %+v", got[0])
+	}
+	if none, err := workshop.CountsOf(ctx, s, nil); err != nil || len(none) != 0 {
+		t.Errorf("CountsOf(nil) = %v, %v", none, err)
 	}
 }

@@ -198,6 +198,30 @@ type HeaderReader interface {
 	MetaAndCounts(ctx context.Context, id string) (*Meta, Counts, error)
 }
 
+// CountsReader is a store that reads the totals of many workshops in one
+// round trip (Redis does, in one pipeline): what a home needs to find the
+// workshops a person contributed to.
+type CountsReader interface {
+	CountsOf(ctx context.Context, ids []string) ([]Counts, error)
+}
+
+// CountsOf reads the totals of each of ids, in order, in one round trip
+// when the store can.
+func CountsOf(ctx context.Context, s Workshops, ids []string) ([]Counts, error) {
+	if cr, ok := s.(CountsReader); ok {
+		return cr.CountsOf(ctx, ids)
+	}
+	out := make([]Counts, len(ids))
+	for i, id := range ids {
+		c, err := s.Counts(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = c
+	}
+	return out, nil
+}
+
 // MetaAndCounts reads a workshop's meta and totals, in one round trip when
 // the store can.
 func MetaAndCounts(ctx context.Context, s Workshops, id string) (*Meta, Counts, error) {
