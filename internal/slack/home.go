@@ -136,10 +136,10 @@ func (b *Bot) publish(ctx context.Context, user string) error {
 // channel and for its contributors. Changes are gathered per workshop over
 // HomeDelay, and each home is published at most once per HomeDelay, so a
 // busy thread costs each person one views.publish per delay whatever the
-// number of replies. Without Config.Homes it does nothing. It returns at
-// once: the engine calls it on the acknowledgement path.
+// number of replies. Without Config.Homes (or a Bot) it does nothing. It
+// returns at once: the engine calls it on the acknowledgement path.
 func (b *Bot) WorkshopChanged(id string) {
-	if b.homes == nil {
+	if b == nil || b.homes == nil {
 		return
 	}
 	b.mu.Lock()
