@@ -63,6 +63,10 @@ type Env struct {
 	// after each round of the review scheduler (review.Scheduler.Ran).
 	wrapStore func(workshop.Store) workshop.Store
 	reviewRan func()
+	// homeDelay is a test hook too: the bot's slack.Config.HomeDelay
+	// (slack.DefaultHomeDelay when zero), so tests see a home published
+	// again soon after a change.
+	homeDelay time.Duration
 }
 
 const usage = `journeybot runs customer journey map workshops in Slack.

@@ -17,6 +17,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -92,6 +93,12 @@ type serveOption func(*Env)
 // looking for due reminders every tick.
 func withClock(now func() time.Time, tick time.Duration) serveOption {
 	return func(e *Env) { e.now, e.reviewTick = now, tick }
+}
+
+// withHomeDelay gathers the home updates that changes cause over d rather
+// than slack.DefaultHomeDelay.
+func withHomeDelay(d time.Duration) serveOption {
+	return func(e *Env) { e.homeDelay = d }
 }
 
 // startServe runs `journeybot serve` with env until the test ends (or
@@ -264,6 +271,70 @@ func (s *server) press(user, action, value string) {
 	if code := s.signed("/slack/interactions", body, "application/x-www-form-urlencoded", nil); code != http.StatusOK {
 		s.t.Fatalf("press %s: %d", action, code)
 	}
+}
+
+// pressOnHome clicks the button action (with value) on user's app home, as
+// Slack sends it: from no channel (the slack package's fixture).
+func (s *server) pressOnHome(user, action, value string) {
+	s.t.Helper()
+	var payload map[string]any
+	s.fixture("block_actions_home", &payload)
+	payload["user"] = map[string]any{"id": user}
+	act := payload["actions"].([]any)[0].(map[string]any)
+	act["action_id"], act["value"] = action, value
+	if body := s.interact(payload); body != "" {
+		s.t.Fatalf("press %s on the home: %s", action, body)
+	}
+}
+
+// submitSetting submits a setting form (callback "deadline" or "plan") of
+// workshop step meta with its field holding text, as Slack sends it (the
+// slack package's view_submission fixture), and returns the response body.
+func (s *server) submitSetting(user, callback, meta, text string) string {
+	s.t.Helper()
+	var payload map[string]any
+	s.fixture("view_submission", &payload)
+	payload["user"] = map[string]any{"id": user}
+	view := payload["view"].(map[string]any)
+	view["callback_id"], view["private_metadata"] = callback, meta
+	view["state"] = map[string]any{"values": map[string]any{"setting": map[string]any{"setting": map[string]any{"type": "plain_text_input", "value": text}}}}
+	return s.interact(payload)
+}
+
+// fixture reads a payload of the slack package's testdata.
+func (s *server) fixture(name string, v any) {
+	s.t.Helper()
+	raw, err := os.ReadFile("../slack/testdata/payloads/" + name + ".json")
+	if err == nil {
+		err = json.Unmarshal(raw, v)
+	}
+	if err != nil {
+		s.t.Fatalf("fixture %s: %v", name, err)
+	}
+}
+
+// interact sends an interaction payload over HTTP and returns the response
+// body; a status other than 200 fails the test.
+func (s *server) interact(payload map[string]any) string {
+	s.t.Helper()
+	raw, _ := json.Marshal(payload)
+	body := []byte(url.Values{"payload": {string(raw)}}.Encode())
+	req, err := http.NewRequest(http.MethodPost, "http://"+s.addr+"/slack/interactions", bytes.NewReader(body))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	req.Header = fakeslack.Sign(testSecret, body, time.Now())
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		s.t.Fatalf("interaction %s: %d %s", payload["type"], resp.StatusCode, out)
+	}
+	return string(out)
 }
 
 // posts returns the messages (not ephemeral) posted in C1 in thread, or

@@ -83,16 +83,21 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	return runErr
 }
 
-// newBot wires the engine and the Slack adapter.
+// newBot wires the engine and the Slack adapter. The engine tells the bot
+// of each workshop that changed, so the homes that show it are published
+// again; the bot exists before anything can change.
 func newBot(cfg *config.Config, env Env, conn *slack.Connection, store workshop.Store, m *metrics.Metrics, log *slog.Logger) (*engine.Engine, *slack.Bot) {
+	var bot *slack.Bot
 	eng := engine.New(engine.Config{Schedules: review.Schedules{},
 		Store: store, Notifier: &slack.Notifier{API: conn.API}, Catalog: prompts.MustLoad(), Now: env.now,
 		DefaultLang: cfg.DefaultLang, Logger: log.With("component", "engine"), Charts: newCharts(),
 		DefaultTZ: cfg.DefaultTZ, ReviewMinInterval: cfg.ReviewMinInterval,
 		Directory: &slack.Directory{API: conn.API, BotUser: conn.BotUserID, Now: env.now},
+		Changed:   func(id string) { bot.WorkshopChanged(id) },
 	})
-	bot := slack.New(slack.Config{
+	bot = slack.New(slack.Config{
 		Engine: eng, Store: store, API: conn.API, SigningSecret: cfg.SigningSecret, BotUserID: conn.BotUserID,
+		Homes: store, HomeDelay: env.homeDelay,
 		Logger: log.With("component", "slack"), Observe: m.Request, Panicked: m.Panic,
 	})
 	return eng, bot

@@ -13,6 +13,8 @@
 //	claim-expiry  expiry (8 bytes) + key -> nothing, so Claim purges expired claims oldest first
 //	due           workshop id -> Meta.NextDue in unix nanoseconds, 8 bytes big-endian
 //	due-at        NextDue (8 bytes) + workshop id -> nothing: the due index, earliest first
+//	homes         user id -> a person's app home as JSON (channels, expiry, versions)
+//	home-channels channel id + 0x00 + user id -> the home's expiry, 8 bytes: who has a home in a channel
 //
 // The due index is written in the same transaction as the meta, so it is
 // always exact.
@@ -51,6 +53,8 @@ var (
 	bucketDueAt       = []byte("due-at")
 	bucketNames       = []byte("names")
 	bucketCounts      = []byte("counts")
+	bucketHomes       = []byte("homes")
+	bucketHomeChans   = []byte("home-channels")
 )
 
 // tombstone marks a deleted input in the versions bucket; stored versions
@@ -88,7 +92,7 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("open state file %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
-		for _, name := range [][]byte{bucketMeta, bucketInputs, bucketVersions, bucketScores, bucketThreads, bucketClaims, bucketClaimExpiry, bucketDue, bucketDueAt, bucketNames, bucketCounts, bucketMarks} {
+		for _, name := range [][]byte{bucketMeta, bucketInputs, bucketVersions, bucketScores, bucketThreads, bucketClaims, bucketClaimExpiry, bucketDue, bucketDueAt, bucketNames, bucketCounts, bucketMarks, bucketHomes, bucketHomeChans} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}

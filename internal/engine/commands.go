@@ -208,7 +208,7 @@ func (e *Engine) tell(ctx context.Context, channel, user, lang, kind string, par
 
 // tellBlocks sends an ephemeral answer made of blocks to one user.
 func (e *Engine) tellBlocks(ctx context.Context, channel, user, lang, kind string, blocks []rich.Block) error {
-	m := Message{Channel: channel, User: user, Ephemeral: true, Kind: kind, Blocks: blocks, Lang: lang}
+	m := toOne(Message{Channel: channel, User: user, Kind: kind, Blocks: blocks, Lang: lang})
 	if len(blocks) > 0 {
 		m.Text = rich.PlainBlocks(blocks[:1])
 	}
@@ -684,7 +684,8 @@ func (e *Engine) Help(lang string) []rich.Text {
 
 // Press handles a click on a bot message's button (Next step, Summary, and
 // the review reminder's Start review, Snooze a week, Stop reminders). The
-// Add and Score buttons open forms, which adapters build themselves.
+// Add and Score buttons open forms, which adapters build themselves. A
+// click from no channel (the app's home) is answered in a direct message.
 func (e *Engine) Press(ctx context.Context, channel string, a Actor, actionID, value string) error {
 	id, _ := ParseActionValue(value)
 	w, err := workshop.Open(ctx, e.store, id)

@@ -198,6 +198,14 @@ type Config struct {
 	// ReviewMinInterval is the shortest gap a custom review schedule may
 	// have (REVIEW_MIN_INTERVAL); 24h when zero.
 	ReviewMinInterval time.Duration
+	// Changed, when set, is told the id of a workshop after every write
+	// that changes what the workshop shows on a person's home (see Home):
+	// a new workshop, an input stored, edited or removed, a score, the
+	// step moved, a deadline or plan set, the language or facilitator
+	// changed, the workshop closed. It is called on the path that
+	// acknowledges the platform, so it must return at once; adapters
+	// schedule their refresh from it.
+	Changed func(id string)
 }
 
 // Engine applies commands, replies and forms to workshops.
@@ -267,6 +275,9 @@ func New(cfg Config) *Engine {
 	if e.schedules == nil {
 		panic("engine: Config.Schedules is required (review.Schedules{})")
 	}
+	if cfg.Changed != nil {
+		e.store = watchedStore{Store: e.store, changed: cfg.Changed}
+	}
 	if !workshop.ValidLang(e.lang) {
 		e.lang = workshop.LangEN
 	}
@@ -305,27 +316,12 @@ func problem(key string, args ...any) error { return &Problem{Key: key, Args: ar
 // something went wrong. It returns the error to give back to the adapter
 // (nil when the user was at fault).
 func (e *Engine) answerError(ctx context.Context, channel string, a Actor, lang string, err error) error {
-	var p *Problem
-	var key string
-	var args []any
-	var internal error
-	switch {
-	case errors.As(err, &p):
-		key, args = p.Key, p.Args
-	case errors.Is(err, workshop.ErrNotFound):
-		key = "error.no_workshop"
-	case errors.Is(err, workshop.ErrClosed):
-		key = "error.closed"
-	case errors.Is(err, workshop.ErrConflict):
-		key = "error.conflict"
-	default:
-		key, internal = "error.internal", err
-	}
+	key, args, internal := explain(err)
 	if internal != nil {
 		e.log.ErrorContext(ctx, "command failed", "channel", channel, "user", a.ID, "err", internal)
 	}
 	body := e.R(lang, key, args...)
-	msg := Message{Channel: channel, User: a.ID, Ephemeral: true, Kind: KindError, Blocks: Paragraphs(body), Text: body.String(), Lang: lang}
+	msg := toOne(Message{Channel: channel, User: a.ID, Kind: KindError, Blocks: Paragraphs(body), Text: body.String(), Lang: lang})
 	if _, perr := e.notify.Post(ctx, msg); perr != nil {
 		e.log.ErrorContext(ctx, "answer error", "channel", channel, "err", perr)
 		if internal == nil {
@@ -333,6 +329,36 @@ func (e *Engine) answerError(ctx context.Context, channel string, a Actor, lang 
 		}
 	}
 	return internal
+}
+
+// explain says what the user is told of err: the sentence of a Problem or
+// of a domain sentinel, or, for anything else, that something went wrong,
+// with err returned as internal.
+func explain(err error) (key string, args []any, internal error) {
+	var p *Problem
+	switch {
+	case errors.As(err, &p):
+		return p.Key, p.Args, nil
+	case errors.Is(err, workshop.ErrNotFound):
+		return "error.no_workshop", nil, nil
+	case errors.Is(err, workshop.ErrClosed):
+		return "error.closed", nil, nil
+	case errors.Is(err, workshop.ErrConflict):
+		return "error.conflict", nil, nil
+	}
+	return "error.internal", nil, err
+}
+
+// toOne makes m an answer for m.User alone: ephemeral in m.Channel, or a
+// direct message when it answers what came from no channel (a button on the
+// app's home tab), where an ephemeral message has nowhere to go.
+func toOne(m Message) Message {
+	if m.Channel == "" {
+		m.Direct = true
+	} else {
+		m.Ephemeral = true
+	}
+	return m
 }
 
 // newTS returns a Slack-style timestamp for something the engine creates

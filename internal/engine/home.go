@@ -24,18 +24,27 @@ func (e *Engine) Home(ctx context.Context, user string, channels []string) ([]Me
 	if err != nil {
 		return nil, fmt.Errorf("list workshops: %w", err)
 	}
+	// Who contributed to the open workshops outside the person's channels,
+	// read at once: a home costs the same few round trips however many
+	// workshops the store holds.
+	var others []string
+	for _, s := range list {
+		if !s.Closed && !slices.Contains(channels, s.Channel) {
+			others = append(others, s.ID)
+		}
+	}
+	contributed := map[string]bool{}
+	if counts, err := workshop.CountsOf(ctx, e.store, others); err == nil {
+		for i, c := range counts {
+			contributed[others[i]] = slices.Contains(c.People, user)
+		}
+	} else {
+		e.log.WarnContext(ctx, "home: who contributed", "user", user, "err", err) // the channels' workshops still show
+	}
 	var mine []*workshop.Workshop
 	more := 0
 	for _, s := range list {
-		if s.Closed {
-			continue
-		}
-		in := slices.Contains(channels, s.Channel)
-		if !in {
-			c, err := e.store.Counts(ctx, s.ID)
-			in = err == nil && slices.Contains(c.People, user)
-		}
-		if !in {
+		if s.Closed || !slices.Contains(channels, s.Channel) && !contributed[s.ID] {
 			continue
 		}
 		if len(mine) == MaxHomeWorkshops {
@@ -67,6 +76,18 @@ func (e *Engine) Home(ctx context.Context, user string, channels []string) ([]Me
 	return out, nil
 }
 
+// HomeAudience says whose home shows workshop id, beside the people in its
+// channel: its contributors (see Home). Adapters re-publish those homes when
+// it changes (Config.Changed). One read, in one round trip when the store
+// can.
+func (e *Engine) HomeAudience(ctx context.Context, id string) (channel string, contributors []string, err error) {
+	m, c, err := workshop.MetaAndCounts(ctx, e.store, id)
+	if err != nil {
+		return "", nil, fmt.Errorf("audience of workshop %s: %w", id, err)
+	}
+	return m.Channel, c.People, nil
+}
+
 // homePart is one workshop on a person's home.
 func (e *Engine) homePart(w *workshop.Workshop, user string) Message {
 	lang, s := w.Lang, w.Step
@@ -96,8 +117,13 @@ func (e *Engine) homePart(w *workshop.Workshop, user string) Message {
 	if ts := w.StepTS(s); ts != "" {
 		msg.Actions = append(msg.Actions, Action{ID: ActionOpenThread, Label: e.T(lang, "button.open_thread"), Value: v, Thread: &ThreadLink{Channel: w.Channel, TS: ts}})
 	}
-	if w.IsFacilitator(user) && s != workshop.Iterate {
-		msg.Actions = append(msg.Actions, Action{ID: ActionNext, Label: e.T(lang, "button.next"), Value: v, Command: "next " + w.ID})
+	if w.IsFacilitator(user) {
+		if s != workshop.Iterate {
+			msg.Actions = append(msg.Actions, Action{ID: ActionNext, Label: e.T(lang, "button.next"), Value: v, Command: "next " + w.ID})
+		}
+		msg.Actions = append(msg.Actions,
+			Action{ID: ActionSetDeadline, Label: e.T(lang, "button.set_deadline"), Value: v, Command: SettingDeadline + " " + w.ID + " " + e.T(lang, "home.deadline_command")},
+			Action{ID: ActionPlan, Label: e.T(lang, "button.plan"), Value: v, Command: SettingPlan + " " + w.ID + " " + e.T(lang, "home.plan_command")})
 	}
 	return msg
 }

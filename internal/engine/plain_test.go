@@ -51,7 +51,7 @@ func TestEveryMessageReadsAsPlainText(t *testing.T) {
 				got = append(got, k)
 			}
 			slices.Sort(got)
-			want := []string{engine.KindAnswer, engine.KindError, engine.KindHeader, engine.KindHelp, engine.KindNotice, engine.KindReminder, engine.KindStep, engine.KindSummary, engine.KindDigest, engine.KindNudge}
+			want := []string{engine.KindAnswer, engine.KindError, engine.KindHeader, engine.KindHelp, engine.KindNotice, engine.KindReminder, engine.KindStep, engine.KindSummary, engine.KindDigest, engine.KindNudge, engine.KindHome}
 			slices.Sort(want)
 			if !slices.Equal(got, want) {
 				t.Errorf("the samples say kinds %v, want every kind %v", got, want)

@@ -109,6 +109,11 @@ func (s *store) Counts(ctx context.Context, id string) (workshop.Counts, error) 
 	return c, s.count("counts", err)
 }
 
+func (s *store) CountsOf(ctx context.Context, ids []string) ([]workshop.Counts, error) {
+	c, err := workshop.CountsOf(ctx, s.Store, ids)
+	return c, s.count("counts", err)
+}
+
 func (s *store) PutName(ctx context.Context, id, name string, ttl time.Duration) error {
 	return s.count("put_name", s.Store.PutName(ctx, id, name, ttl))
 }

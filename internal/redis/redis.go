@@ -15,6 +15,8 @@
 //	p:claim:<key>           claim marker, expiring with SET NX PX
 //	p:{due}:at              sorted set of workshop ids with something due (a review, a step deadline), scored by Meta.NextDue (unix ms)
 //	p:{due}:rev             hash workshop id -> the meta Rev the due entry was written for
+//	p:home:{U123}           a person's app home: channels, versions (see homes.go)
+//	p:homes:{C123}          sorted set of the people with a home in a channel (see homes.go)
 //
 // Every key of a workshop carries the workshop id as its hash tag, so in a
 // Cluster they share a slot and the scripts and transactions that touch
@@ -837,7 +839,8 @@ func (s *Store) LoadMetas(ctx context.Context, ids []string) ([]*workshop.Meta, 
 	return out, nil
 }
 
-// CountsOf reads the totals of many workshops in one pipeline.
+// CountsOf reads the totals of many workshops in one pipeline (which a
+// Cluster client splits by slot).
 func (s *Store) CountsOf(ctx context.Context, ids []string) ([]workshop.Counts, error) {
 	reads := make([]func() workshop.Counts, len(ids))
 	_, err := s.c.Pipelined(ctx, func(p goredis.Pipeliner) error {
@@ -846,7 +849,7 @@ func (s *Store) CountsOf(ctx context.Context, ids []string) ([]workshop.Counts, 
 		}
 		return nil
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, goredis.Nil) {
 		return nil, fmt.Errorf("counts of %d workshops: %w", len(ids), err)
 	}
 	out := make([]workshop.Counts, len(ids))

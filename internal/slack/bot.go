@@ -23,6 +23,7 @@ import (
 // of the people replies mention.
 type Store interface {
 	workshop.Loader
+	LoadMeta(ctx context.Context, id string) (*workshop.Meta, error)
 	Claim(ctx context.Context, key string, ttl time.Duration) (bool, error)
 	PutName(ctx context.Context, id, name string, ttl time.Duration) error
 }
@@ -39,6 +40,18 @@ type Config struct {
 	// HeaderDelay gathers the header updates that replies cause into one
 	// chat.update per workshop per delay (default 5s).
 	HeaderDelay time.Duration
+	// Homes remembers who has opened the app's home (the store's role).
+	// With it, a workshop that changes (WorkshopChanged) re-publishes the
+	// homes that show it; without it, a home is published only when its
+	// person opens it.
+	Homes workshop.Homes
+	// HomeDelay gathers the home updates that workshop changes cause: a
+	// changed workshop is looked at once per delay, and a person's home
+	// published at most once per delay (DefaultHomeDelay when zero).
+	HomeDelay time.Duration
+	// HomeTTL is how long a home is remembered after its person last
+	// opened it (DefaultHomeTTL when zero).
+	HomeTTL time.Duration
 	// TaskTimeout bounds work done after an acknowledgement (default 1m).
 	TaskTimeout time.Duration
 	// DedupeTTL is how long an event id is remembered (default 1h; Slack
@@ -71,6 +84,15 @@ type Bot struct {
 	tasks    sync.WaitGroup
 	mu       sync.Mutex
 	headers  map[string]*time.Timer
+	// Homes (see home.go): the workshops whose homes are to be looked at,
+	// each person's publication waiting for its turn, and the slots that
+	// bound how many are published at once.
+	homes     workshop.Homes
+	homeDelay time.Duration
+	homeTTL   time.Duration
+	changed   map[string]*time.Timer
+	homeUsers map[string]*homeUser
+	homeSlots chan struct{}
 	// learned remembers when this process last cached each name, so a busy
 	// thread does not read the store for its author on every reply.
 	learned  map[string]time.Time
@@ -85,6 +107,8 @@ func New(cfg Config) *Bot {
 		secret: cfg.SigningSecret, botUser: cfg.BotUserID, log: cfg.Logger,
 		delay: cfg.HeaderDelay, timeout: cfg.TaskTimeout, dedupe: cfg.DedupeTTL, observe: cfg.Observe, panicked: cfg.Panicked,
 		headers: map[string]*time.Timer{},
+		homes:   cfg.Homes, homeDelay: cfg.HomeDelay, homeTTL: cfg.HomeTTL,
+		changed: map[string]*time.Timer{}, homeUsers: map[string]*homeUser{}, homeSlots: make(chan struct{}, homeWorkers),
 	}
 	b.users.api = cfg.API
 	if b.log == nil {
@@ -98,6 +122,12 @@ func New(cfg Config) *Bot {
 	}
 	if b.dedupe <= 0 {
 		b.dedupe = time.Hour
+	}
+	if b.homeDelay <= 0 {
+		b.homeDelay = DefaultHomeDelay
+	}
+	if b.homeTTL <= 0 {
+		b.homeTTL = DefaultHomeTTL
 	}
 	if b.observe == nil {
 		b.observe = func(string, string) {}
@@ -167,8 +197,8 @@ func (b *Bot) recover(ctx context.Context, task string, then ...func()) {
 	}
 }
 
-// Shutdown flushes pending header updates and waits for work in flight,
-// until ctx ends. Call it once nothing delivers requests any more (the HTTP
+// Shutdown flushes pending header and home updates and waits for work in
+// flight, until ctx ends. Call it once nothing delivers requests any more (the HTTP
 // server is shut down, the Socket Mode loop has returned).
 func (b *Bot) Shutdown(ctx context.Context) error {
 	b.mu.Lock()
@@ -185,6 +215,7 @@ func (b *Bot) Shutdown(ctx context.Context) error {
 	for _, id := range pending {
 		b.start(ctx, "header", func(ctx context.Context) error { return b.eng.RefreshHeader(ctx, id) })
 	}
+	b.flushHomesLocked(ctx)
 	b.mu.Unlock()
 	done := make(chan struct{})
 	go func() { b.tasks.Wait(); close(done) }()
@@ -210,13 +241,20 @@ func (b *Bot) touch(id string) {
 		b.mu.Lock()
 		delete(b.headers, id)
 		b.mu.Unlock()
-		ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
-		defer cancel()
-		defer b.recover(ctx, "header")
-		if err := b.eng.RefreshHeader(ctx, id); err != nil {
-			b.log.WarnContext(ctx, "refresh header", "workshop", id, "err", err)
-		}
+		b.timed("refresh header", func(ctx context.Context) error { return b.eng.RefreshHeader(ctx, id) }, "workshop", id)
 	})
+}
+
+// timed runs the work of a timer that fired, under its own deadline, a
+// panic recovered and a failure logged with args (a timer has nobody to
+// tell).
+func (b *Bot) timed(task string, f func(ctx context.Context) error, args ...any) {
+	ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
+	defer cancel()
+	defer b.recover(ctx, task)
+	if err := f(ctx); err != nil {
+		b.log.WarnContext(ctx, task, append(args, "err", err)...)
+	}
 }
 
 // envelope is the outer shape of an Events API request (HTTP body or Socket
@@ -276,7 +314,7 @@ func (b *Bot) onEvent(ctx context.Context, env envelope) (string, error) {
 			return outIgnored, nil
 		}
 		user := ev.User
-		b.spawn(ctx, "publish home", func(ctx context.Context) error { return b.publishHome(ctx, user) })
+		b.spawn(ctx, "publish home", func(ctx context.Context) error { return b.openedHome(ctx, user) })
 		return outAccepted, nil
 	}
 	if ev.Type != "message" {

@@ -14,12 +14,21 @@ import (
 	"github.com/journeybot/journeybot/internal/workshop"
 )
 
-// Modal callback ids.
+// Modal callback ids. A setting form's is the command it runs.
 const (
-	callbackForm  = "form"
-	callbackScore = "score"
-	callbackVote  = "vote"
+	callbackForm     = "form"
+	callbackScore    = "score"
+	callbackVote     = "vote"
+	callbackDeadline = engine.SettingDeadline
+	callbackPlan     = engine.SettingPlan
 )
+
+// settingBlock is the block (and action) id of a setting form's one field.
+const settingBlock = "setting"
+
+// maxSettingText bounds what a setting form's field takes: a plan of every
+// step with its length fits many times over.
+const maxSettingText = 300
 
 // voteBlock is the vote form's one input: a multi-select of the round's
 // items, at most the round's votes.
@@ -208,6 +217,8 @@ func (b *Bot) onInteraction(ctx context.Context, cb goslack.InteractionCallback)
 				return b.openForm(ctx, channel, actor, trigger, act.ActionID, act.Value)
 			case engine.ActionVote:
 				return b.openVote(ctx, channel, actor, trigger, act.Value)
+			case engine.ActionSetDeadline, engine.ActionPlan:
+				return b.openSetting(ctx, channel, actor, trigger, engine.SettingOf(act.ActionID), act.Value)
 			case engine.ActionOpenThread:
 				return nil // a link: Slack opens it; the click needs no answer
 			default:
@@ -307,6 +318,58 @@ func (b *Bot) voteView(w *workshop.Workshop, r *workshop.VoteRound, mine []strin
 		Submit:          plainText(cut(b.eng.T(lang, "button.vote"), maxModalTitle)),
 		Close:           plainText(cut(b.eng.T(lang, "form.cancel"), maxModalTitle)),
 		PrivateMetadata: w.ID + " " + r.ID,
+		Blocks:          goslack.Blocks{BlockSet: blocks},
+	}
+}
+
+// openSetting opens the Set deadline or Plan form of a home's button, for
+// the workshop's current step (the home may be older than a move). A
+// workshop that cannot be set is answered at once (in a direct message,
+// from the home) rather than with a form that would refuse.
+func (b *Bot) openSetting(ctx context.Context, channel string, a engine.Actor, trigger, command, value string) error {
+	id, _ := engine.ParseActionValue(value)
+	m, err := b.store.LoadMeta(ctx, id)
+	if errors.Is(err, workshop.ErrNotFound) {
+		return b.eng.Tell(ctx, channel, a.ID, b.eng.DefaultLang(), "error.unknown_workshop", "id", engine.UserText(id))
+	}
+	if err != nil {
+		return fmt.Errorf("load workshop %s: %w", id, err)
+	}
+	switch {
+	case m.Closed():
+		return b.eng.Tell(ctx, channel, a.ID, m.Lang, "error.closed", "id", m.ID)
+	case !m.IsFacilitator(a.ID) && !a.Admin:
+		return b.eng.Tell(ctx, channel, a.ID, m.Lang, "error.not_facilitator", "action", b.eng.T(m.Lang, "action."+command), "facilitator", engine.Mention(m.Facilitator))
+	}
+	if _, err := b.notify.API.OpenViewContext(ctx, trigger, b.settingView(m, command)); err != nil {
+		return fmt.Errorf("views.open: %w", err)
+	}
+	return nil
+}
+
+// settingView is the Set deadline or Plan form: the workshop and step, the
+// setting as it stands, and one field taking what would follow the command,
+// with its forms as the hint.
+func (b *Bot) settingView(m *workshop.Meta, command string) goslack.ModalViewRequest {
+	lang, key := m.Lang, "form."+command+"."
+	now, zone := b.eng.SettingNow(m, command)
+	step := b.eng.StepName(lang, m.Step)
+	in := goslack.NewPlainTextInputBlockElement(plainText(cut(b.eng.T(lang, key+"placeholder"), maxPlaceholder)), settingBlock)
+	in.MaxLength = maxSettingText
+	input := goslack.NewInputBlock(settingBlock, plainText(cut(b.eng.T(lang, key+"label", "step", step), maxInputLabel)),
+		plainText(cut(b.eng.R(lang, key+"hint", "tz", zone).String(), maxHint)), in)
+	blocks := []goslack.Block{
+		goslack.NewContextBlock("", mrkdwn(cut(mrkdwnOf(b.eng.R(lang, "form.context", "title", engine.UserText(m.Title), "step", step)), maxContextText))),
+		goslack.NewSectionBlock(mrkdwn(cut(mrkdwnOf(now), maxSectionText)), nil, nil),
+		input,
+	}
+	return goslack.ModalViewRequest{
+		Type:            goslack.VTModal,
+		CallbackID:      command,
+		Title:           plainText(cut(b.eng.T(lang, key+"title"), maxModalTitle)),
+		Submit:          plainText(cut(b.eng.T(lang, "form.submit"), maxModalTitle)),
+		Close:           plainText(cut(b.eng.T(lang, "form.cancel"), maxModalTitle)),
+		PrivateMetadata: m.ID + " " + m.Step.Key(),
 		Blocks:          goslack.Blocks{BlockSet: blocks},
 	}
 }
@@ -423,6 +486,21 @@ func (b *Bot) onSubmit(ctx context.Context, cb goslack.InteractionCallback) (any
 		b.learnNames(ctx, fields["owner"], user)
 		b.touch(id)
 		b.spawn(ctx, "echo form", func(ctx context.Context) error { return q.Flush(ctx, b.notify) })
+	case callbackDeadline, callbackPlan:
+		// Run before the answer, so what cannot be read is said in the
+		// form; what the command posts goes after.
+		q := &engine.Queue{}
+		refused, err := b.eng.WithNotifier(q).Set(ctx, engine.Setting{
+			Workshop: id, Step: step, Actor: b.users.actor(ctx, user), Command: cb.View.CallbackID,
+			Text: strings.TrimSpace(fieldValue(values[settingBlock][settingBlock])),
+		})
+		if err != nil {
+			return nil, err
+		}
+		if refused != "" {
+			return goslack.NewErrorsViewSubmissionResponse(map[string]string{settingBlock: cut(refused, 150)}), nil
+		}
+		b.spawn(ctx, "setting", func(ctx context.Context) error { return q.Flush(ctx, b.notify) })
 	}
 	return nil, nil
 }

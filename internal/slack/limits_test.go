@@ -91,8 +91,18 @@ func (lc *limitChecker) element(el map[string]any) {
 		if p, ok := el["placeholder"]; ok {
 			lc.text(p, maxPlaceholder, "placeholder")
 		}
+	case "plain_text_input":
+		if p, ok := el["placeholder"]; ok {
+			lc.text(p, maxPlaceholder, "placeholder")
+		}
+		if n, _ := el["max_length"].(float64); n > maxInputLength {
+			lc.fail("max_length %v, limit %d", n, maxInputLength)
+		}
 	}
 }
+
+// maxInputLength is the most a plain_text_input may take.
+const maxInputLength = 3000
 
 func (lc *limitChecker) blocks(raw []byte, maxN int) {
 	lc.t.Helper()
@@ -138,7 +148,11 @@ func (lc *limitChecker) blocks(raw []byte, maxN int) {
 			}
 		case "input":
 			lc.text(b["label"], maxInputLabel, "input label")
+			if h, ok := b["hint"]; ok {
+				lc.text(h, maxHint, "input hint")
+			}
 			lc.element(b["element"].(map[string]any))
+		case "divider":
 		default:
 			lc.fail("unexpected block type %v", b["type"])
 		}
@@ -321,6 +335,50 @@ func checkAllMessages(t *testing.T, lang string) {
 	for _, tp := range w.Map().Touchpoints {
 		if seen[tp.ID] != 1 {
 			t.Errorf("%s is on %d pages of the score form", tp.ID, seen[tp.ID])
+		}
+	}
+
+	// The home of the facilitator of 30 open workshops with long titles,
+	// planned, with deadlines: ten shown with every button (a long link
+	// each), and a word on the rest; the setting forms, with the longest
+	// title and the longest plan.
+	cmd("U1", "plan W31 goals=90d personas=90d touchpoints=90d scope=90d resources=90d test=90d iterate=90d")
+	for i := 2; i <= 31; i++ {
+		cmd("U1", fmt.Sprintf("deadline W%d 3d", i))
+	}
+	parts, err := eng.Home(ctx, "U1", []string{"C1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	buttons := map[string]int{}
+	for i := range parts {
+		for j := range parts[i].Actions {
+			if a := &parts[i].Actions[j]; a.Thread != nil {
+				a.URL = "https://journeybot-workshops.enterprise.slack.com/archives/" + a.Thread.Channel + "/p" + strings.Repeat("9", 16) + "?thread_ts=" + a.Thread.TS
+			}
+			buttons[parts[i].Actions[j].ID]++
+		}
+	}
+	if buttons[engine.ActionSetDeadline] != engine.MaxHomeWorkshops || buttons[engine.ActionPlan] != engine.MaxHomeWorkshops {
+		t.Errorf("the home's buttons: %v", buttons)
+	}
+	home := HomeView(parts)
+	raw, err := json.Marshal(home.Blocks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lc := &limitChecker{t: t, where: "home of U1"}
+	lc.blocks(raw, maxHomeBlocks)
+	if got := strings.Count(string(raw), `"action_id":"set_deadline"`); got != engine.MaxHomeWorkshops {
+		t.Errorf("the home view shows %d Set deadline buttons, want %d: cut short?", got, engine.MaxHomeWorkshops)
+	}
+	for _, id := range []string{"W1", "W31"} {
+		m, err := store.LoadMeta(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, command := range []string{engine.SettingDeadline, engine.SettingPlan} {
+			checkModal(t, command+" form of "+id, b.settingView(m, command))
 		}
 	}
 }

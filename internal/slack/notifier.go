@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	goslack "github.com/slack-go/slack"
 
@@ -31,6 +32,36 @@ type API interface {
 // Notifier posts the engine's messages through the Web API.
 type Notifier struct {
 	API API
+
+	// permalinks caches chat.getPermalink: a message's address never
+	// changes, and every home published shows up to ten threads.
+	mu         sync.Mutex
+	permalinks map[engine.ThreadLink]string
+}
+
+// maxPermalinks bounds the permalink cache; it starts again empty when
+// full.
+const maxPermalinks = 10000
+
+// permalink is the address of a thread's message, asked of Slack once.
+func (n *Notifier) permalink(ctx context.Context, t engine.ThreadLink) (string, error) {
+	n.mu.Lock()
+	url, ok := n.permalinks[t]
+	n.mu.Unlock()
+	if ok {
+		return url, nil
+	}
+	url, err := n.API.GetPermalinkContext(ctx, &goslack.PermalinkParameters{Channel: t.Channel, Ts: t.TS})
+	if err != nil {
+		return "", err
+	}
+	n.mu.Lock()
+	if n.permalinks == nil || len(n.permalinks) >= maxPermalinks {
+		n.permalinks = map[engine.ThreadLink]string{}
+	}
+	n.permalinks[t] = url
+	n.mu.Unlock()
+	return url, nil
 }
 
 type responseURLKey struct{}
@@ -102,7 +133,7 @@ func (n *Notifier) links(ctx context.Context, m engine.Message) engine.Message {
 	var kept []engine.Action
 	for _, a := range m.Actions {
 		if a.Thread != nil && a.URL == "" {
-			url, err := n.API.GetPermalinkContext(ctx, &goslack.PermalinkParameters{Channel: a.Thread.Channel, Ts: a.Thread.TS})
+			url, err := n.permalink(ctx, *a.Thread)
 			if err != nil {
 				continue
 			}

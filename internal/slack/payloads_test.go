@@ -282,6 +282,27 @@ func playFixtures(t *testing.T, tr transport, fake *fakeslack.Server, store work
 		t.Errorf("form refused: %s", body)
 	}
 
+	// The facilitator's deadline form (opened from the home): an
+	// unreadable deadline is answered in the form, on its field, in the
+	// acknowledgement; a good one is set.
+	setting := func(text string) string {
+		t.Helper()
+		sub := fixture(t, "view_submission")
+		view := sub["view"].(map[string]any)
+		view["callback_id"], view["private_metadata"] = "deadline", "W1 resources"
+		view["state"] = map[string]any{"values": map[string]any{"setting": map[string]any{"setting": map[string]any{"type": "plain_text_input", "value": text}}}}
+		return tr.submit(t, sub)
+	}
+	if body := setting("someday"); !strings.Contains(body, `"response_action":"errors"`) || !strings.Contains(body, `"setting":"I can't read “someday” as a deadline`) {
+		t.Errorf("an unreadable deadline answered %q", body)
+	}
+	if body := setting("3d"); body != "" {
+		t.Errorf("a deadline in three days answered %q", body)
+	}
+	if load().Deadline.IsZero() {
+		t.Error("the deadline form set no deadline")
+	}
+
 	wait("the names of Maria and of the author from users.info", func() bool {
 		names, _ := store.Names(ctx, []string{fixtureMaria, fixtureAuthor})
 		return names[fixtureMaria] == "Maria" && names[fixtureAuthor] == "Léo Martin"

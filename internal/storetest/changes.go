@@ -89,3 +89,18 @@ func (w watched) PutName(ctx context.Context, id, name string, ttl time.Duration
 	defer w.c.Notify()
 	return w.Store.PutName(ctx, id, name, ttl)
 }
+
+func (w watched) PutHome(ctx context.Context, user string, channels []string, ttl time.Duration) error {
+	defer w.c.Notify()
+	return w.Store.PutHome(ctx, user, channels, ttl)
+}
+
+func (w watched) BeginHome(ctx context.Context, user string) (int64, []string, bool, error) {
+	defer w.c.Notify()
+	return w.Store.BeginHome(ctx, user)
+}
+
+func (w watched) ClaimHome(ctx context.Context, user string, version int64) (bool, error) {
+	defer w.c.Notify()
+	return w.Store.ClaimHome(ctx, user, version)
+}

@@ -49,7 +49,11 @@ func Run(t *testing.T, open func(t *testing.T) workshop.Store) {
 		{"Marks", testMarks},
 		{"Batch", testBatch},
 		{"SwapMetasConcurrent", testSwapMetasConcurrent},
+		{"CountsOf", testCountsOf},
 		{"Names", testNames},
+		{"Homes", testHomes},
+		{"HomesExpire", testHomesExpire},
+		{"HomeVersions", testHomeVersions},
 		{"Ping", testPing},
 		{"Isolation", testIsolation},
 	}
@@ -1191,5 +1195,188 @@ func testMarks(t *testing.T, s workshop.Store) {
 	}
 	if _, err := s.Load(ctx, "W9"); !errors.Is(err, workshop.ErrNotFound) {
 		t.Errorf("a mark for a missing workshop created it: %v", err)
+	}
+}
+
+func homesFor(t *testing.T, s workshop.Store, channel string, users ...string) string {
+	t.Helper()
+	got, err := s.HomesFor(t.Context(), channel, users)
+	if err != nil {
+		t.Fatalf("HomesFor(%s, %v): %v", channel, users, err)
+	}
+	return strings.Join(got, ",")
+}
+
+func putHome(t *testing.T, s workshop.Store, user string, ttl time.Duration, channels ...string) {
+	t.Helper()
+	if err := s.PutHome(t.Context(), user, channels, ttl); err != nil {
+		t.Fatalf("PutHome(%s): %v", user, err)
+	}
+}
+
+// A home is found by any of its channels, or by its person; one put again
+// leaves the channels its person left.
+func testHomes(t *testing.T, s workshop.Store) {
+	if got := homesFor(t, s, "C1", "U1"); got != "" {
+		t.Errorf("HomesFor before any home = %q, want none", got)
+	}
+	putHome(t, s, "U1", time.Hour, "C1", "C2")
+	putHome(t, s, "U2", time.Hour, "C2", "C2")
+	putHome(t, s, "U3", time.Hour, "C3")
+	putHome(t, s, "U4", time.Hour) // in no channel
+	for _, tt := range []struct {
+		channel string
+		users   []string
+		want    string
+	}{
+		{"C2", nil, "U1,U2"},
+		{"C1", []string{"U3", "U9"}, "U1,U3"},
+		{"C1", []string{"U1", "U1"}, "U1"},
+		{"C9", nil, ""},
+		{"", []string{"U4", "U2", "U9"}, "U2,U4"},
+	} {
+		if got := homesFor(t, s, tt.channel, tt.users...); got != tt.want {
+			t.Errorf("HomesFor(%s, %v) = %q, want %q", tt.channel, tt.users, got, tt.want)
+		}
+	}
+	putHome(t, s, "U1", time.Hour, "C2", "C4") // left C1, joined C4
+	if got := homesFor(t, s, "C1"); got != "" {
+		t.Errorf("HomesFor(C1) after U1 left it = %q, want none", got)
+	}
+	if got := homesFor(t, s, "C4"); got != "U1" {
+		t.Errorf("HomesFor(C4) = %q, want U1", got)
+	}
+	_, channels, ok, err := s.BeginHome(t.Context(), "U1")
+	if err != nil || !ok || strings.Join(channels, ",") != "C2,C4" {
+		t.Errorf("BeginHome(U1) = %v, %v, %v; want C2,C4", channels, ok, err)
+	}
+	if _, _, ok, err := s.BeginHome(t.Context(), "U9"); err != nil || ok {
+		t.Errorf("BeginHome of a home never put = %v, %v; want false", ok, err)
+	}
+	if ok, err := s.ClaimHome(t.Context(), "U9", 3); err != nil || !ok {
+		t.Errorf("ClaimHome of a home never put = %v, %v; want true (anyone may publish it)", ok, err)
+	}
+	if _, _, ok, _ := s.BeginHome(t.Context(), "U9"); ok {
+		t.Error("ClaimHome remembered a home nobody put")
+	}
+}
+
+// A home is forgotten after its ttl, in the store's own time, by channel and
+// by person alike.
+func testHomesExpire(t *testing.T, s workshop.Store) {
+	putHome(t, s, "U1", time.Hour, "C1")
+	putHome(t, s, "U2", 50*time.Millisecond, "C1")
+	if got := homesFor(t, s, "C1", "U2"); got != "U1,U2" {
+		t.Fatalf("HomesFor(C1) = %q, want U1,U2", got)
+	}
+	var lookErr error
+	testwait.For(t, "a home remembered for 50ms to be forgotten", 5*time.Second, func() bool {
+		got, err := s.HomesFor(t.Context(), "C1", []string{"U2"})
+		if err != nil {
+			lookErr = err
+			return true
+		}
+		return strings.Join(got, ",") == "U1"
+	})
+	if lookErr != nil {
+		t.Fatal(lookErr)
+	}
+	if _, _, ok, err := s.BeginHome(t.Context(), "U2"); err != nil || ok {
+		t.Errorf("BeginHome of a forgotten home = %v, %v; want false", ok, err)
+	}
+	putHome(t, s, "U2", time.Hour, "C1") // opened again
+	if got := homesFor(t, s, "C1"); got != "U1,U2" {
+		t.Errorf("HomesFor(C1) after U2 came back = %q, want U1,U2", got)
+	}
+}
+
+// Versions grow, concurrently too, and survive a PutHome; a claim is
+// refused once a later version has claimed.
+func testHomeVersions(t *testing.T, s workshop.Store) {
+	ctx := t.Context()
+	putHome(t, s, "U1", time.Hour, "C1")
+	begin := func() int64 {
+		t.Helper()
+		v, _, ok, err := s.BeginHome(ctx, "U1")
+		if err != nil || !ok {
+			t.Fatalf("BeginHome = %v, %v", ok, err)
+		}
+		return v
+	}
+	claim := func(v int64, want bool) {
+		t.Helper()
+		got, err := s.ClaimHome(ctx, "U1", v)
+		if err != nil {
+			t.Fatalf("ClaimHome(%d): %v", v, err)
+		}
+		if got != want {
+			t.Errorf("ClaimHome(%d) = %v, want %v", v, got, want)
+		}
+	}
+	v1, v2 := begin(), begin()
+	if v2 <= v1 {
+		t.Fatalf("versions %d then %d, want growing", v1, v2)
+	}
+	claim(v2, true)
+	claim(v1, false) // v2 read the store later: v1 must not publish
+	claim(v2, true)  // again after publishing: nobody later came
+	putHome(t, s, "U1", time.Hour, "C1", "C2")
+	v3 := begin()
+	if v3 <= v2 {
+		t.Errorf("version %d after PutHome, want above %d", v3, v2)
+	}
+	claim(v3, true)
+	claim(v2, false) // v2's second claim: v3 overlapped it
+
+	const n = 50
+	versions := make([]int64, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			v, _, _, err := s.BeginHome(ctx, "U1")
+			if err != nil {
+				t.Errorf("BeginHome: %v", err)
+			}
+			versions[i] = v
+		})
+	}
+	wg.Wait()
+	slices.Sort(versions)
+	if len(slices.Compact(slices.Clone(versions))) != n || versions[0] <= v3 {
+		t.Errorf("concurrent versions %v: want %d distinct, above %d", versions, n, v3)
+	}
+}
+
+// The totals of many workshops, read at once (workshop.CountsOf, one
+// round trip in a store that can), are each workshop's, in order; an
+// unknown workshop has none.
+func testCountsOf(t *testing.T, s workshop.Store) {
+	ctx := t.Context()
+	create(t, s, newMeta("W1", "C1", t0))
+	create(t, s, newMeta("W2", "C2", t0))
+	for i, in := range []struct{ ws, author string }{{"W1", "U1"}, {"W2", "U2"}, {"W2", "U3"}} {
+		ts := fmt.Sprintf("1741080600.%06d", i+1)
+		if ok, err := s.PutInput(ctx, in.ws, workshop.Input{ID: ts, Step: workshop.Goals, Author: in.author, Text: "Why?", TS: ts, Items: 1}); err != nil || !ok {
+			t.Fatalf("PutInput: %v %v", ok, err)
+		}
+	}
+	ids := []string{"W2", "W9", "W1"}
+	got, err := workshop.CountsOf(ctx, s, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(ids) {
+		t.Fatalf("CountsOf(%v): %d results", ids, len(got))
+	}
+	for i, id := range ids {
+		if want := counts(t, s, id); asJSON(t, sortedCounts(got[i])) != asJSON(t, sortedCounts(want)) {
+			t.Errorf("CountsOf %s = %s, want %s", id, asJSON(t, got[i]), asJSON(t, want))
+		}
+	}
+	if got[0].Items[workshop.Goals] != 2 || strings.Join(got[0].People, ",") != "U2,U3" {
+		t.Errorf("W2's totals %+v", got[0])
+	}
+	if none, err := workshop.CountsOf(ctx, s, nil); err != nil || len(none) != 0 {
+		t.Errorf("CountsOf(nil) = %v, %v", none, err)
 	}
 }

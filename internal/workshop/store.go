@@ -26,8 +26,7 @@ type ThreadRef struct {
 }
 
 // A store is split by role (Workshops, Threads, Claims, Reviews, People,
-// Batch);
-// Store is all of them. Every implementation passes the contract suite in
+// Batch, Homes); Store is all of them. Every implementation passes the contract suite in
 // internal/storetest.
 //
 // Writes that a chat platform may deliver twice are idempotent: inputs are
@@ -117,6 +116,34 @@ type People interface {
 	Names(ctx context.Context, ids []string) (Names, error)
 }
 
+// Homes remembers the people who have opened the app's home and the
+// channels they were in then, so that a change to a workshop re-publishes
+// the homes that show it, from whichever replica made the change. A home is
+// versioned, so that replicas publishing one person's home at the same time
+// can tell which of them read the store last.
+type Homes interface {
+	// PutHome remembers for ttl that user has a home showing the workshops
+	// of channels (the channels they are in). It replaces what was
+	// remembered, channels left included, and keeps the home's version.
+	PutHome(ctx context.Context, user string, channels []string, ttl time.Duration) error
+	// HomesFor returns, sorted and without repeats, the users with a
+	// remembered home who were in channel when it was remembered, or are
+	// among users.
+	HomesFor(ctx context.Context, channel string, users []string) ([]string, error)
+	// BeginHome starts a publication of user's home, before what it shows
+	// is read: it returns a version higher than any it returned since the
+	// home was first remembered (a forgotten home may start again from 1),
+	// and the channels remembered. ok is false, and nothing changes, when no home is
+	// remembered (never opened, or forgotten after its ttl).
+	BeginHome(ctx context.Context, user string) (version int64, channels []string, ok bool, err error)
+	// ClaimHome reports whether no publication of user's home with a
+	// version above version has claimed it, and claims it for version if
+	// so. A publisher claims before it publishes, and again after: false
+	// then means a later publication overlapped its own, which may have
+	// landed first. A home no longer remembered is claimed by anyone.
+	ClaimHome(ctx context.Context, user string, version int64) (bool, error)
+}
+
 // Store is every role together, as a store implementation provides them;
 // each user takes only the roles it needs.
 type Store interface {
@@ -126,6 +153,7 @@ type Store interface {
 	Reviews
 	People
 	Batch
+	Homes
 	// Ping reports whether the store answers.
 	Ping(ctx context.Context) error
 	// Close releases the store.
@@ -227,6 +255,30 @@ type Batch interface {
 // round trip (Redis does, in one MULTI): what a header shows.
 type HeaderReader interface {
 	MetaAndCounts(ctx context.Context, id string) (*Meta, Counts, error)
+}
+
+// CountsReader is a store that reads the totals of many workshops in one
+// round trip (Redis does, in one pipeline): what a home needs to find the
+// workshops a person contributed to.
+type CountsReader interface {
+	CountsOf(ctx context.Context, ids []string) ([]Counts, error)
+}
+
+// CountsOf reads the totals of each of ids, in order, in one round trip
+// when the store can.
+func CountsOf(ctx context.Context, s Workshops, ids []string) ([]Counts, error) {
+	if cr, ok := s.(CountsReader); ok {
+		return cr.CountsOf(ctx, ids)
+	}
+	out := make([]Counts, len(ids))
+	for i, id := range ids {
+		c, err := s.Counts(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = c
+	}
+	return out, nil
 }
 
 // MetaAndCounts reads a workshop's meta and totals, in one round trip when

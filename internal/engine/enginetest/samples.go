@@ -129,9 +129,10 @@ func (noCharts) RenderCurve(context.Context, engine.Curve) ([]byte, error) {
 // status, list, score, review usage), errors (a refusal, a reply with bad
 // lines, an unknown command), notices (a form echoed, the facilitator
 // handed over, reviews scheduled, the workshop closed), step summaries, the
-// whole summary, and a late review reminder; and the files' comments. Its
-// goals G1-G3 get verdicts for G1 and G3 only, so the test step warns about
-// G2, and the coverage shows in the step messages and summaries.
+// whole summary, the facilitator's home, and a late review reminder; and
+// the files' comments. Its goals G1-G3 get verdicts for G1 and G3 only, so
+// the test step warns about G2, and the coverage shows in the step
+// messages and summaries.
 func Messages(tb TB, lang string) ([]Sample, []engine.File) {
 	tb.Helper()
 	store, err := bolt.Open(filepath.Join(tb.TempDir(), "samples.db"))
@@ -184,6 +185,7 @@ func Messages(tb TB, lang string) ([]Sample, []engine.File) {
 	cmd(ana, "chart")
 	cmd(ana, "deadline friday 17:00")
 	cmd(ana, "deadline next week") // refused: unreadable
+	cmd(ana, "home")               // the facilitator's: Next step, Set deadline, Plan
 	rec.say("nudge pass (Monday 10:00)")
 	if m, err := store.LoadMeta(ctx, "W1"); err != nil {
 		tb.Fatalf("load: %v", err)

@@ -689,14 +689,16 @@ func (s *Server) userChannelsLocked(c *Call) reply {
 	return ok(map[string]any{"channels": chans, "response_metadata": map[string]any{"next_cursor": ""}})
 }
 
-// publishViewLocked records a home tab published for a user.
+// publishViewLocked records a home tab published for a user. A view whose
+// block ids repeat is refused as Slack refuses it, with invalid_arguments
+// (slack-go/slack pull request #725).
 func (s *Server) publishViewLocked(c *Call) reply {
 	if c.JSON == nil {
 		return fail("invalid_arguments")
 	}
 	user, _ := c.JSON["user_id"].(string)
 	view, _ := c.JSON["view"].(map[string]any)
-	if user == "" || view == nil || view["type"] != "home" {
+	if user == "" || view == nil || view["type"] != "home" || !uniqueBlockIDs(view) {
 		return fail("invalid_arguments")
 	}
 	raw, _ := json.Marshal(view)
@@ -705,6 +707,24 @@ func (s *Server) publishViewLocked(c *Call) reply {
 	}
 	s.homes[user] = append(s.homes[user], raw)
 	return ok(map[string]any{"view": map[string]any{"id": s.nextIDLocked("V"), "type": "home"}})
+}
+
+// uniqueBlockIDs reports whether no block id of view repeats.
+func uniqueBlockIDs(view map[string]any) bool {
+	blocks, _ := view["blocks"].([]any)
+	seen := map[string]bool{}
+	for _, b := range blocks {
+		m, _ := b.(map[string]any)
+		id, _ := m["block_id"].(string)
+		if id == "" {
+			continue
+		}
+		if seen[id] {
+			return false
+		}
+		seen[id] = true
+	}
+	return true
 }
 
 // Homes returns the home tabs published for user, oldest first.
@@ -907,7 +927,7 @@ func (s *Server) openViewLocked(c *Call) reply {
 		return fail("invalid_arguments")
 	}
 	view, _ := c.JSON["view"].(map[string]any)
-	if view == nil {
+	if view == nil || !uniqueBlockIDs(view) {
 		return fail("invalid_arguments")
 	}
 	str := func(m map[string]any, k string) string { v, _ := m[k].(string); return v }

@@ -776,3 +776,24 @@ func TestSocketModeClose(t *testing.T) {
 		t.Errorf("%d live connections after Close", live)
 	}
 }
+
+// A home tab is recorded per user; one whose block ids repeat is refused
+// as Slack refuses it.
+func TestPublishView(t *testing.T) {
+	srv, api := newClient(t)
+	buttons := func(id string) slack.Block {
+		return slack.NewActionBlock(id, slack.NewButtonBlockElement("add", "W1 goals", slack.NewTextBlockObject(slack.PlainTextType, "Add", false, false)))
+	}
+	home := func(blocks ...slack.Block) slack.PublishViewContextRequest {
+		return slack.PublishViewContextRequest{UserID: "U1", View: slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: blocks}}}
+	}
+	if _, err := api.PublishViewContext(t.Context(), home(buttons("actions-1"), buttons("actions-2"))); err != nil {
+		t.Fatalf("publish: %v", err)
+	}
+	if _, err := api.PublishViewContext(t.Context(), home(buttons("actions"), buttons("actions"))); slackErr(err) != "invalid_arguments" {
+		t.Errorf("a view with a block id twice: %v, want invalid_arguments", err)
+	}
+	if got := srv.Homes("U1"); len(got) != 1 || !strings.Contains(string(got[0]), "actions-2") {
+		t.Errorf("homes of U1: %s", got)
+	}
+}
