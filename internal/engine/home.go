@@ -34,6 +34,11 @@ func (e *Engine) Home(ctx context.Context, user string, channels []string) ([]Me
 		if !in {
 			c, err := e.store.Counts(ctx, s.ID)
 			in = err == nil && slices.Contains(c.People, user)
+			if !in && err == nil && slices.ContainsFunc(c.People, workshop.IsAuthorKey) {
+				// Maybe anonymously: only the workshop's secret tells.
+				m, err := e.store.LoadMeta(ctx, s.ID)
+				in = err == nil && m.Contributed(c.People, user)
+			}
 		}
 		if !in {
 			continue
@@ -70,12 +75,13 @@ func (e *Engine) Home(ctx context.Context, user string, channels []string) ([]Me
 // homePart is one workshop on a person's home.
 func (e *Engine) homePart(w *workshop.Workshop, user string) Message {
 	lang, s := w.Lang, w.Step
-	mine := 0
+	added := 0
 	m := w.Map()
 	for _, in := range w.InputsOf(s) {
-		if in.Author == user && in.Round == w.Round {
+		mine := in.Author == user || in.Anonymous() && w.Secret.Wrote(in.AuthorKey, user)
+		if mine && in.Round == w.Round {
 			items, _ := workshop.ParseReply(in.Step, in.Text)
-			mine += len(items)
+			added += len(items)
 		}
 	}
 	where := e.R(lang, "home.where", "channel", rich.Channel(w.Channel, ""), "step", e.stepTitle(lang, s))
@@ -83,8 +89,8 @@ func (e *Engine) homePart(w *workshop.Workshop, user string) Message {
 		where = rich.Concat(where, rich.Plain("\n"), line)
 	}
 	you := e.R(lang, "home.waiting")
-	if mine > 0 {
-		you = e.R(lang, "home.added", "count", mine)
+	if added > 0 {
+		you = e.R(lang, "home.added", "count", added)
 	}
 	msg := Message{
 		Kind: KindHome, Lang: lang, Workshop: w.ID, Step: s, Channel: w.Channel,
