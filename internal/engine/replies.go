@@ -227,6 +227,15 @@ var FormFields = map[workshop.Step][]string{
 	workshop.Iterate:     {"text", "owner", "due"},
 }
 
+// firstField is the first field of step's form, where errors about the
+// whole item are shown.
+func firstField(step workshop.Step) string {
+	if fs := FormFields[step]; len(fs) > 0 {
+		return fs[0]
+	}
+	return "text"
+}
+
 // FormLine turns a form into the structured line a thread reply would be,
 // so both paths produce the same item.
 func FormLine(step workshop.Step, fields map[string]string) string {
@@ -284,7 +293,7 @@ func (e *Engine) Submit(ctx context.Context, f Form) ([]FieldError, error) {
 		full, in, err := e.ownItem(ctx, f.Actor, itemValue(f.Workshop, f.Edit.Input))
 		var p *Problem
 		if errors.As(err, &p) {
-			return []FieldError{{Field: FormFields[f.Step][0], Message: e.R(w.Lang, p.Key, p.Args...).String()}}, nil
+			return []FieldError{{Field: firstField(f.Step), Message: e.R(w.Lang, p.Key, p.Args...).String()}}, nil
 		}
 		if err != nil {
 			return nil, err
@@ -310,7 +319,7 @@ func (e *Engine) Submit(ctx context.Context, f Form) ([]FieldError, error) {
 			// iterate form's change is its "text").
 			field := formField[le.Field]
 			if !slices.Contains(FormFields[f.Step], field) {
-				field = FormFields[f.Step][0]
+				field = firstField(f.Step)
 			}
 			out = append(out, FieldError{Field: field, Message: e.lineErrorText(w.Lang, le).String()})
 		}
