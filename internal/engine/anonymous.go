@@ -215,12 +215,10 @@ func (e *Engine) authorKey(ctx context.Context, m *workshop.Meta, user string) (
 // step's thread, so the team sees it where the replies are: under its
 // author's name, or as "Anonymous" with the buttons its author may use.
 func (e *Engine) echoItem(ctx context.Context, m *workshop.Meta, in workshop.Input, actor string) {
-	thread := m.StepTS(in.Step)
-	if thread == "" {
+	if m.StepTS(in.Step) == "" {
 		return
 	}
 	msg := e.itemMessage(ctx, m, in, actor, "")
-	msg.ThreadTS = thread
 	if _, err := e.notify.Post(ctx, msg); err != nil {
 		e.log.WarnContext(ctx, "echo item", "workshop", m.ID, "err", err)
 	}
@@ -246,7 +244,7 @@ func (e *Engine) itemMessage(ctx context.Context, m *workshop.Meta, in workshop.
 	default:
 		head = e.R(lang, "form.added", "user", Mention(actor))
 	}
-	msg := Message{Channel: m.Channel, Kind: KindNotice, Lang: lang, Blocks: []rich.Block{rich.Para(head), rich.Quoted(quoted)},
+	msg := Message{Channel: m.Channel, ThreadTS: m.StepTS(in.Step), Kind: KindNotice, Lang: lang, Blocks: []rich.Block{rich.Para(head), rich.Quoted(quoted)},
 		Text: head.String() + " " + quoted.String(), Workshop: m.ID, Step: in.Step}
 	if in.Anonymous() {
 		v := itemValue(m.ID, in.ID)
@@ -320,7 +318,7 @@ func (e *Engine) DeleteItem(ctx context.Context, channel string, a Actor, value,
 	}
 	if ts != "" {
 		note := e.R(w.Lang, "anonymous.deleted")
-		msg := Message{Channel: w.Channel, Kind: KindNotice, Lang: w.Lang, Blocks: Paragraphs(note.With(rich.Emphasis)), Text: note.String(), Workshop: w.ID, Step: in.Step}
+		msg := Message{Channel: w.Channel, ThreadTS: w.StepTS(in.Step), Kind: KindNotice, Lang: w.Lang, Blocks: Paragraphs(note.With(rich.Emphasis)), Text: note.String(), Workshop: w.ID, Step: in.Step}
 		if err := e.notify.Update(ctx, channel, ts, msg); err != nil {
 			e.log.WarnContext(ctx, "update deleted item", "workshop", w.ID, "err", err)
 		}
