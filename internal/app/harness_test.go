@@ -266,6 +266,39 @@ func (s *server) press(user, action, value string) {
 	}
 }
 
+// interact sends an interaction payload (a view_submission, a
+// block_actions) as Slack would in the server's mode, and returns what
+// serve answered: the HTTP body, or the Socket Mode ack's payload ("" for
+// none).
+func (s *server) interact(payload map[string]any) string {
+	s.t.Helper()
+	if s.socketMode() {
+		ack := s.fake.WaitAck(s.t, s.fake.SendInteraction(payload), serveWait)
+		if string(ack) == "null" {
+			return ""
+		}
+		return string(ack)
+	}
+	raw, _ := json.Marshal(payload)
+	body := []byte(url.Values{"payload": {string(raw)}}.Encode())
+	req, err := http.NewRequest(http.MethodPost, "http://"+s.addr+"/slack/interactions", bytes.NewReader(body))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	req.Header = fakeslack.Sign(testSecret, body, time.Now())
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatalf("POST /slack/interactions: %v", err)
+	}
+	defer resp.Body.Close()
+	answer, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		s.t.Fatalf("interaction %s: %d %s", payload["type"], resp.StatusCode, answer)
+	}
+	return string(answer)
+}
+
 // posts returns the messages (not ephemeral) posted in C1 in thread, or
 // top-level when thread is "".
 func (s *server) posts(thread string) []fakeslack.Message {
