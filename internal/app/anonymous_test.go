@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -258,4 +259,75 @@ func keysOf(m map[string]string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// The console plays anonymous input, in English and in French: items
+// added with `/journey add anonymous` are posted as Anonymous, exported
+// with no author, and the state file holds neither author's name.
+func TestConsoleAnonymous(t *testing.T) {
+	for _, tt := range []struct {
+		lang, add, posted, csv string
+	}{
+		{"en", "add anonymous", "Anonymous added:", ",Anonymous\n"},
+		{"fr", "ajouter anonyme", "Anonyme a ajouté\u00a0:", ";Anonyme\n"},
+	} {
+		t.Run(tt.lang, func(t *testing.T) {
+			dir := t.TempDir()
+			state, out := dir+"/s.db", dir+"/out"
+			script := strings.Join([]string{
+				"/journey start Checkout",
+				"/journey goto touchpoints",
+				"/journey anonymous on touchpoints",
+				"as bernadette: /journey " + tt.add + " Pricing page | website | before | -1",
+				"as cyrille: /journey " + tt.add + " Invoice | e-mail | after | -2",
+				"as dominique: Cart | website | during | 0",
+				"/journey status",
+				"/journey export csv",
+			}, "\n")
+			printed, errOut, err := runApp(t, nil, script, "console", "-state", state, "-user", "ana", "-lang", tt.lang, "-out", out)
+			if err != nil {
+				t.Fatalf("console: %v\n%s", err, errOut)
+			}
+			if n := strings.Count(printed, tt.posted); n != 2 {
+				t.Errorf("%d items posted as %q, want 2:\n%s", n, tt.posted, printed)
+			}
+			csv, err := os.ReadFile(out + "/journey-w1.csv")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := strings.Count(string(csv), tt.csv); n != 2 {
+				t.Errorf("csv has %d anonymous rows, want 2:\n%s", n, csv)
+			}
+			doc := exportJSON(t, nil, state)
+			anonymous := 0
+			for _, tp := range doc.Touchpoints {
+				if tp.Anonymous && tp.Author == "" {
+					anonymous++
+				}
+			}
+			if anonymous != 2 || doc.Touchpoints[2].Author != "dominique" {
+				t.Errorf("touchpoints %+v", doc.Touchpoints)
+			}
+			raw, err := os.ReadFile(state)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The console prints whom an answer is for ("only @bernadette
+			// sees this"); nothing posted for everyone names them.
+			public := regexp.MustCompile(`(?s)\n  ┌.*?\n  └`).ReplaceAllString(printed, "")
+			if !strings.Contains(public, tt.posted) || strings.Contains(public, "  ┌") {
+				t.Fatalf("the private answers were not cut out:\n%s", public)
+			}
+			for _, who := range []string{"bernadette", "cyrille"} {
+				for what, text := range map[string]string{"the console's posts": public, "the csv": string(csv), "the state file": string(raw)} {
+					if strings.Contains(text, who) {
+						t.Errorf("%s shows in %s", who, what)
+					}
+				}
+			}
+			if !strings.Contains(string(raw), "dominique") {
+				t.Error("the state file does not hold the attributed author: the check reads nothing")
+			}
+		})
+	}
 }

@@ -74,7 +74,7 @@ func (e *Engine) cmdAnonymous(ctx context.Context, c *call) error {
 	}
 	w.Meta = *meta
 	// The current step's message says whether it is anonymous.
-	if ts := w.StepTS(w.Step); ts != "" {
+	if ts := w.StepTS(w.Step); ts != "" && (!step.Valid() || step == w.Step) {
 		if err := e.notify.Update(ctx, w.Channel, ts, e.stepMessage(&w.Meta, w.Step)); err != nil {
 			e.log.WarnContext(ctx, "update step message", "workshop", w.ID, "err", err)
 		}

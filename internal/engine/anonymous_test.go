@@ -285,7 +285,13 @@ func TestAnonymousSettings(t *testing.T) {
 		t.Errorf("state: %s", got)
 	}
 	h.cmd("ana", "anonymous on")
+	n := len(h.rec.updates)
 	h.cmd("ana", "anonymous off goals")
+	for _, u := range h.rec.updates[n:] {
+		if u.Kind == engine.KindStep {
+			t.Errorf("another step's choice rewrote the current step's message: %s", u.Plain())
+		}
+	}
 	if got := ask(); !strings.Contains(got, "Anonymous by default in 6 steps: Personas, Touchpoints, Scope, Resources, Test, Iterate.") {
 		t.Errorf("state: %s", got)
 	}
