@@ -169,6 +169,27 @@ func TestAnonymousTouchpointsStep(t *testing.T) {
 	if err != nil || !slices.Equal(plans[0].Nudged, []string{"ana", "dan"}) {
 		t.Errorf("nudged %q (%v), want ana and dan: ben and cid contributed anonymously", plans[0].Nudged, err)
 	}
+	n = h.rec.count()
+	if err := h.eng.Deadline(ctx, "W1", workshop.Touchpoints, time.Date(2026, 12, 3, 17, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	if digest := only(t, h.rec.since(n), false); !digest.Direct || !strings.Contains(digest.text(), "2 items · 2 contributors: 2 anonymous") ||
+		!strings.Contains(digest.text(), "Not heard from (2): @ana, @dan") {
+		t.Errorf("digest:\n%s", digest.text())
+	}
+	for user, want := range map[string]string{"ben": "You added 1 item", "cid": "You added 1 item", "dan": ""} {
+		parts, err := h.eng.Home(ctx, user, nil) // in no channel: found by their author key
+		if err != nil {
+			t.Fatal(err)
+		}
+		var home []string
+		for _, p := range parts {
+			home = append(home, p.Plain())
+		}
+		if got := strings.Join(home, "\n"); want == "" && len(parts) != 1 || want != "" && !strings.Contains(got, want) {
+			t.Errorf("%s's home:\n%s", user, got)
+		}
+	}
 	status := only(t, h.cmd("dan", "status"), true).text()
 	if !strings.Contains(status, "2 contributors: 2 anonymous") || !strings.Contains(status, "3. Touchpoints: 2 items · 2 replies · 2 contributors") {
 		t.Errorf("status:\n%s", status)
