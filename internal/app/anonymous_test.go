@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -175,13 +177,23 @@ func playAnonymousStep(t *testing.T, serveEnv func(*testing.T, *fakeslack.Server
 		return false
 	})
 
-	// The exports hold no user id or name for them.
+	// The exports hold no user id or name for them, nor the secret; the
+	// logs do not hold the secret either.
+	secret := []string{base64.StdEncoding.EncodeToString(meta.Secret), hex.EncodeToString(meta.Secret), string(meta.Secret)}
+	if len(meta.Secret) != workshop.SecretSize {
+		t.Fatalf("the workshop's secret has %d bytes", len(meta.Secret))
+	}
+	for _, form := range secret {
+		if strings.Contains(s.logs.String(), form) {
+			t.Errorf("serve's log holds the workshop's secret")
+		}
+	}
 	for _, format := range []string{"json", "md", "csv"} {
 		out, errOut, err := runApp(t, env, "", "export", "-workshop", "W1", "-format", format)
 		if err != nil {
 			t.Fatalf("export %s: %v\n%s", format, err, errOut)
 		}
-		for _, p := range append(people, workshop.AuthorKeyPrefix) {
+		for _, p := range append(append(people, workshop.AuthorKeyPrefix), secret...) {
 			if strings.Contains(out, p) {
 				t.Errorf("the %s export holds %q:\n%s", format, p, out)
 			}
