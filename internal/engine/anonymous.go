@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -164,8 +165,10 @@ func (e *Engine) cmdAdd(ctx context.Context, c *call) error {
 		}
 		return nil
 	}
+	// Keyed by the invocation when the platform names it: two replicas
+	// stamping two commands with the same microsecond keep both.
 	ts := e.newTS()
-	in := workshop.Input{ID: "add:" + ts, Step: step, Author: c.Actor.ID, Text: line, TS: ts, Version: ts,
+	in := workshop.Input{ID: "add:" + cmp.Or(c.ID, ts), Step: step, Author: c.Actor.ID, Text: line, TS: ts, Version: ts,
 		Source: workshop.SourceCommand, Round: w.Round, Items: len(items), MapType: mapTypeOf(items)}
 	if anonymous {
 		if in.AuthorKey, err = e.authorKey(ctx, &w.Meta, c.Actor.ID); err != nil {

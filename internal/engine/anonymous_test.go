@@ -330,3 +330,23 @@ func TestAnonymousSettings(t *testing.T) {
 		t.Errorf("French: %s", got)
 	}
 }
+
+// Two replicas (two engines on one store, their clocks at the same
+// microsecond) each take an add: both are kept, keyed by the command's id;
+// the same command delivered twice is kept once.
+func TestAddOnTwoReplicasKeepsBoth(t *testing.T) {
+	h := anonymousHarness(t)
+	other := engine.New(engine.Config{Store: h.store, Notifier: h.rec, Catalog: prompts.MustLoad(), Schedules: review.Schedules{},
+		Now: func() time.Time { return time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC) }})
+	for _, c := range []struct {
+		eng *engine.Engine
+		id  string
+	}{{h.eng, "TRIG-1"}, {other, "TRIG-2"}, {other, "TRIG-2"}} {
+		if err := c.eng.Command(context.Background(), engine.Command{Channel: channel, Actor: engine.Actor{ID: "ben"}, ID: c.id, Text: "add anonymous Cart | web | during | 0"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(h.workshop().Inputs); n != 2 {
+		t.Errorf("%d inputs, want 2", n)
+	}
+}

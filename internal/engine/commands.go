@@ -18,6 +18,10 @@ type Command struct {
 	Actor   Actor
 	// Text is what follows `/journey`.
 	Text string
+	// ID identifies the invocation where the platform gives it one
+	// (Slack's trigger id), so what a command stores is keyed by it;
+	// without it, by a timestamp of this process.
+	ID string
 }
 
 // MaxTitleLen is the longest workshop title, in characters: it must fit a
