@@ -27,6 +27,10 @@ func (l Locale) t(key string, args ...any) string {
 	return c.T(l.Lang, key, args...)
 }
 
+// T looks a sentence up in the locale's language, as plain words (the
+// embedded catalog for the zero Locale).
+func (l Locale) T(key string, args ...any) string { return l.t(key, args...) }
+
 func (l Locale) word(key string, i int) string {
 	words := strings.Fields(l.t(key))
 	if i < 0 || i >= len(words) {

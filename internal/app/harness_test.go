@@ -313,10 +313,19 @@ func (s *server) fixture(name string, v any) {
 	}
 }
 
-// interact sends an interaction payload over HTTP and returns the response
-// body; a status other than 200 fails the test.
+// interact sends an interaction payload (a view_submission, a
+// block_actions) as Slack would in the server's mode, and returns what
+// serve answered: the HTTP body, or the Socket Mode ack's payload ("" for
+// none).
 func (s *server) interact(payload map[string]any) string {
 	s.t.Helper()
+	if s.socketMode() {
+		ack := s.fake.WaitAck(s.t, s.fake.SendInteraction(payload), serveWait)
+		if string(ack) == "null" {
+			return ""
+		}
+		return string(ack)
+	}
 	raw, _ := json.Marshal(payload)
 	body := []byte(url.Values{"payload": {string(raw)}}.Encode())
 	req, err := http.NewRequest(http.MethodPost, "http://"+s.addr+"/slack/interactions", bytes.NewReader(body))
@@ -327,14 +336,14 @@ func (s *server) interact(payload map[string]any) string {
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		s.t.Fatal(err)
+		s.t.Fatalf("POST /slack/interactions: %v", err)
 	}
 	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
+	answer, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK {
-		s.t.Fatalf("interaction %s: %d %s", payload["type"], resp.StatusCode, out)
+		s.t.Fatalf("interaction %s: %d %s", payload["type"], resp.StatusCode, answer)
 	}
-	return string(out)
+	return string(answer)
 }
 
 // posts returns the messages (not ephemeral) posted in C1 in thread, or

@@ -362,8 +362,11 @@ type counted struct {
 	StepsKept bool                      `json:"steps_kept,omitempty"`
 }
 
+// stepPerson counts in's contributor (its author, or an anonymous input's
+// author key: see workshop.Input.Contributor) for its step and round.
 func (c *counted) stepPerson(in *workshop.Input, by int) {
-	if in.Author == "" {
+	who := in.Contributor()
+	if who == "" {
 		return
 	}
 	key := in.Step.Key() + "|" + strconv.Itoa(in.Round)
@@ -373,9 +376,9 @@ func (c *counted) stepPerson(in *workshop.Input, by int) {
 	if c.Steps[key] == nil {
 		c.Steps[key] = map[string]int{}
 	}
-	c.Steps[key][in.Author] += by
-	if c.Steps[key][in.Author] <= 0 {
-		delete(c.Steps[key], in.Author)
+	c.Steps[key][who] += by
+	if c.Steps[key][who] <= 0 {
+		delete(c.Steps[key], who)
 		if len(c.Steps[key]) == 0 {
 			delete(c.Steps, key)
 		}
@@ -423,7 +426,7 @@ func recount(tx *bbolt.Tx, ws string, ins *bbolt.Bucket, id string, next *worksh
 	var prev workshop.Input
 	if err := getJSON(ins, id, &prev); err == nil {
 		c.Items[prev.Step] -= prev.Items
-		c.person(prev.Author, -1)
+		c.person(prev.Contributor(), -1)
 		c.stepPerson(&prev, -1)
 		delete(c.MapTypes, id)
 	} else if !errors.Is(err, workshop.ErrNotFound) {
@@ -431,7 +434,7 @@ func recount(tx *bbolt.Tx, ws string, ins *bbolt.Bucket, id string, next *worksh
 	}
 	if next != nil {
 		c.Items[next.Step] += next.Items
-		c.person(next.Author, 1)
+		c.person(next.Contributor(), 1)
 		c.stepPerson(next, 1)
 		if next.MapType != "" {
 			if c.MapTypes == nil {

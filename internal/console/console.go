@@ -103,8 +103,13 @@ func (p *Printer) Post(_ context.Context, m engine.Message) (string, error) {
 	// The console has no buttons: each is shown with what does the same.
 	for _, a := range m.Actions {
 		does := p.t("console.reply_button")
-		if a.Thread != nil {
+		switch {
+		case a.Thread != nil:
 			does = p.t("console.thread_button")
+		case a.ID == engine.ActionItemEdit || a.ID == engine.ActionItemDelete:
+			// Only the item's author may, and the console cannot tell who
+			// that is without Slack's buttons.
+			does = p.t("console.item_button")
 		}
 		if a.Command != "" {
 			does = "/journey " + a.Command

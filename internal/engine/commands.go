@@ -18,6 +18,10 @@ type Command struct {
 	Actor   Actor
 	// Text is what follows `/journey`.
 	Text string
+	// ID identifies the invocation where the platform gives it one
+	// (Slack's trigger id), so what a command stores is keyed by it;
+	// without it, by a timestamp of this process.
+	ID string
 }
 
 // MaxTitleLen is the longest workshop title, in characters: it must fit a
@@ -85,6 +89,8 @@ var commands = map[string]handler{
 	"mute":        (*Engine).cmdMute,
 	"unmute":      (*Engine).cmdUnmute,
 	"home":        (*Engine).cmdHome,
+	"anonymous":   (*Engine).cmdAnonymous,
+	"add":         (*Engine).cmdAdd,
 }
 
 var quoteFixer = strings.NewReplacer("“", `"`, "”", `"`, "«", `"`, "»", `"`)
@@ -526,11 +532,17 @@ func (e *Engine) Score(ctx context.Context, w *workshop.Workshop, a Actor, score
 		if !ok {
 			return problem("error.score_unknown", "got", fmt.Sprintf("T%d", n), "count", len(m.Touchpoints))
 		}
-		s := workshop.Score{Touchpoint: t.Key, User: a.ID, Value: scores[n], Round: w.Round, At: e.now().UTC()}
+		// The anonymous author of a touchpoint scores it under its author
+		// key, which replaces their own emotion.
+		s := workshop.Score{Touchpoint: t.Key, User: t.ScoreUser(w.Secret, a.ID), Value: scores[n], Round: w.Round, At: e.now().UTC()}
 		if err := e.store.PutScore(ctx, w.ID, s); err != nil {
 			return fmt.Errorf("score %s of %s: %w", t.ID, w.ID, err)
 		}
-		t.Scores[a.ID] = scores[n]
+		if s.User != a.ID {
+			t.Scores[workshop.AnonymousScorer] = scores[n]
+		} else {
+			t.Scores[a.ID] = scores[n]
+		}
 		lines = append(lines, e.R(w.Lang, "score.saved", "id", t.ID, "name", UserText(t.Name),
 			"face", workshop.Emoji(float64(scores[n])), "value", e.score(w.Lang, float64(scores[n])),
 			"mean", e.score(w.Lang, t.Mean()), "count", len(t.Scores)))

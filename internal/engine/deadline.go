@@ -408,7 +408,7 @@ func (e *Engine) postDigest(ctx context.Context, w *workshop.Workshop, items int
 	authors := w.StepContributors(step)
 	people := e.R(lang, "digest.nobody")
 	if len(authors) > 0 {
-		people = e.R(lang, "header.contributors", "count", len(authors), "people", Mentions(authors))
+		people = e.contributors(lang, authors)
 	}
 	msg := Message{
 		Channel: m.Channel, User: m.Facilitator, Direct: true, Kind: KindDigest, Workshop: m.ID, Step: step, Lang: lang,

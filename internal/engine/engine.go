@@ -112,6 +112,13 @@ type Action struct {
 	Thread *ThreadLink
 	// URL is the link a link button opens; adapters set it from Thread.
 	URL string
+	// Confirm, when set, asks before the button acts (a deletion).
+	Confirm *Confirm
+}
+
+// Confirm is the question a button asks before it acts, plain text.
+type Confirm struct {
+	Title, Text, Yes, No string
 }
 
 // ThreadLink names a thread: its channel and the timestamp of its message.

@@ -36,7 +36,13 @@ func (e *Engine) Home(ctx context.Context, user string, channels []string) ([]Me
 	contributed := map[string]bool{}
 	if counts, err := workshop.CountsOf(ctx, e.store, others); err == nil {
 		for i, c := range counts {
-			contributed[others[i]] = slices.Contains(c.People, user)
+			in := slices.Contains(c.People, user)
+			if !in && slices.ContainsFunc(c.People, workshop.IsAuthorKey) {
+				// Maybe anonymously: only the workshop's secret tells.
+				m, err := e.store.LoadMeta(ctx, others[i])
+				in = err == nil && m.Contributed(c.People, user)
+			}
+			contributed[others[i]] = in
 		}
 	} else {
 		e.log.WarnContext(ctx, "home: who contributed", "user", user, "err", err) // the channels' workshops still show
@@ -91,12 +97,13 @@ func (e *Engine) HomeAudience(ctx context.Context, id string) (channel string, c
 // homePart is one workshop on a person's home.
 func (e *Engine) homePart(w *workshop.Workshop, user string) Message {
 	lang, s := w.Lang, w.Step
-	mine := 0
+	added := 0
 	m := w.Map()
 	for _, in := range w.InputsOf(s) {
-		if in.Author == user && in.Round == w.Round {
+		mine := in.Author == user || in.Anonymous() && w.Secret.Wrote(in.AuthorKey, user)
+		if mine && in.Round == w.Round {
 			items, _ := workshop.ParseReply(in.Step, in.Text)
-			mine += len(items)
+			added += len(items)
 		}
 	}
 	where := e.R(lang, "home.where", "channel", rich.Channel(w.Channel, ""), "step", e.stepTitle(lang, s))
@@ -104,8 +111,8 @@ func (e *Engine) homePart(w *workshop.Workshop, user string) Message {
 		where = rich.Concat(where, rich.Plain("\n"), line)
 	}
 	you := e.R(lang, "home.waiting")
-	if mine > 0 {
-		you = e.R(lang, "home.added", "count", mine)
+	if added > 0 {
+		you = e.R(lang, "home.added", "count", added)
 	}
 	msg := Message{
 		Kind: KindHome, Lang: lang, Workshop: w.ID, Step: s, Channel: w.Channel,

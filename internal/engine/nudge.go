@@ -43,7 +43,7 @@ func (e *Engine) waitingFor(ctx context.Context, w *workshop.Workshop) ([]Member
 		return nil, fmt.Errorf("members of %s: %w", w.Channel, err)
 	}
 	contributed := w.StepContributors(w.Step)
-	return slices.DeleteFunc(members, func(p Member) bool { return slices.Contains(contributed, p.ID) }), nil
+	return slices.DeleteFunc(members, func(p Member) bool { return w.Contributed(contributed, p.ID) }), nil
 }
 
 // remindAgain nudges, now, everyone the step still waits for who has not
@@ -130,7 +130,9 @@ func (e *Engine) NudgeAll(ctx context.Context, metas []*workshop.Meta, now time.
 			members[m.Channel] = people
 		}
 		for _, p := range people {
-			if slices.Contains(contributed[i], p.ID) || m.Muted(p.ID) || m.WasNudged(p.ID) {
+			// An anonymous contributor is among them as their author
+			// key: Contributed hashes p's id to compare.
+			if m.Contributed(contributed[i], p.ID) || m.Muted(p.ID) || m.WasNudged(p.ID) {
 				continue
 			}
 			loc, err := workshop.LoadZone(p.TZ)

@@ -66,6 +66,10 @@ func (e *Engine) stepMessage(m *workshop.Meta, mp *workshop.Map, s workshop.Step
 	if line := e.deadlineLine(m); line != nil && s == m.Step {
 		msg.Blocks = append(msg.Blocks, rich.Para(line))
 	}
+	if m.AnonymousAt(s) {
+		// What the bot knows and keeps, said where people add their input.
+		msg.Blocks = append(msg.Blocks, rich.Para(e.R(lang, "anonymous.step_note")))
+	}
 	v := actionValue(m.ID, s)
 	msg.Actions = append(msg.Actions, Action{ID: ActionAdd, Label: e.T(lang, "button.add"), Value: v})
 	if s == workshop.Touchpoints {
@@ -133,7 +137,7 @@ func (e *Engine) headerMessage(w *workshop.Meta, f headerFacts) Message {
 	}
 	msg.Blocks = Paragraphs(state, rich.Join(progress, "\n"))
 	if people := f.people; len(people) > 0 {
-		msg.Blocks = append(msg.Blocks, rich.Para(e.R(lang, "header.contributors", "count", len(people), "people", Mentions(people))))
+		msg.Blocks = append(msg.Blocks, rich.Para(e.contributors(lang, people)))
 	}
 	if line := e.deadlineLine(w); line != nil {
 		msg.Blocks = append(msg.Blocks, rich.Para(line))
@@ -195,7 +199,7 @@ func (e *Engine) score(lang string, v float64) string {
 // resource kind), each under its heading.
 func (e *Engine) stepBlocks(lang string, m *workshop.Map, s workshop.Step) []rich.Block {
 	var out []rich.Block
-	by := func(u string) rich.Text { return e.R(lang, "item.by", "user", Mention(u)) }
+	by := func(u string, anonymous bool) rich.Text { return e.byline(lang, u, anonymous) }
 	sp := rich.Plain
 	strong := func(s string) rich.Text { return UserText(s).With(rich.Strong) }
 	list := func(items []rich.Text) {
@@ -207,7 +211,7 @@ func (e *Engine) stepBlocks(lang string, m *workshop.Map, s workshop.Step) []ric
 	case workshop.Goals:
 		var items []rich.Text
 		for _, g := range m.Goals {
-			items = append(items, rich.Concat(rich.Styled(g.ID, rich.Strong), sp(" "), UserText(g.Text), sp(" "), by(g.Author)))
+			items = append(items, rich.Concat(rich.Styled(g.ID, rich.Strong), sp(" "), UserText(g.Text), sp(" "), by(g.Author, g.Anonymous)))
 		}
 		list(items)
 	case workshop.Personas:
@@ -220,7 +224,7 @@ func (e *Engine) stepBlocks(lang string, m *workshop.Map, s workshop.Step) []ric
 			if p.Psychographics != "" {
 				line = rich.Concat(line, sp("\n"), UserText(p.Psychographics).With(rich.Emphasis))
 			}
-			items = append(items, rich.Concat(line, sp(" "), by(p.Author)))
+			items = append(items, rich.Concat(line, sp(" "), by(p.Author, p.Anonymous)))
 		}
 		list(items)
 	case workshop.Touchpoints:
@@ -278,7 +282,7 @@ func (e *Engine) stepBlocks(lang string, m *workshop.Map, s workshop.Step) []ric
 				verdict = e.R(lang, "verdict.with_note", "verdict", verdict, "note", UserText(t.Note))
 			}
 			line = rich.Concat(line, sp(" — "), verdict)
-			items = append(items, rich.Concat(line, sp(" "), by(t.Author)))
+			items = append(items, rich.Concat(line, sp(" "), by(t.Author, t.Anonymous)))
 		}
 		list(items)
 		out = append(out, e.coverageTable(lang, m)...)
@@ -341,7 +345,7 @@ func (e *Engine) stepSummaryMessage(w *workshop.Workshop, m *workshop.Map, s wor
 	lang := w.Lang
 	people := map[string]bool{}
 	for _, in := range w.InputsOf(s) {
-		people[in.Author] = true
+		people[in.Contributor()] = true
 	}
 	title := e.T(lang, "summary.step_title", "step", e.stepTitle(lang, s))
 	return Message{
@@ -378,7 +382,7 @@ func (e *Engine) statusBlocks(w *workshop.Workshop, m *workshop.Map) []rich.Bloc
 	for _, s := range workshop.Steps {
 		people := map[string]bool{}
 		for _, in := range w.InputsOf(s) {
-			people[in.Author] = true
+			people[in.Contributor()] = true
 		}
 		counts = append(counts, e.R(lang, "status.step", "n", int(s), "name", e.stepName(lang, s),
 			"items", e.count(lang, "items", m.Count(s)), "replies", e.count(lang, "replies", len(w.InputsOf(s))), "people", e.count(lang, "people", len(people))))
@@ -391,7 +395,7 @@ func (e *Engine) statusBlocks(w *workshop.Workshop, m *workshop.Map) []rich.Bloc
 	if len(people) == 0 {
 		out = append(out, rich.Para(e.R(lang, "status.nobody")))
 	} else {
-		out = append(out, rich.Para(e.R(lang, "header.contributors", "count", len(people), "people", Mentions(people))))
+		out = append(out, rich.Para(e.contributors(lang, people)))
 	}
 	if w.Round > 0 {
 		out = append(out, rich.Para(e.roundLine(&w.Meta)))

@@ -201,6 +201,18 @@ type Form struct {
 	// submission is stored once.
 	ID     string
 	Fields map[string]string
+	// Anonymous posts the item without its author (see workshop.Secret).
+	Anonymous bool
+	// Edit, when set, replaces an anonymous item its author posted (the
+	// form was opened from the item's Edit button) rather than adding one.
+	Edit *ItemEdit
+}
+
+// ItemEdit names the item a form edits: its input, and the bot's message
+// that shows it (updated once the edit is stored).
+type ItemEdit struct {
+	Input       string
+	Channel, TS string
 }
 
 // FormFields lists, per step, the fields of its form in the order of the
@@ -213,6 +225,15 @@ var FormFields = map[workshop.Step][]string{
 	workshop.Resources:   {"kind", "name", "gap", "owner"},
 	workshop.Test:        {"goal", "verdict", "note"},
 	workshop.Iterate:     {"text", "owner", "due"},
+}
+
+// firstField is the first field of step's form, where errors about the
+// whole item are shown.
+func firstField(step workshop.Step) string {
+	if fs := FormFields[step]; len(fs) > 0 {
+		return fs[0]
+	}
+	return "text"
 }
 
 // FormLine turns a form into the structured line a thread reply would be,
@@ -255,14 +276,29 @@ var formField = map[string]string{
 }
 
 // Submit stores a form as an input of its step and posts it in the step's
-// thread, so the team sees it where the other replies are. Field errors are
-// returned for the form to show; nothing is stored then.
+// thread, so the team sees it where the other replies are: under its
+// author's name, or as "Anonymous" (f.Anonymous). A form that edits an
+// anonymous item (f.Edit) replaces it, when its author sent it, and updates
+// the message that shows it. Field errors are returned for the form to
+// show; nothing is stored then.
 func (e *Engine) Submit(ctx context.Context, f Form) ([]FieldError, error) {
 	// What the acknowledgement needs, and no more: the meta and, for the
-	// test step, the goal count.
+	// test step, the goal count (and, for an edit, the item edited).
 	w, err := e.store.LoadMeta(ctx, f.Workshop)
 	if err != nil {
 		return nil, fmt.Errorf("load workshop %s: %w", f.Workshop, err)
+	}
+	var orig workshop.Input
+	if f.Edit != nil {
+		full, in, err := e.ownItem(ctx, f.Actor, itemValue(f.Workshop, f.Edit.Input))
+		var p *Problem
+		if errors.As(err, &p) {
+			return []FieldError{{Field: firstField(f.Step), Message: e.R(w.Lang, p.Key, p.Args...).String()}}, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		w, orig, f.Step = &full.Meta, in, in.Step
 	}
 	line := FormLine(f.Step, f.Fields)
 	items, lineErrs := workshop.ParseReply(f.Step, line)
@@ -283,7 +319,7 @@ func (e *Engine) Submit(ctx context.Context, f Form) ([]FieldError, error) {
 			// iterate form's change is its "text").
 			field := formField[le.Field]
 			if !slices.Contains(FormFields[f.Step], field) {
-				field = FormFields[f.Step][0]
+				field = firstField(f.Step)
 			}
 			out = append(out, FieldError{Field: field, Message: e.lineErrorText(w.Lang, le).String()})
 		}
@@ -291,24 +327,31 @@ func (e *Engine) Submit(ctx context.Context, f Form) ([]FieldError, error) {
 	}
 	ts := e.newTS()
 	in := workshop.Input{ID: "form:" + f.ID, Step: f.Step, Author: f.Actor.ID, Text: line, TS: ts, Version: ts, Source: workshop.SourceForm, Round: w.Round, Items: len(items), MapType: mapTypeOf(items)}
+	switch {
+	case f.Edit != nil:
+		// The same input, newer: it keeps its place in the journey, its
+		// round and its author key.
+		in = orig
+		in.Text, in.Version, in.Items, in.MapType = line, ts, len(items), mapTypeOf(items)
+	case f.Anonymous:
+		if in.AuthorKey, err = e.authorKey(ctx, w, f.Actor.ID); err != nil {
+			return nil, err
+		}
+		in.Author = ""
+	}
 	stored, err := e.store.PutInput(ctx, w.ID, in)
 	if err != nil {
 		return nil, fmt.Errorf("store form %s in %s: %w", f.ID, w.ID, err)
 	}
-	if stored {
-		if thread := w.StepTS(f.Step); thread != "" {
-			var names workshop.Names
-			if ids := workshop.UserRefs(line); len(ids) > 0 {
-				names, _ = e.store.Names(ctx, ids) // a cache: without it, ids show
-			}
-			text := e.R(w.Lang, "form.added", "user", Mention(f.Actor.ID))
-			quoted := UserText(names.Text(line))
-			msg := Message{Channel: w.Channel, ThreadTS: thread, Kind: KindNotice, Lang: w.Lang, Blocks: []rich.Block{rich.Para(text), rich.Quoted(quoted)},
-				Text: text.String() + " " + quoted.String(), Workshop: w.ID, Step: f.Step}
-			if _, err := e.notify.Post(ctx, msg); err != nil {
-				e.log.WarnContext(ctx, "echo form", "workshop", w.ID, "err", err)
-			}
+	switch {
+	case !stored:
+	case f.Edit != nil && f.Edit.TS != "":
+		msg := e.itemMessage(ctx, w, in, f.Actor.ID, "edited")
+		if err := e.notify.Update(ctx, f.Edit.Channel, f.Edit.TS, msg); err != nil {
+			e.log.WarnContext(ctx, "update edited item", "workshop", w.ID, "err", err)
 		}
+	case f.Edit == nil:
+		e.echoItem(ctx, w, in, f.Actor.ID)
 	}
 	return nil, nil
 }

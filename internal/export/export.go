@@ -60,7 +60,7 @@ func Write(out io.Writer, format string, w *workshop.Workshop, opt Options) erro
 		if opt.Locale.Lang == workshop.LangFR {
 			return writeFrenchCSV(out, m, opt)
 		}
-		return writeCSV(out, m)
+		return writeCSV(out, m, opt)
 	case MD:
 		return writeMD(out, w, m, opt)
 	}
@@ -184,10 +184,13 @@ type VersionTouchpoint struct {
 type Input struct {
 	Step   string `json:"step"`
 	Author string `json:"author"`
-	Text   string `json:"text"`
-	TS     string `json:"ts"`
-	Source string `json:"source,omitempty"`
-	Round  int    `json:"round,omitempty"`
+	// Anonymous inputs have no author (see workshop.Secret); their author
+	// key is never exported.
+	Anonymous bool   `json:"anonymous,omitempty"`
+	Text      string `json:"text"`
+	TS        string `json:"ts"`
+	Source    string `json:"source,omitempty"`
+	Round     int    `json:"round,omitempty"`
 }
 
 func timePtr(t time.Time) *time.Time {
@@ -240,7 +243,7 @@ func Doc(w *workshop.Workshop, m *workshop.Map) Document {
 	ins := append([]workshop.Input(nil), w.Inputs...)
 	workshop.SortInputs(ins)
 	for _, in := range ins {
-		d.Inputs = append(d.Inputs, Input{Step: in.Step.Key(), Author: in.Author, Text: in.Text, TS: in.TS, Source: in.Source, Round: in.Round})
+		d.Inputs = append(d.Inputs, Input{Step: in.Step.Key(), Author: in.Author, Anonymous: in.Anonymous(), Text: in.Text, TS: in.TS, Source: in.Source, Round: in.Round})
 	}
 	return d
 }
@@ -274,7 +277,17 @@ func goalsCell(cov []workshop.Coverage, id string, word func(verdict string) str
 	return strings.Join(out, ", ")
 }
 
-func writeCSV(out io.Writer, m *workshop.Map) error {
+// csvAuthor is a touchpoint's author cell: a user id, or the word for an
+// anonymous one.
+func csvAuthor(t workshop.Touchpoint, l prompts.Locale) string {
+	if t.Anonymous {
+		return l.T("anonymous.name")
+	}
+	return t.Author
+}
+
+func writeCSV(out io.Writer, m *workshop.Map, opt Options) error {
+	l := opt.Locale
 	cov := m.Coverage()
 	cw := csv.NewWriter(out)
 	if err := cw.Write(CSVHeader); err != nil {
@@ -285,7 +298,7 @@ func writeCSV(out io.Writer, m *workshop.Map) error {
 		row := []string{
 			t.ID, string(t.Phase), csvSafe(t.Name), csvSafe(t.Channel), strconv.Itoa(t.Emotion),
 			strconv.FormatFloat(round1(t.Mean()), 'f', -1, 64), strconv.Itoa(lo), strconv.Itoa(hi), strconv.Itoa(len(t.Scores)),
-			csvSafe(t.Positive), csvSafe(t.Negative), t.State, strconv.FormatBool(t.Online), csvSafe(t.Owner), t.Author,
+			csvSafe(t.Positive), csvSafe(t.Negative), t.State, strconv.FormatBool(t.Online), csvSafe(t.Owner), csvAuthor(t, l),
 			goalsCell(cov, t.ID, func(v string) string { return v }),
 		}
 		if err := cw.Write(row); err != nil {
@@ -326,7 +339,7 @@ func writeFrenchCSV(out io.Writer, m *workshop.Map, opt Options) error {
 			t.ID, T("phase." + string(t.Phase)), csvSafe(t.Name), csvSafe(t.Channel), strconv.Itoa(t.Emotion),
 			// A decimal comma, but the ASCII minus a spreadsheet reads as one.
 			strings.Replace(strconv.FormatFloat(round1(t.Mean()), 'f', -1, 64), ".", ",", 1), strconv.Itoa(lo), strconv.Itoa(hi), strconv.Itoa(len(t.Scores)),
-			csvSafe(t.Positive), csvSafe(t.Negative), T("state." + t.State), yesNo[t.Online], csvSafe(t.Owner), t.Author,
+			csvSafe(t.Positive), csvSafe(t.Negative), T("state." + t.State), yesNo[t.Online], csvSafe(t.Owner), csvAuthor(t, l),
 			goalsCell(cov, t.ID, verdict),
 		}
 		if err := cw.Write(row); err != nil {

@@ -19,27 +19,38 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files")
 
+// sampleSecret is the sample workshop's secret (see workshop.Secret).
+var sampleSecret = workshop.Secret("export-test-secret-export-test-s")
+
 // sample is a small finished workshop with text that must be escaped.
 func sample() *workshop.Workshop {
 	at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 	in := func(ts string, step workshop.Step, author, text string) workshop.Input {
 		return workshop.Input{ID: ts, TS: ts, Step: step, Author: author, Text: text}
 	}
+	// dee posts anonymously: her inputs hold an author key, not her id.
+	anon := func(ts string, step workshop.Step, text string) workshop.Input {
+		return workshop.Input{ID: "form:" + ts, TS: ts, Step: step, AuthorKey: sampleSecret.AuthorKey("dee"), Text: text, Source: workshop.SourceForm}
+	}
 	return &workshop.Workshop{
 		Meta: workshop.Meta{
 			ID: "W7", Title: "Checkout <!channel> & co", Lang: "en", Facilitator: "ana", Channel: "C1",
 			Step: workshop.Iterate, CreatedAt: at, ClosedAt: at.Add(72 * time.Hour),
 			Review: workshop.Review{Cadence: workshop.CadenceMonthly, TZ: "Europe/Paris", NextDue: time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)},
+			Secret: sampleSecret,
 		},
 		Inputs: []workshop.Input{
 			in("1700000001.000001", workshop.Goals, "ana", "Why do 40% leave at payment?\nWhich touchpoints cause calls?"),
+			anon("1700000001.500001", workshop.Goals, "Do we know who the customer is?"),
 			in("1700000002.000001", workshop.Personas, "ben", "Claire, 34 | marketing manager, Lyon | values speed; hates <b>hidden</b> fees"),
 			in("1700000003.000001", workshop.Touchpoints, "ben", "Pricing page | website | before | -1 | clear tiers | hidden fees | @maria"),
 			in("1700000004.000001", workshop.Touchpoints, "cid", "Shop counter | shop | during | 1 | friendly staff | queue / wait (G1)"),
 			in("1700000005.000001", workshop.Touchpoints, "ana", "=HYPERLINK(\"evil\") | e-mail | after | +2 | fast | | ideal"),
+			anon("1700000005.500001", workshop.Touchpoints, "Invoice e-mail | e-mail | after | -2 | | nobody reads it"),
 			in("1700000006.000001", workshop.Scope, "ana", "service-blueprint\nMobile only"),
 			in("1700000007.000001", workshop.Resources, "cid", "have | analytics | where people drop out | @ana\nneed | follow-up tool | no follow-up, see G2 | @maria"),
 			in("1700000008.000001", workshop.Test, "ben", "G1 partly | drop-off visible, cause unknown"),
+			anon("1700000008.500001", workshop.Test, "G3 no | nobody asked them"),
 			in("1700000009.000001", workshop.Iterate, "ana", "Show fees early | @leo | 2026-12-15\nCall back within a day (g2, not G20) | @maria"),
 		},
 		Scores: []workshop.Score{
@@ -147,7 +158,7 @@ func TestCSVOneRowPerTouchpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 4 || strings.Join(rows[0], ",") != strings.Join(CSVHeader, ",") {
+	if len(rows) != 5 || strings.Join(rows[0], ",") != strings.Join(CSVHeader, ",") {
 		t.Fatalf("rows %q", rows)
 	}
 	if rows[1][0] != "T1" || rows[1][5] != "-1" || rows[1][8] != "3" {
@@ -194,8 +205,8 @@ func TestCoverageInEveryFormat(t *testing.T) {
 	if err := json.Unmarshal(render(t, JSON, "en"), &doc); err != nil {
 		t.Fatal(err)
 	}
-	if len(doc.Coverage) != 2 {
-		t.Fatalf("coverage %+v, want G1 and G2", doc.Coverage)
+	if len(doc.Coverage) != 3 { // G3 is the anonymous goal (TestAnonymousItemsNameNobody)
+		t.Fatalf("coverage %+v, want G1, G2 and G3", doc.Coverage)
 	}
 	g1, g2 := doc.Coverage[0], doc.Coverage[1]
 	if g1.ID != "G1" || g1.Verdict == nil || *g1.Verdict != workshop.VerdictPartly || g1.Note != "drop-off visible, cause unknown" || !slices.Equal(g1.Linked, []string{"T2"}) {
@@ -234,5 +245,61 @@ func TestCoverageInEveryFormat(t *testing.T) {
 		if last := len(rows[0]) - 1; rows[2][0] != "T2" || rows[2][last] != want || rows[1][last] != "" {
 			t.Errorf("%s csv goals column: %q and %q, want %q for T2 and nothing for T1", lang, rows[2], rows[1], want)
 		}
+	}
+}
+
+// An anonymous item names nobody in any export: no author, no author key,
+// no secret; JSON says "anonymous", Markdown and CSV "Anonymous".
+func TestAnonymousItemsNameNobody(t *testing.T) {
+	key := sampleSecret.AuthorKey("dee")
+	for _, tt := range []struct{ format, lang string }{{MD, "en"}, {MD, "fr"}, {CSV, "en"}, {CSV, "fr"}, {JSON, "en"}} {
+		out := string(render(t, tt.format, tt.lang))
+		for _, secret := range []string{key, workshop.AuthorKeyPrefix, string(sampleSecret), "ZXhwb3J0LXRlc3Qt" /* base64 */, "dee"} {
+			if strings.Contains(out, secret) {
+				t.Errorf("%s %s export holds %q", tt.format, tt.lang, secret)
+			}
+		}
+	}
+	var doc Document
+	if err := json.Unmarshal(render(t, JSON, "en"), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if g := doc.Goals[2]; !g.Anonymous || g.Author != "" || doc.Goals[0].Anonymous {
+		t.Errorf("goals %+v", doc.Goals)
+	}
+	tp := doc.Touchpoints[3]
+	if !tp.Anonymous || tp.Author != "" || tp.OwnerID != "" || len(tp.Scores) != 1 || tp.Scores[workshop.AnonymousScorer] != -2 {
+		t.Errorf("anonymous touchpoint %+v", tp)
+	}
+	if tr := doc.Tests[1]; !tr.Anonymous || tr.Author != "" {
+		t.Errorf("tests %+v", doc.Tests)
+	}
+	anonymous := 0
+	for _, in := range doc.Inputs {
+		if in.Anonymous {
+			anonymous++
+			if in.Author != "" {
+				t.Errorf("anonymous input %+v", in)
+			}
+		}
+	}
+	if anonymous != 3 {
+		t.Errorf("%d anonymous inputs in the JSON, want 3", anonymous)
+	}
+	md := string(render(t, MD, "en"))
+	for _, want := range []string{"**G3** Do we know who the customer is? — Anonymous", "| nobody asked them | Anonymous |", "**Contributors**: @ana, @ben, @cid, 1 anonymous"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("md lacks %q", want)
+		}
+	}
+	if fr := string(render(t, MD, "fr")); !strings.Contains(fr, "— Anonyme") {
+		t.Error("French md does not say Anonyme")
+	}
+	rows, err := csv.NewReader(bytes.NewReader(render(t, CSV, "en"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := rows[len(rows)-1]; last[2] != "Invoice e-mail" || last[slices.Index(CSVHeader, "author")] != "Anonymous" {
+		t.Errorf("csv row %q: want the author Anonymous", last)
 	}
 }

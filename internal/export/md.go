@@ -60,7 +60,18 @@ func writeMD(out io.Writer, w *workshop.Workshop, m *workshop.Map, opt Options) 
 		}
 		return w.Names.Display(u, "")
 	}
-	who := func(u string) string { return mdText(name(u)) }
+	who := func(u string, anonymous bool) string {
+		if anonymous {
+			return T("anonymous.name")
+		}
+		return mdText(name(u))
+	}
+	byName := func(u string, anonymous bool) string {
+		if anonymous {
+			return T("anonymous.name")
+		}
+		return name(u)
+	}
 	score := func(v float64) string { return opt.Locale.Number(workshop.FormatScore(v)) }
 
 	p("# %s\n\n", mdText(w.Title))
@@ -71,14 +82,20 @@ func writeMD(out io.Writer, w *workshop.Workshop, m *workshop.Map, opt Options) 
 	if w.Closed() {
 		p("- %s\n", field("export.closed", opt.Locale.Date(w.ClosedAt)))
 	}
-	p("- %s\n\n", field("export.contributors", joinWho(w.Contributors(), name)))
+	named, anonymous := workshop.SplitContributors(w.Contributors())
+	contributors := joinWho(named, name)
+	if anonymous > 0 {
+		// Who contributed anonymously is not known: only how many did.
+		contributors = strings.TrimPrefix(contributors+", ", "—, ") + T("anonymous.people", "count", anonymous)
+	}
+	p("- %s\n\n", field("export.contributors", contributors))
 
 	p("## 1. %s\n\n", T("step.goals.name"))
 	if len(m.Goals) == 0 {
 		p("_%s_\n\n", T("summary.nothing"))
 	}
 	for _, g := range m.Goals {
-		p("- **%s** %s — %s\n", g.ID, mdText(g.Text), who(g.Author))
+		p("- **%s** %s — %s\n", g.ID, mdText(g.Text), who(g.Author, g.Anonymous))
 	}
 	p("\n## 2. %s\n\n", T("step.personas.name"))
 	if len(m.Personas) == 0 {
@@ -92,7 +109,7 @@ func writeMD(out io.Writer, w *workshop.Workshop, m *workshop.Map, opt Options) 
 		if ps.Psychographics != "" {
 			p("- %s\n", field("export.psychographics", strings.TrimSpace(ps.Psychographics)))
 		}
-		p("- %s\n\n", T("export.by", "user", name(ps.Author)))
+		p("- %s\n\n", T("export.by", "user", byName(ps.Author, ps.Anonymous)))
 	}
 
 	p("## 3. %s\n\n", T("step.touchpoints.name"))
@@ -173,7 +190,7 @@ func writeMD(out io.Writer, w *workshop.Workshop, m *workshop.Map, opt Options) 
 		tested := map[string]bool{}
 		for _, t := range m.Tests {
 			tested[t.Goal] = true
-			p("| %s | %s %s | %s | %s |\n", goalCell(m, t.Goal), verdictEmoji[t.Verdict], T("verdict."+t.Verdict), mdText(t.Note), who(t.Author))
+			p("| %s | %s %s | %s | %s |\n", goalCell(m, t.Goal), verdictEmoji[t.Verdict], T("verdict."+t.Verdict), mdText(t.Note), who(t.Author, t.Anonymous))
 		}
 		for _, g := range m.Goals {
 			if !tested[g.ID] {

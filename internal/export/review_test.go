@@ -41,10 +41,10 @@ func TestVersionsAndReviewHistory(t *testing.T) {
 		t.Fatalf("%d versions, want 2", len(doc.Versions))
 	}
 	v0, v1 := doc.Versions[0], doc.Versions[1]
-	if v0.Round != 0 || !v0.StartedAt.Equal(w.CreatedAt) || v0.StartedBy != "ana" || len(v0.Touchpoints) != 3 {
+	if v0.Round != 0 || !v0.StartedAt.Equal(w.CreatedAt) || v0.StartedBy != "ana" || len(v0.Touchpoints) != 4 {
 		t.Errorf("version 0: %+v", v0)
 	}
-	if v1.Round != 1 || !v1.StartedAt.Equal(started) || v1.StartedBy != "ben" || len(v1.Touchpoints) != 4 {
+	if v1.Round != 1 || !v1.StartedAt.Equal(started) || v1.StartedBy != "ben" || len(v1.Touchpoints) != 5 {
 		t.Errorf("version 1: %+v", v1)
 	}
 	// Pricing page: ana 0, ben -1, cid -2 then +1 in the review.
@@ -54,7 +54,7 @@ func TestVersionsAndReviewHistory(t *testing.T) {
 	if got := v1.Touchpoints[0]; got.Mean != 0 || got.Scores["cid"] != 1 || got.Scores["ana"] != 0 {
 		t.Errorf("version 1 pricing page %+v", got)
 	}
-	if got := v1.Touchpoints[3]; got.Name != "Chatbot" || got.Mean != -2 {
+	if got := v1.Touchpoints[4]; got.Name != "Chatbot" || got.Mean != -2 {
 		t.Errorf("version 1 new touchpoint %+v", got)
 	}
 	r := doc.Review

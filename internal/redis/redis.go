@@ -211,7 +211,8 @@ const stepsMark = "_s"
 // hash holds, beside each step's item total: "a|<user>", how many inputs
 // and scores the user has stored (the user is in people while it is above
 // 0); "mt|<input id>", "<input ts>|<map type>" for an input that chose
-// one; "_seq", the order of first contributions.
+// one; "_seq", the order of first contributions. An anonymous input counts
+// under its author key (workshop.Input.Contributor), never an id.
 const countLua = `
 local function person(counts, people, user, by)
   if user == nil or user == '' then return end
@@ -236,9 +237,11 @@ local function uncount(inputs, counts, people, id)
   if tonumber(in_.items) and in_.step then
     redis.call('HINCRBY', counts, in_.step, -tonumber(in_.items))
   end
-  if type(in_.author) == 'string' then
-    person(counts, people, in_.author, -1)
-    if type(in_.step) == 'string' then stepPerson(counts, in_.step, tonumber(in_.round) or 0, in_.author, -1) end
+  local who = in_.author
+  if type(who) ~= 'string' or who == '' then who = in_.author_key end
+  if type(who) == 'string' then
+    person(counts, people, who, -1)
+    if type(in_.step) == 'string' then stepPerson(counts, in_.step, tonumber(in_.round) or 0, who, -1) end
   end
   redis.call('HDEL', counts, 'mt|' .. id)
 end
@@ -261,7 +264,8 @@ end
 // creates the keys of a workshop nobody created.
 var (
 	// KEYS meta, inputs, ver, counts, people; ARGV input id, version, input
-	// JSON, step, item count, author, map type, input ts. The totals follow every
+	// JSON, step, item count, contributor (the author, or an anonymous
+	// input's author key), map type, input ts. The totals follow every
 	// write: the replaced version's (read from its JSON) out, the new ones
 	// in.
 	putInputScript = goredis.NewScript(olderLua + countLua + `
@@ -596,7 +600,7 @@ func (s *Store) PutInput(ctx context.Context, ws string, in workshop.Input) (boo
 	if err != nil {
 		return false, fmt.Errorf("put input %s in workshop %s: %w", in.ID, ws, err)
 	}
-	return s.runScript(ctx, putInputScript, s.workshopKeys(ws, "inputs"), "put input "+in.ID, ws, in.ID, in.Version, b, in.Step.Key(), in.Items, in.Author, in.MapType, in.TS, in.Round)
+	return s.runScript(ctx, putInputScript, s.workshopKeys(ws, "inputs"), "put input "+in.ID, ws, in.ID, in.Version, b, in.Step.Key(), in.Items, in.Contributor(), in.MapType, in.TS, in.Round)
 }
 
 // DeleteInput removes the input and leaves a tombstone in one script run.

@@ -34,6 +34,10 @@ const (
 	maxHint          = 2000
 	maxMetadata      = 3000
 	maxActionButtons = 25
+	// A button's confirmation dialog: its title, text and buttons.
+	maxConfirmTitle  = 100
+	maxConfirmText   = 300
+	maxConfirmButton = 30
 	// maxMessageChars is a budget for all the text of one message: Slack
 	// fails whole messages (msg_blocks_too_long) from about 13k characters.
 	maxMessageChars = 11000
@@ -148,6 +152,13 @@ sections:
 			}
 			if a.URL != "" {
 				b.URL = a.URL
+			}
+			if c := a.Confirm; c != nil {
+				b.Confirm = goslack.NewConfirmationBlockObject(plainText(cut(c.Title, maxConfirmTitle)), plainText(cut(c.Text, maxConfirmText)),
+					plainText(cut(c.Yes, maxConfirmButton)), plainText(cut(c.No, maxConfirmButton)))
+				if a.Style == "danger" {
+					b.Confirm.Style = goslack.StyleDanger
+				}
 			}
 			els = append(els, b)
 		}

@@ -398,7 +398,7 @@ func (b *Bot) onCommand(cmd goslack.SlashCommand) string {
 	b.spawn(withEventID(context.Background(), cmd.TriggerID), "command", func(ctx context.Context) error {
 		ctx = withResponseURL(ctx, cmd.ResponseURL)
 		actor := b.users.actor(ctx, cmd.UserID)
-		return b.eng.Command(ctx, engine.Command{Channel: cmd.ChannelID, Actor: actor, Text: strings.TrimSpace(FromSlack(cmd.Text))})
+		return b.eng.Command(ctx, engine.Command{Channel: cmd.ChannelID, Actor: actor, Text: strings.TrimSpace(FromSlack(cmd.Text)), ID: cmd.TriggerID})
 	})
 	return outAccepted
 }

@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -19,9 +20,15 @@ const (
 	callbackForm     = "form"
 	callbackScore    = "score"
 	callbackVote     = "vote"
+	// callbackEdit is the form of an anonymous item its author edits.
+	callbackEdit = "edit"
 	callbackDeadline = engine.SettingDeadline
 	callbackPlan     = engine.SettingPlan
 )
+
+// anonymousBlock is the form's "post anonymously" checkbox: its block,
+// action and option.
+const anonymousBlock = "anonymous"
 
 // settingBlock is the block (and action) id of a setting form's one field.
 const settingBlock = "setting"
@@ -101,8 +108,10 @@ func (b *Bot) fieldOptions(lang, field string, m *workshop.Map) []*goslack.Optio
 }
 
 // formView is the modal that adds one item to a step: the same item a
-// thread line would give.
-func (b *Bot) formView(w *workshop.Workshop, step workshop.Step) goslack.ModalViewRequest {
+// thread line would give. values, when set, fill its fields in (the item
+// an edit starts from); a new item's form ends with the "post
+// anonymously" box, ticked when the step is anonymous.
+func (b *Bot) formView(w *workshop.Workshop, step workshop.Step, values map[string]string) goslack.ModalViewRequest {
 	lang, m := w.Lang, w.Map()
 	var blocks []goslack.Block
 	blocks = append(blocks, goslack.NewContextBlock("", mrkdwn(cut(mrkdwnOf(b.eng.R(lang, "form.context", "title", engine.UserText(w.Title), "step", b.eng.T(lang, "step."+step.Key()+".name"))), maxContextText))))
@@ -113,31 +122,58 @@ func (b *Bot) formView(w *workshop.Workshop, step workshop.Step) goslack.ModalVi
 			label = plainText(cut(b.eng.T(lang, "form.goal_typed", "count", len(m.Goals)), maxInputLabel))
 		}
 		var el goslack.BlockElement
+		value := values[f]
 		switch opts := b.fieldOptions(lang, f, m); {
 		case f == "owner":
 			// A person in Slack, so forms and thread mentions give the same
 			// owner; a name typed in the next block covers everyone else.
-			el = goslack.NewOptionsSelectBlockElement(goslack.OptTypeUser, plainText(cut(b.eng.T(lang, "form.choose"), maxPlaceholder)), f)
-			input := goslack.NewInputBlock(f, label, plainText(cut(b.eng.T(lang, "form.owner_hint"), maxHint)), el)
+			sel := goslack.NewOptionsSelectBlockElement(goslack.OptTypeUser, plainText(cut(b.eng.T(lang, "form.choose"), maxPlaceholder)), f)
+			input := goslack.NewInputBlock(f, label, plainText(cut(b.eng.T(lang, "form.owner_hint"), maxHint)), sel)
 			input.Optional = true
 			name := goslack.NewPlainTextInputBlockElement(nil, ownerName)
 			name.MaxLength = workshop.MaxFieldLen
+			if id, _, ok := workshop.ParseUserRef(value); ok {
+				sel.InitialUser = id
+			} else {
+				name.InitialValue = value
+			}
 			byName := goslack.NewInputBlock(ownerName, plainText(cut(b.eng.T(lang, "form.owner_name"), maxInputLabel)), nil, name)
 			byName.Optional = true
 			blocks = append(blocks, input, byName)
 			continue
 		case f == "due":
-			el = goslack.NewDatePickerBlockElement(f)
+			date := goslack.NewDatePickerBlockElement(f)
+			date.InitialDate = value
+			el = date
 		case opts != nil:
-			el = goslack.NewOptionsSelectBlockElement(goslack.OptTypeStatic, plainText(cut(b.eng.T(lang, "form.choose"), maxPlaceholder)), f, opts...)
+			sel := goslack.NewOptionsSelectBlockElement(goslack.OptTypeStatic, plainText(cut(b.eng.T(lang, "form.choose"), maxPlaceholder)), f, opts...)
+			for _, o := range opts {
+				if value != "" && o.Value == value {
+					sel.InitialOption = o
+				}
+			}
+			el = sel
 		default:
 			in := goslack.NewPlainTextInputBlockElement(nil, f)
 			in.Multiline = multiline[key]
 			in.MaxLength = workshop.MaxFieldLen
+			in.InitialValue = value
 			el = in
 		}
 		input := goslack.NewInputBlock(f, label, nil, el)
 		input.Optional = !requiredFields[key]
+		blocks = append(blocks, input)
+	}
+	if values == nil {
+		// Anyone may post anonymously; an anonymous step ticks it first.
+		opt := option(anonymousBlock, b.eng.T(lang, "form.anonymous"))
+		box := goslack.NewCheckboxGroupsBlockElement(anonymousBlock, opt)
+		if w.AnonymousAt(step) {
+			box.InitialOptions = []*goslack.OptionBlockObject{opt}
+		}
+		input := goslack.NewInputBlock(anonymousBlock, plainText(cut(b.eng.T(lang, "form.anonymous_label"), maxInputLabel)),
+			plainText(cut(b.eng.T(lang, "form.anonymous_hint"), maxHint)), box)
+		input.Optional = true
 		blocks = append(blocks, input)
 	}
 	return goslack.ModalViewRequest{
@@ -149,6 +185,20 @@ func (b *Bot) formView(w *workshop.Workshop, step workshop.Step) goslack.ModalVi
 		PrivateMetadata: w.ID + " " + step.Key(),
 		Blocks:          goslack.Blocks{BlockSet: blocks},
 	}
+}
+
+// editView is the form of an anonymous item its author edits: the step's
+// form, filled in with the item, saving over it. Its metadata names the
+// item and the message that shows it, which the save updates.
+func (b *Bot) editView(w *workshop.Workshop, in workshop.Input, channel, ts string) goslack.ModalViewRequest {
+	lang := w.Lang
+	view := b.formView(w, in.Step, engine.ItemFields(in.Step, in.Text))
+	view.CallbackID = callbackEdit
+	view.Title = plainText(cut(b.eng.T(lang, "form.title.edit"), maxModalTitle))
+	view.PrivateMetadata = strings.Join([]string{w.ID, in.Step.Key(), in.ID, channel, ts}, " ")
+	view.Blocks.BlockSet[0] = goslack.NewContextBlock("", mrkdwn(cut(mrkdwnOf(b.eng.R(lang, "form.editing", "title", engine.UserText(w.Title),
+		"step", b.eng.T(lang, "step."+in.Step.Key()+".name"))), maxContextText)))
+	return view
 }
 
 // scorePage is how many touchpoints one page of the score form holds: a
@@ -177,7 +227,7 @@ func (b *Bot) scoreView(w *workshop.Workshop, user string, page int) goslack.Mod
 	opts := b.emotionOptions(lang)
 	for _, t := range journey[from:to] {
 		sel := goslack.NewOptionsSelectBlockElement(goslack.OptTypeStatic, plainText(cut(b.eng.T(lang, "form.choose"), maxPlaceholder)), "score", opts...)
-		if v, ok := t.Scores[user]; ok {
+		if v, ok := t.ScoreBy(w.Secret, user); ok {
 			sel.InitialOption = opts[workshop.ClampEmotion(v)+2]
 		}
 		label := fmt.Sprintf("%s · %s (%s)", t.ID, escapeUser(t.Name), b.eng.T(lang, "phase."+string(t.Phase)))
@@ -209,12 +259,18 @@ func (b *Bot) onInteraction(ctx context.Context, cb goslack.InteractionCallback)
 			return nil, nil
 		}
 		act := cb.ActionCallback.BlockActions[0]
-		channel, user, trigger := cb.Channel.ID, cb.User.ID, cb.TriggerID
+		channel, user, trigger := cmp.Or(cb.Channel.ID, cb.Container.ChannelID), cb.User.ID, cb.TriggerID
+		// The message the button is on: an item's buttons change it.
+		ts := cmp.Or(cb.Container.MessageTs, cb.Message.Timestamp)
 		b.spawn(withEventID(ctx, trigger), "button "+act.ActionID, func(ctx context.Context) error {
 			actor := b.users.actor(ctx, user)
 			switch act.ActionID {
 			case engine.ActionAdd, engine.ActionScore:
 				return b.openForm(ctx, channel, actor, trigger, act.ActionID, act.Value)
+			case engine.ActionItemEdit:
+				return b.openEdit(ctx, channel, actor, trigger, act.Value, ts)
+			case engine.ActionItemDelete:
+				return b.eng.DeleteItem(ctx, channel, actor, act.Value, ts)
 			case engine.ActionVote:
 				return b.openVote(ctx, channel, actor, trigger, act.Value)
 			case engine.ActionSetDeadline, engine.ActionPlan:
@@ -255,7 +311,7 @@ func (b *Bot) openForm(ctx context.Context, channel string, a engine.Actor, trig
 	case step == workshop.Test && len(w.Map().Goals) == 0:
 		return b.eng.Tell(ctx, channel, a.ID, w.Lang, "error.line.goal_missing", "line", 1, "got", "G1", "goals", b.eng.T(w.Lang, "error.line.no_goals"))
 	case step.Valid():
-		view = b.formView(w, step)
+		view = b.formView(w, step, nil)
 	default:
 		return nil
 	}
@@ -374,6 +430,19 @@ func (b *Bot) settingView(m *workshop.Meta, command string) goslack.ModalViewReq
 	}
 }
 
+// openEdit opens the form of an anonymous item for its author (the engine
+// tells anyone else it is not theirs): the message at ts shows the item.
+func (b *Bot) openEdit(ctx context.Context, channel string, a engine.Actor, trigger, value, ts string) error {
+	w, in, err := b.eng.EditableItem(ctx, channel, a, value)
+	if err != nil || w == nil {
+		return err
+	}
+	if _, err := b.notify.API.OpenViewContext(ctx, trigger, b.editView(w, in, channel, ts)); err != nil {
+		return fmt.Errorf("views.open: %w", err)
+	}
+	return nil
+}
+
 // fieldValue reads what a form field holds, whatever its element.
 func fieldValue(a goslack.BlockAction) string {
 	switch {
@@ -397,6 +466,9 @@ const ownerName = "owner_name"
 func formFields(values map[string]map[string]goslack.BlockAction) map[string]string {
 	fields := map[string]string{}
 	for block, acts := range values {
+		if block == anonymousBlock {
+			continue // not a field of the item (see postAnonymously)
+		}
 		fields[block] = strings.TrimSpace(fieldValue(acts[block]))
 	}
 	if id := fields["owner"]; id != "" {
@@ -411,6 +483,17 @@ func formFields(values map[string]map[string]goslack.BlockAction) map[string]str
 	}
 	delete(fields, ownerName)
 	return fields
+}
+
+// postAnonymously reads the form's "post anonymously" box: ticked, its
+// option is among the selected ones (none, or an empty list, when not).
+func postAnonymously(values map[string]map[string]goslack.BlockAction) bool {
+	for _, o := range values[anonymousBlock][anonymousBlock].SelectedOptions {
+		if o.Value == anonymousBlock {
+			return true
+		}
+	}
+	return false
 }
 
 func (b *Bot) onSubmit(ctx context.Context, cb goslack.InteractionCallback) (any, error) {
@@ -469,10 +552,18 @@ func (b *Bot) onSubmit(ctx context.Context, cb goslack.InteractionCallback) (any
 		}
 		view := b.scoreView(w, user, page)
 		return goslack.NewUpdateViewSubmissionResponse(&view), nil
-	case callbackForm:
+	case callbackForm, callbackEdit:
 		fields := formFields(values)
+		f := engine.Form{Workshop: id, Step: step, Actor: engine.Actor{ID: user}, ID: cb.View.ID, Fields: fields, Anonymous: postAnonymously(values)}
+		if cb.View.CallbackID == callbackEdit {
+			if len(meta) < 5 {
+				return nil, nil
+			}
+			f.Step, _ = workshop.ParseStep(meta[1])
+			f.Edit, f.Anonymous = &engine.ItemEdit{Input: meta[2], Channel: meta[3], TS: meta[4]}, false
+		}
 		q := &engine.Queue{}
-		errs, err := b.eng.WithNotifier(q).Submit(ctx, engine.Form{Workshop: id, Step: step, Actor: engine.Actor{ID: user}, ID: cb.View.ID, Fields: fields})
+		errs, err := b.eng.WithNotifier(q).Submit(ctx, f)
 		if err != nil {
 			return nil, err
 		}
@@ -483,7 +574,13 @@ func (b *Bot) onSubmit(ctx context.Context, cb goslack.InteractionCallback) (any
 			}
 			return goslack.NewErrorsViewSubmissionResponse(m), nil
 		}
-		b.learnNames(ctx, fields["owner"], user)
+		author := user
+		if f.Anonymous || f.Edit != nil {
+			// Nothing about an anonymous author is kept, not even their
+			// name in the cache.
+			author = ""
+		}
+		b.learnNames(ctx, fields["owner"], author)
 		b.touch(id)
 		b.spawn(ctx, "echo form", func(ctx context.Context) error { return q.Flush(ctx, b.notify) })
 	case callbackDeadline, callbackPlan:

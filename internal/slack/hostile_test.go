@@ -58,7 +58,7 @@ func TestHostileTextInEveryMessage(t *testing.T) {
 	if code != 200 || body != "" {
 		t.Fatalf("form: %d %s", code, body)
 	}
-	for _, c := range []string{"summary", "status", "help", "list", "chart", "score T1 " + f, "goto " + f, f, "review " + f, "facilitator " + f, "export md", "export csv", "export json", "review monthly"} {
+	for _, c := range []string{"add anonymous " + f + " | " + f, "add " + f, "anonymous on " + f, "summary", "status", "help", "list", "chart", "score T1 " + f, "goto " + f, f, "review " + f, "facilitator " + f, "export md", "export csv", "export json", "review monthly"} {
 		h.command("U1", c)
 	}
 	if err := h.eng.Remind(t.Context(), "W1", time.Now(), false); err != nil {

@@ -305,7 +305,7 @@ func checkAllMessages(t *testing.T, lang string) {
 	}
 	b := New(Config{Engine: eng, API: nil})
 	for _, s := range workshop.Steps {
-		checkModal(t, "form "+s.Key(), b.formView(w, s))
+		checkModal(t, "form "+s.Key(), b.formView(w, s, nil))
 	}
 	// The score form pages: every touchpoint on exactly one page, each
 	// page within the limits, the last page's submit closes the form.

@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) workshop.Store) {
 		{"CountsConcurrent", testCountsConcurrent},
 		{"CountsPeople", testCountsPeople},
 		{"StepContributors", testStepContributors},
+		{"AnonymousContributors", testAnonymousContributors},
 		{"Marks", testMarks},
 		{"Batch", testBatch},
 		{"SwapMetasConcurrent", testSwapMetasConcurrent},
@@ -163,7 +164,9 @@ func testRoundTrip(t *testing.T, s workshop.Store) {
 			Cadence: workshop.CadenceMonthly, Spec: "first monday 10:00", TZ: "Europe/Paris",
 			NextDue: t0.Add(60 * 24 * time.Hour), LastReview: t0.Add(31 * 24 * time.Hour),
 		},
-		Rev: 3,
+		Anonymous: true, AnonymousSteps: map[string]bool{"goals": false, "touchpoints": true},
+		Secret: workshop.Secret("0123456789abcdef0123456789abcdef"),
+		Rev:    3,
 	}
 	tests := []struct {
 		name string
@@ -1378,5 +1381,95 @@ func testCountsOf(t *testing.T, s workshop.Store) {
 	}
 	if none, err := workshop.CountsOf(ctx, s, nil); err != nil || len(none) != 0 {
 		t.Errorf("CountsOf(nil) = %v, %v", none, err)
+	}
+}
+
+// testAnonymousContributors: an anonymous input counts under its author
+// key, as an author does (contributors, step contributors, through edits,
+// scores and deletions), and the store hands back the key, never an id it
+// was not given.
+func testAnonymousContributors(t *testing.T, s workshop.Store) {
+	ctx := t.Context()
+	m := newMeta("W1", "C1", t0)
+	m.Secret = workshop.Secret("storetest-secret-storetest-secre")
+	create(t, s, m)
+	ann, ben := m.Secret.AuthorKey("U2"), m.Secret.AuthorKey("U3")
+	put := func(in workshop.Input) {
+		t.Helper()
+		in.Text, in.Items = cmp.Or(in.Text, "x"), 1
+		in.TS = cmp.Or(in.TS, in.ID)
+		if ok, err := s.PutInput(ctx, "W1", in); err != nil || !ok {
+			t.Fatalf("PutInput(%s) = %v, %v; want true, nil", in.ID, ok, err)
+		}
+	}
+	// People are compared as sets: an edit may move its author's first
+	// contribution (as it does an author's, see testCountsPeople).
+	sorted := func(s []string) []string { s = slices.Clone(s); slices.Sort(s); return s }
+	check := func(what string, people, step []string) {
+		t.Helper()
+		people = sorted(people)
+		c := counts(t, s, "W1")
+		if !slices.Equal(sorted(c.People), people) {
+			t.Errorf("%s: people %q, want %q", what, c.People, people)
+		}
+		got, _ := c.StepContributors(workshop.Touchpoints, 0)
+		slices.Sort(got)
+		want := slices.Clone(step)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: touchpoints contributors %q, want %q", what, got, want)
+		}
+		w := load(t, s, "W1")
+		derived := w.StepContributors(workshop.Touchpoints)
+		slices.Sort(derived)
+		if !slices.Equal(derived, want) {
+			t.Errorf("%s: Workshop.StepContributors %q, want %q (the store's)", what, derived, want)
+		}
+		batch, err := s.CountsOf(ctx, []string{"W1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(sorted(batch[0].People), people) {
+			t.Errorf("%s: CountsOf people %q, want %q", what, batch[0].People, people)
+		}
+	}
+	put(workshop.Input{ID: "1741080600.000100", Step: workshop.Touchpoints, Author: "U1"})
+	put(workshop.Input{ID: "form:V1", Step: workshop.Touchpoints, AuthorKey: ann, TS: "1741080600.000200", Version: "1741080600.000200"})
+	put(workshop.Input{ID: "form:V2", Step: workshop.Touchpoints, AuthorKey: ben, TS: "1741080600.000300", Version: "1741080600.000300"})
+	check("two anonymous inputs", []string{"U1", ann, ben}, []string{"U1", ann, ben})
+
+	// The author edits theirs: it still counts once, under the same key.
+	put(workshop.Input{ID: "form:V1", Step: workshop.Touchpoints, AuthorKey: ann, Text: "edited", TS: "1741080600.000200", Version: "1741080700.000000"})
+	check("an anonymous edit", []string{"U1", ann, ben}, []string{"U1", ann, ben})
+	w := load(t, s, "W1")
+	for _, in := range w.Inputs {
+		if in.ID == "form:V1" && (in.Author != "" || in.AuthorKey != ann || in.Text != "edited") {
+			t.Errorf("the anonymous input came back as %+v", in)
+		}
+	}
+	if !w.Secret.Wrote(ann, "U2") || w.Secret.Wrote(ann, "U3") {
+		t.Error("the stored secret does not tell the authors apart")
+	}
+
+	// A score under the key (the author scoring their own touchpoint)
+	// adds no one.
+	if err := s.PutScore(ctx, "W1", workshop.Score{Touchpoint: "form:V2#0", User: ben, Value: 1}); err != nil {
+		t.Fatal(err)
+	}
+	check("the author's own score", []string{"U1", ann, ben}, []string{"U1", ann, ben})
+
+	if _, err := s.DeleteInput(ctx, "W1", "form:V1"); err != nil {
+		t.Fatal(err)
+	}
+	check("an anonymous input deleted", []string{"U1", ben}, []string{"U1", ben})
+	got, _ := counts(t, s, "W1").StepContributors(workshop.Touchpoints, 0)
+	meta, err := s.LoadMeta(ctx, "W1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for user, want := range map[string]bool{"U1": true, "U2": false, "U3": true, "U4": false} {
+		if meta.Contributed(got, user) != want {
+			t.Errorf("Contributed(%s) = %v, want %v", user, !want, want)
+		}
 	}
 }

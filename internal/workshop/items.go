@@ -70,6 +70,8 @@ type Goal struct {
 	ID     string `json:"id"`
 	Text   string `json:"text"`
 	Author string `json:"author"`
+	// Anonymous items name no author (Author is empty): see Secret.
+	Anonymous bool `json:"anonymous,omitempty"`
 }
 
 // Persona is the customer whose journey is mapped.
@@ -78,6 +80,8 @@ type Persona struct {
 	Demographics   string `json:"demographics"`
 	Psychographics string `json:"psychographics"`
 	Author         string `json:"author"`
+	// Anonymous items name no author (Author is empty): see Secret.
+	Anonymous bool `json:"anonymous,omitempty"`
 }
 
 // Touchpoint is a place where the customer meets the company.
@@ -100,6 +104,10 @@ type Touchpoint struct {
 	// (a mention, a user picked in a form); Owner is then their display text.
 	OwnerID string `json:"owner_id,omitempty"`
 	Author  string `json:"author"`
+	// Anonymous items name no author (Author is empty): see Secret.
+	Anonymous bool `json:"anonymous,omitempty"`
+	// authorKey is the anonymous author's key, which ScoreUser checks.
+	authorKey string
 }
 
 // ScopeNote is a scope line: a map type keyword, or a free note.
@@ -121,6 +129,8 @@ type Resource struct {
 	// OwnerID: see Touchpoint.OwnerID.
 	OwnerID string `json:"owner_id,omitempty"`
 	Author  string `json:"author"`
+	// Anonymous items name no author (Author is empty): see Secret.
+	Anonymous bool `json:"anonymous,omitempty"`
 }
 
 // TestResult says whether the map answers one goal.
@@ -129,6 +139,8 @@ type TestResult struct {
 	Verdict string `json:"verdict"`
 	Note    string `json:"note"`
 	Author  string `json:"author"`
+	// Anonymous items name no author (Author is empty): see Secret.
+	Anonymous bool `json:"anonymous,omitempty"`
 }
 
 // Change is an improvement the team commits to.
@@ -144,6 +156,8 @@ type Change struct {
 	OwnerID string `json:"owner_id,omitempty"`
 	Due     string `json:"due"`
 	Author  string `json:"author"`
+	// Anonymous items name no author (Author is empty): see Secret.
+	Anonymous bool `json:"anonymous,omitempty"`
 }
 
 func (*Goal) step() Step       { return Goals }

@@ -47,23 +47,28 @@ func (w *Workshop) MapAt(round int) *Map {
 			continue
 		}
 		items, _ := ParseReply(in.Step, in.Text)
+		anon := in.Anonymous()
 		for i, it := range items {
 			switch it := it.(type) {
 			case *Goal:
 				it.ID = "G" + strconv.Itoa(len(m.Goals)+1)
-				it.Text, it.Author = plain(it.Text), in.Author
+				it.Text, it.Author, it.Anonymous = plain(it.Text), in.Author, anon
 				m.Goals = append(m.Goals, *it)
 			case *Persona:
 				it.Name, it.Demographics, it.Psychographics = plain(it.Name), plain(it.Demographics), plain(it.Psychographics)
-				it.Author = in.Author
+				it.Author, it.Anonymous = in.Author, anon
 				m.Personas = append(m.Personas, *it)
 			case *Touchpoint:
 				it.ID = "T" + strconv.Itoa(len(m.Touchpoints)+1)
 				it.Key = in.ID + "#" + strconv.Itoa(i)
 				it.Name, it.Channel, it.Positive, it.Negative = plain(it.Name), plain(it.Channel), plain(it.Positive), plain(it.Negative)
 				it.Owner, it.OwnerID = names.owner(it.Owner)
-				it.Author = in.Author
-				it.Scores = map[string]int{in.Author: it.Emotion}
+				it.Author, it.Anonymous, it.authorKey = in.Author, anon, in.AuthorKey
+				scorer := in.Author
+				if anon {
+					scorer = AnonymousScorer
+				}
+				it.Scores = map[string]int{scorer: it.Emotion}
 				m.Touchpoints = append(m.Touchpoints, *it)
 			case *ScopeNote:
 				if it.MapType != "" {
@@ -75,17 +80,17 @@ func (w *Workshop) MapAt(round int) *Map {
 				it.ID = "R" + strconv.Itoa(len(m.Resources)+1)
 				it.Name, it.Gap = plain(it.Name), plain(it.Gap)
 				it.Owner, it.OwnerID = names.owner(it.Owner)
-				it.Author = in.Author
+				it.Author, it.Anonymous = in.Author, anon
 				m.Resources = append(m.Resources, *it)
 			case *TestResult:
-				it.Note, it.Author = plain(it.Note), in.Author
+				it.Note, it.Author, it.Anonymous = plain(it.Note), in.Author, anon
 				m.Tests = append(m.Tests, *it)
 			case *Change:
 				it.ID = "C" + strconv.Itoa(len(m.Changes)+1)
 				it.Key = in.ID + "#" + strconv.Itoa(i)
 				it.Text = plain(it.Text)
 				it.Owner, it.OwnerID = names.owner(it.Owner)
-				it.Author = in.Author
+				it.Author, it.Anonymous = in.Author, anon
 				m.Changes = append(m.Changes, *it)
 			}
 		}
@@ -101,7 +106,13 @@ func (w *Workshop) MapAt(round int) *Map {
 			continue
 		}
 		if t := byKey[s.Touchpoint]; t != nil {
-			t.Scores[s.User] = ClampEmotion(s.Value)
+			who := s.User
+			if t.authorKey != "" && who == t.authorKey {
+				// The anonymous author's own score: it replaces their
+				// emotion, under the key that does not name them.
+				who = AnonymousScorer
+			}
+			t.Scores[who] = ClampEmotion(s.Value)
 		}
 	}
 	return m

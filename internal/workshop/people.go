@@ -98,12 +98,12 @@ func (w *Workshop) Mentioned() []string {
 }
 
 // People returns every user id the workshop names: the people its inputs
-// refer to, its contributors and its facilitator, for looking up their
-// names.
+// refer to, its contributors (not the author keys of anonymous ones) and
+// its facilitator, for looking up their names.
 func (w *Workshop) People() []string {
 	ids := w.Mentioned()
 	for _, id := range append(w.Contributors(), w.Facilitator) {
-		if id != "" && !slices.Contains(ids, id) {
+		if id != "" && !IsAuthorKey(id) && !slices.Contains(ids, id) {
 			ids = append(ids, id)
 		}
 	}

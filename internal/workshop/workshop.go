@@ -68,6 +68,14 @@ type Meta struct {
 	Votes []VoteRound `json:"votes,omitempty"`
 	// MutedUsers asked for no nudges in this workshop (/journey mute).
 	MutedUsers []string `json:"muted,omitempty"`
+	// Anonymous makes every step anonymous by default (/journey anonymous
+	// on); AnonymousSteps, by step key, are the steps the facilitator
+	// chose for one by one, which win (see AnonymousAt).
+	Anonymous      bool            `json:"anonymous,omitempty"`
+	AnonymousSteps map[string]bool `json:"anonymous_steps,omitempty"`
+	// Secret keys the author keys of anonymous inputs (see Secret). It is
+	// made the first time an anonymous input is stored and never changes.
+	Secret Secret `json:"secret,omitempty"`
 	// Rev is bumped by every meta update; stores use it for compare-and-set.
 	Rev int64 `json:"rev"`
 }
@@ -135,7 +143,10 @@ type Input struct {
 	ID     string `json:"id"`
 	Step   Step   `json:"step"`
 	Author string `json:"author"`
-	Text   string `json:"text"`
+	// AuthorKey replaces Author for an input posted anonymously (see
+	// Secret): Author is then empty.
+	AuthorKey string `json:"author_key,omitempty"`
+	Text      string `json:"text"`
 	// TS orders inputs in the journey (Slack-style "seconds.micros").
 	TS string `json:"ts"`
 	// Version is the edit timestamp; a write older than the stored version is
@@ -156,6 +167,8 @@ const (
 	SourceThread  = "thread"
 	SourceForm    = "form"
 	SourceConsole = "console"
+	// SourceCommand: /journey add.
+	SourceCommand = "command"
 )
 
 // Score is one participant's emotion for one touchpoint.
@@ -214,20 +227,22 @@ func (w *Workshop) InputsOf(step Step) []Input {
 	return out
 }
 
-// Contributors returns the distinct authors of inputs and scores, in order of
-// first contribution.
 // StepContributors lists who gave input to step in the current round, in
-// the order they first did.
+// the order they first did: user ids, and the author keys of anonymous
+// inputs (see Input.Contributor).
 func (w *Workshop) StepContributors(step Step) []string {
 	var out []string
 	for _, in := range w.InputsOf(step) {
-		if in.Round == w.Round && in.Author != "" && !slices.Contains(out, in.Author) {
-			out = append(out, in.Author)
+		if who := in.Contributor(); in.Round == w.Round && who != "" && !slices.Contains(out, who) {
+			out = append(out, who)
 		}
 	}
 	return out
 }
 
+// Contributors returns the distinct contributors of inputs and scores, in
+// order of first contribution, as Counts.People keeps them: user ids, and
+// the author keys of anonymous inputs.
 func (w *Workshop) Contributors() []string {
 	ins := slices.Clone(w.Inputs)
 	SortInputs(ins)
@@ -240,7 +255,7 @@ func (w *Workshop) Contributors() []string {
 		}
 	}
 	for _, in := range ins {
-		add(in.Author)
+		add(in.Contributor())
 	}
 	for _, s := range w.Scores {
 		add(s.User)

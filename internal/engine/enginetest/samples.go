@@ -128,8 +128,9 @@ func (noCharts) RenderCurve(context.Context, engine.Curve) ([]byte, error) {
 // said: the header and its updates, each step message, answers (help,
 // status, list, score, review usage), errors (a refusal, a reply with bad
 // lines, an unknown command), notices (a form echoed, the facilitator
-// handed over, reviews scheduled, the workshop closed), step summaries, the
-// whole summary, the facilitator's home, and a late review reminder; and
+// handed over, reviews scheduled, the workshop closed, an anonymous step,
+// items posted anonymously and one edited by its author), step summaries,
+// the whole summary, the facilitator's home, and a late review reminder; and
 // the files' comments. Its goals G1-G3 get verdicts for G1 and G3 only, so
 // the test step warns about G2, and the coverage shows in the step
 // messages and summaries.
@@ -181,6 +182,24 @@ func Messages(tb TB, lang string) ([]Sample, []engine.File) {
 		Fields: map[string]string{"name": "Support chat", "channel": "chat", "phase": "after", "emotion": "1", "negative": "asked about fees (g2)"}}); err != nil {
 		tb.Fatalf("form: %v", err)
 	}
+	cmd(ana, "anonymous on touchpoints")
+	rec.say("form: touchpoints, anonymous")
+	if _, err := eng.Submit(ctx, engine.Form{Workshop: "W1", Step: workshop.Touchpoints, Actor: engine.Actor{ID: "U2"}, ID: "V2", Anonymous: true,
+		Fields: map[string]string{"name": "Invoice e-mail", "channel": "e-mail", "phase": "after", "emotion": "-2", "negative": "nobody reads it"}}); err != nil {
+		tb.Fatalf("anonymous form: %v", err)
+	}
+	cmd(engine.Actor{ID: "U3"}, "add anonymous Delivery tracking | website | after | -1 | | no updates")
+	rec.say("edit of someone else's anonymous item (refused)")
+	if _, _, err := eng.EditableItem(ctx, "C1", engine.Actor{ID: "U3"}, "W1 form:V2"); err != nil {
+		tb.Fatalf("editable: %v", err)
+	}
+	rec.say("form: touchpoints, the anonymous author's edit")
+	if _, err := eng.Submit(ctx, engine.Form{Workshop: "W1", Step: workshop.Touchpoints, Actor: engine.Actor{ID: "U2"}, ID: "V3",
+		Edit:   &engine.ItemEdit{Input: "form:V2", Channel: "C1", TS: "1800000000.000001"},
+		Fields: map[string]string{"name": "Invoice e-mail", "channel": "e-mail", "phase": "after", "emotion": "-2", "negative": "nobody reads it, no link"}}); err != nil {
+		tb.Fatalf("anonymous edit: %v", err)
+	}
+	cmd(engine.Actor{ID: "U4"}, "anonymous")
 	cmd(engine.Actor{ID: "U3"}, "score T1 -2")
 	cmd(ana, "chart")
 	cmd(ana, "deadline friday 17:00")
