@@ -17,11 +17,11 @@ import (
 
 // Modal callback ids. A setting form's is the command it runs.
 const (
-	callbackForm     = "form"
-	callbackScore    = "score"
-	callbackVote     = "vote"
+	callbackForm  = "form"
+	callbackScore = "score"
+	callbackVote  = "vote"
 	// callbackEdit is the form of an anonymous item its author edits.
-	callbackEdit = "edit"
+	callbackEdit     = "edit"
 	callbackDeadline = engine.SettingDeadline
 	callbackPlan     = engine.SettingPlan
 )
