@@ -141,6 +141,9 @@ type Change struct {
 	OwnerID string `json:"owner_id,omitempty"`
 	Due     string `json:"due"`
 	Author  string `json:"author"`
+	// Rating is the team's mean rating of the change (see
+	// Workshop.RatingOf); exports write it in a shape of their own.
+	Rating Rating `json:"-"`
 }
 
 func (*Goal) step() Step       { return Goals }
