@@ -124,12 +124,17 @@ func (noCharts) RenderCurve(context.Context, engine.Curve) ([]byte, error) {
 	return []byte("\x89PNG\r\n\x1a\n"), nil
 }
 
+func (noCharts) RenderMatrix(context.Context, engine.Matrix) ([]byte, error) {
+	return []byte("\x89PNG\r\n\x1a\n"), nil
+}
+
 // Messages plays the sample workshop in lang and returns what the engine
 // said: the header and its updates, each step message, answers (help,
-// status, list, score, review usage), errors (a refusal, a reply with bad
-// lines, an unknown command), notices (a form echoed, the facilitator
-// handed over, reviews scheduled, the workshop closed), step summaries, the
-// whole summary, and a late review reminder; and the files' comments.
+// status, list, score, ratings, review usage), errors (a refusal, a reply
+// with bad lines, an unknown command, a rating without its effort),
+// notices (a form echoed, the facilitator handed over, reviews scheduled,
+// the workshop closed), step summaries, the whole summary (changes by
+// their ratings), and a late review reminder; and the files' comments.
 func Messages(tb TB, lang string) ([]Sample, []engine.File) {
 	tb.Helper()
 	store, err := bolt.Open(filepath.Join(tb.TempDir(), "samples.db"))
@@ -202,6 +207,12 @@ func Messages(tb TB, lang string) ([]Sample, []engine.File) {
 	cmd(engine.Actor{ID: "U2"}, "vote T1 C1")
 	cmd(engine.Actor{ID: "U3"}, "vote T1 T2 C1") // refused: too many
 	cmd(ana, "vote close")
+	reply("U3", "Retry refused cards with a clear message | <@U3> | 2026-12-01")
+	cmd(engine.Actor{ID: "U2"}, "rate C1 impact 4 effort 2")
+	cmd(engine.Actor{ID: "U3"}, "rate C2 impact 5 effort 1")
+	cmd(ana, "rate C2 impact 4 effort 2")
+	cmd(engine.Actor{ID: "U3"}, "rate C2 impact 4") // refused: no effort
+	cmd(ana, "matrix")
 	cmd(ana, "status")
 	cmd(ana, "list")
 	cmd(ana, "review")
