@@ -18,20 +18,30 @@ import (
 // renderMatrixImage draws m and decodes the PNG.
 func renderMatrixImage(t testing.TB, m Matrix) *image.RGBA {
 	t.Helper()
+	img, err := decodeMatrix(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+func decodeMatrix(m Matrix) (*image.RGBA, error) {
 	var buf bytes.Buffer
 	if err := RenderMatrix(&buf, m); err != nil {
-		t.Fatalf("RenderMatrix: %v", err)
+		return nil, fmt.Errorf("RenderMatrix: %w", err)
 	}
 	img, err := png.Decode(&buf)
 	if err != nil {
-		t.Fatalf("decode PNG: %v", err)
+		return nil, fmt.Errorf("decode PNG: %w", err)
 	}
+	// Pixel loops read Pix directly: img.At allocates per pixel, which is
+	// slow under -race.
 	rgba, ok := img.(*image.RGBA)
 	if !ok {
 		rgba = image.NewRGBA(img.Bounds())
 		draw.Draw(rgba, rgba.Bounds(), img, img.Bounds().Min, draw.Src)
 	}
-	return rgba
+	return rgba, nil
 }
 
 // quadrantRects are the four quadrants of the plot, each kept clear of the
@@ -49,8 +59,23 @@ func quadrantRects() map[string]image.Rectangle {
 	}
 }
 
+// oneMatrix is one change at (2, 2), rendered once for the tests that
+// only look at the frame: renders are slow under -race.
+var oneMatrixOnce = sync.OnceValues(func() (*image.RGBA, error) {
+	return decodeMatrix(Matrix{Title: "Frame", Points: []MatrixPoint{{Label: "C12", Impact: 2, Effort: 2}}})
+})
+
+func oneMatrix(t *testing.T) *image.RGBA {
+	t.Helper()
+	img, err := oneMatrixOnce()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
 func TestMatrixSize(t *testing.T) {
-	img := renderMatrixImage(t, sampleMatrix())
+	img := oneMatrix(t)
 	if got := img.Bounds().Dx(); got < 1200 {
 		t.Errorf("width = %d, want >= 1200", got)
 	}
@@ -71,16 +96,17 @@ func TestMatrixPlacesPointsInTheirQuadrants(t *testing.T) {
 		points []MatrixPoint
 		want   []string // quadrants holding a point
 	}{
-		{"one in each", []MatrixPoint{
+		{"one in each, two alike", []MatrixPoint{
 			{Label: "C1", Impact: 4.5, Effort: 1.5},
 			{Label: "C2", Impact: 4.5, Effort: 4.5},
 			{Label: "C3", Impact: 1.5, Effort: 1.5},
 			{Label: "C4", Impact: 1.5, Effort: 4.5},
+			{Label: "C5", Impact: 4.5, Effort: 4.5},
 		}, []string{"quick wins", "big bets", "fill-ins", "money pits"}},
-		{"quick win only", []MatrixPoint{{Label: "C1", Impact: 5, Effort: 1}}, []string{"quick wins"}},
+		// Out of range is clamped (C2 to 5, 1); NaN is the middle, on
+		// the split, outside every quadrant's rectangle.
+		{"quick wins only", []MatrixPoint{{Label: "C1", Impact: 5, Effort: 1}, {Label: "C2", Impact: 9, Effort: -3}, {Label: "C3", Impact: math.NaN(), Effort: 3}}, []string{"quick wins"}},
 		{"money pit only", []MatrixPoint{{Label: "C9", Impact: 1, Effort: 5}}, []string{"money pits"}},
-		{"big bets, two alike", []MatrixPoint{{Label: "C1", Impact: 4, Effort: 4}, {Label: "C2", Impact: 4, Effort: 4}}, []string{"big bets"}},
-		{"out of range is clamped", []MatrixPoint{{Label: "C1", Impact: 9, Effort: -3}, {Label: "C2", Impact: math.NaN(), Effort: 1}}, []string{"quick wins"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -133,9 +159,10 @@ func TestMatrixPixel(t *testing.T) {
 
 // Each quadrant has its own tint, away from points, lines and labels.
 func TestMatrixQuadrantTints(t *testing.T) {
-	img := renderMatrixImage(t, Matrix{Title: "Tints", Points: []MatrixPoint{{Label: "C1", Impact: 3, Effort: 3}}})
+	img := oneMatrix(t)
 	for name, want := range map[string]drawing.Color{"quick wins": quickTint, "big bets": betTint, "fill-ins": fillTint, "money pits": pitTint} {
-		// The centre of a grid cell: (1.5, 4.5) and its mirrors.
+		// The centre of a grid cell: (1.5, 4.5) and its mirrors, away
+		// from the point at (2, 2) and its label.
 		effort, impact := 1.5, 4.5
 		if strings.Contains("big bets money pits", name) {
 			effort = 4.5
@@ -153,7 +180,7 @@ func TestMatrixQuadrantTints(t *testing.T) {
 // The quadrant names are written in their corners in their own ink, and
 // a point's label beside it.
 func TestMatrixLabels(t *testing.T) {
-	img := renderMatrixImage(t, Matrix{Title: "Labels", Points: []MatrixPoint{{Label: "C12", Impact: 2, Effort: 2}}})
+	img := oneMatrix(t)
 	r := MatrixPlot()
 	corner := 220
 	for name, c := range map[string]struct {
@@ -204,7 +231,7 @@ func TestMatrixEdge(t *testing.T) {
 
 func TestMatrixConcurrent(t *testing.T) {
 	var wg sync.WaitGroup
-	for range 4 {
+	for range 2 {
 		wg.Go(func() {
 			var buf bytes.Buffer
 			if err := RenderMatrix(&buf, sampleMatrix()); err != nil {
