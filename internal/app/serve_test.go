@@ -88,8 +88,9 @@ func TestServeHTTPWholeWorkshop(t *testing.T) {
 	for _, f := range []string{"md", "csv", "json"} {
 		s.command("U3", "export "+f)
 	}
-	// md comes with the curve beside it: chart, md, csv, json.
-	fake.WaitFor(t, "files.completeUploadExternal", 6, serveWait)
+	// md comes with the curve beside it, csv with the changes' CSV: chart,
+	// md, changes, csv, json.
+	fake.WaitFor(t, "files.completeUploadExternal", 7, serveWait)
 	files := map[string][]byte{}
 	for _, u := range fake.Uploads()[2:] {
 		files[u.Filename] = u.Data
@@ -98,7 +99,7 @@ func TestServeHTTPWholeWorkshop(t *testing.T) {
 		t.Errorf("no chart beside the md export: %v", err)
 	}
 	md := string(files["journey-w1.md"])
-	for _, want := range []string{"# Checkout redesign", "](journey-w1-curve.png)", "## 3. Touchpoints", "| T2 | Payment | website | 😡 -2 |", "**G1** Why do 40% of visitors leave at the payment page? | 🟡 partly answered", "| Show fees on the pricing page | @leo | Tue 15 Dec 2026 |"} {
+	for _, want := range []string{"# Checkout redesign", "](journey-w1-curve.png)", "## 3. Touchpoints", "| T2 | Payment | website | 😡 -2 |", "**G1** Why do 40% of visitors leave at the payment page? | 🟡 partly answered", "| C1 | Show fees on the pricing page | @leo | Tue 15 Dec 2026 | — | — | 0 | — |"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("md export lacks %q:\n%s", want, md)
 		}
@@ -106,6 +107,10 @@ func TestServeHTTPWholeWorkshop(t *testing.T) {
 	rows, err := csv.NewReader(bytes.NewReader(files["journey-w1.csv"])).ReadAll()
 	if err != nil || len(rows) != 4 || rows[0][0] != "id" {
 		t.Errorf("csv export: %v, %d rows (want header + 3)", err, len(rows))
+	}
+	rows, err = csv.NewReader(bytes.NewReader(files["journey-w1-changes.csv"])).ReadAll()
+	if err != nil || len(rows) != 2 || rows[1][0] != "C1" || rows[1][1] != "Show fees on the pricing page" {
+		t.Errorf("changes csv export: %v, %q (want header + C1)", err, rows)
 	}
 	var doc export.Document
 	if err := json.Unmarshal(files["journey-w1.json"], &doc); err != nil {

@@ -181,9 +181,14 @@ func renderPNG(c Curve) (out []byte, err error) {
 	if img.rgba == nil {
 		return nil, errors.New("chart: go-chart produced no image")
 	}
+	return encodePNG(img.rgba)
+}
+
+// encodePNG encodes a rendered picture.
+func encodePNG(img *image.RGBA) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.Grow(256 << 10)
-	if err := encoder.Encode(&buf, img.rgba); err != nil {
+	if err := encoder.Encode(&buf, img); err != nil {
 		return nil, fmt.Errorf("chart: encode PNG: %w", err)
 	}
 	return buf.Bytes(), nil

@@ -101,4 +101,53 @@ func TestSample(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	for name, m := range map[string]Matrix{"matrix-sample.png": sampleMatrix(), "matrix-sample-edge.png": edgeMatrix()} {
+		f, err := os.Create(filepath.Join(*sampleDir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := RenderMatrix(f, m); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// sampleMatrix rates six changes, two of them alike, one on the split.
+func sampleMatrix() Matrix {
+	return Matrix{
+		Title:    "Impact and effort · Checkout redesign",
+		KeyTitle: "By priority",
+		Points: []MatrixPoint{
+			{Label: "C3", Text: "Retry refused cards with a clear message", Impact: 14.0 / 3, Effort: 4.0 / 3},
+			{Label: "C1", Text: "Show fees on the pricing page", Impact: 13.0 / 3, Effort: 2},
+			{Label: "C6", Text: "Say the delivery date before payment", Impact: 13.0 / 3, Effort: 2},
+			{Label: "C5", Text: "Add a help link next to the card field", Impact: 2, Effort: 5.0 / 3},
+			{Label: "C7", Text: "Ask why a basket was left", Impact: 3, Effort: 3},
+			{Label: "C2", Text: "Rebuild the checkout as a native app with offline support", Impact: 13.0 / 3, Effort: 14.0 / 3},
+			{Label: "C4", Text: "A loyalty programme of our own 🎁", Impact: 5.0 / 3, Effort: 13.0 / 3},
+		},
+		Note: "Not rated yet: C8, C9",
+	}
+}
+
+// edgeMatrix has 60 changes with long French texts, many at the corners
+// and the middle, and values out of range.
+func edgeMatrix() Matrix {
+	m := Matrix{
+		Title:     "Impact et effort · Parcours client très long 🎯 — Amélie, 52 ans, cliente fidèle depuis 2010",
+		QuickWins: "Gains rapides", BigBets: "Grands chantiers", FillIns: "Petits plus", MoneyPits: "Gouffres",
+		XLabel: "Effort", YLabel: "Impact", KeyTitle: "Par priorité",
+		Note: "Pas encore notés : " + strings.Repeat("C61, C62, C63, ", 12) + "C99",
+	}
+	for i := range 60 {
+		m.Points = append(m.Points, MatrixPoint{
+			Label:  fmt.Sprintf("C%d", i+1),
+			Text:   "Changement " + strings.Repeat("très ", i%7) + "important pour la livraison à domicile",
+			Impact: float64(i%9)/2 + 0.5, Effort: float64((i*5)%9)/2 + 0.5,
+		})
+	}
+	return m
 }

@@ -86,6 +86,8 @@ var commands = map[string]handler{
 	"autopilot":   (*Engine).cmdAutopilot,
 	"nudge":       (*Engine).cmdNudge,
 	"vote":        (*Engine).cmdVote,
+	"rate":        (*Engine).cmdRate,
+	"matrix":      (*Engine).cmdMatrix,
 	"mute":        (*Engine).cmdMute,
 	"unmute":      (*Engine).cmdUnmute,
 	"home":        (*Engine).cmdHome,
@@ -672,6 +674,9 @@ func (e *Engine) cmdClose(ctx context.Context, c *call) error {
 	w.Meta = *meta
 	m := w.Map()
 	e.refreshHeader(ctx, w, m)
+	// Closing ends the iterate step: the matrix of the changes, as the
+	// team rated them, goes in its thread.
+	e.postMatrix(ctx, w, m)
 	key := "close.done"
 	if w.Review.Active() {
 		key = "close.done_reviews"

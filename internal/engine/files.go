@@ -12,10 +12,12 @@ import (
 	"github.com/journeybot/journeybot/internal/workshop"
 )
 
-// ChartRenderer draws the emotion curve. The chart package implements it;
-// the engine only says what to draw, in the workshop's language.
+// ChartRenderer draws the charts: the emotion curve and the impact/effort
+// matrix. The chart package implements it; the engine only says what to
+// draw, in the workshop's language.
 type ChartRenderer interface {
 	RenderCurve(ctx context.Context, c Curve) ([]byte, error)
+	RenderMatrix(ctx context.Context, m Matrix) ([]byte, error)
 }
 
 // Curve is what the emotion curve shows.
@@ -40,7 +42,8 @@ type CurveLabels struct {
 }
 
 // ErrNoChart is returned by renderers that cannot draw anything (no
-// touchpoint); the engine answers it with a sentence rather than a chart.
+// touchpoint, no rated change); the engine answers it with a sentence
+// rather than a chart.
 var ErrNoChart = errors.New("nothing to chart")
 
 func (e *Engine) curve(w *workshop.Workshop, m *workshop.Map) Curve {
@@ -160,33 +163,64 @@ func (e *Engine) cmdExport(ctx context.Context, c *call) error {
 }
 
 // ExportFiles renders w in format, ready to upload or write. A Markdown
-// export with touchpoints comes with the emotion curve, which the document
-// shows as an image; the curve is listed first, so the document follows it.
+// export with touchpoints comes with the emotion curve, and one with rated
+// changes with the impact/effort matrix, which the document shows as
+// images; a CSV export with changes comes with the changes' CSV (the
+// touchpoints' has one row per touchpoint). The document is listed last,
+// so it follows what it refers to.
 func (e *Engine) ExportFiles(ctx context.Context, w *workshop.Workshop, format string) ([]File, error) {
 	var files []File
-	chartName := ""
-	if m := w.Map(); format == export.MD && e.charts != nil && len(m.Touchpoints) > 0 {
+	var opt export.Options
+	m := w.Map()
+	if format == export.MD && e.charts != nil && len(m.Touchpoints) > 0 {
 		f, err := e.chartFile(ctx, w, m)
 		if err != nil {
 			return nil, err
 		}
 		f.ThreadTS = "" // beside the document, not in the touchpoints thread
 		files = append(files, f)
-		chartName = f.Name
+		opt.Chart = f.Name
 	}
-	f, err := e.exportFile(w, format, chartName)
+	if format == export.MD && e.charts != nil && m.Rated() {
+		f, err := e.matrixFile(ctx, w, m)
+		if err != nil {
+			return nil, err
+		}
+		f.ThreadTS = ""
+		files = append(files, f)
+		opt.Matrix = f.Name
+	}
+	if format == export.CSV && len(m.Changes) > 0 {
+		var buf bytes.Buffer
+		if err := export.WriteChangesCSV(&buf, w, e.exportOptions(w, opt)); err != nil {
+			return nil, fmt.Errorf("export changes of %s as csv: %w", w.ID, err)
+		}
+		files = append(files, File{
+			Channel: w.Channel, Workshop: w.ID, Name: export.ChangesFileName(w), Data: buf.Bytes(), Lang: w.Lang,
+			Title: e.T(w.Lang, "export.file_title", "title", w.Title+" · "+e.stepName(w.Lang, workshop.Iterate), "format", "CSV"),
+		})
+	}
+	f, err := e.exportFile(w, format, opt)
 	if err != nil {
 		return nil, err
 	}
 	return append(files, f), nil
 }
 
-// exportFile renders w in format; chart names the curve's image file for a
-// Markdown document to show, if any.
-func (e *Engine) exportFile(w *workshop.Workshop, format, chart string) (File, error) {
+// exportOptions completes opt (the images a Markdown document shows) with
+// the workshop's words, clock and locale.
+func (e *Engine) exportOptions(w *workshop.Workshop, opt export.Options) export.Options {
+	opt.T = func(key string, args ...any) rich.Text { return e.R(w.Lang, key, args...) }
+	opt.Now = e.now()
+	opt.Locale = e.cat.Locale(w.Lang)
+	return opt
+}
+
+// exportFile renders w in format; opt names the images a Markdown
+// document shows, if any.
+func (e *Engine) exportFile(w *workshop.Workshop, format string, opt export.Options) (File, error) {
 	var buf bytes.Buffer
-	opt := export.Options{T: func(key string, args ...any) rich.Text { return e.R(w.Lang, key, args...) }, Now: e.now(), Chart: chart, Locale: e.cat.Locale(w.Lang)}
-	if err := export.Write(&buf, format, w, opt); err != nil {
+	if err := export.Write(&buf, format, w, e.exportOptions(w, opt)); err != nil {
 		return File{}, fmt.Errorf("export %s as %s: %w", w.ID, format, err)
 	}
 	return File{

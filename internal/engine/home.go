@@ -119,8 +119,15 @@ func (e *Engine) homePart(w *workshop.Workshop, user string) Message {
 		Title:  "🗺️ " + UserString(w.Title),
 		Blocks: Paragraphs(where, rich.Concat(you, rich.Plain(" · "), e.R(lang, "home.total", "items", e.count(lang, "items", m.Count(s))))),
 	}
+	rate := s == workshop.Iterate && len(m.Changes) > 0
+	if rate {
+		msg.Blocks = append(msg.Blocks, rich.Para(e.homeRatings(w, m, user)))
+	}
 	v := actionValue(w.ID, s)
 	msg.Actions = append(msg.Actions, Action{ID: ActionAdd, Label: e.T(lang, "button.add"), Value: v, Style: "primary"})
+	if rate {
+		msg.Actions = append(msg.Actions, Action{ID: ActionRate, Label: e.T(lang, "button.rate"), Value: v, Command: "rate " + w.ID + " C1 impact 4 effort 2"})
+	}
 	if ts := w.StepTS(s); ts != "" {
 		msg.Actions = append(msg.Actions, Action{ID: ActionOpenThread, Label: e.T(lang, "button.open_thread"), Value: v, Thread: &ThreadLink{Channel: w.Channel, TS: ts}})
 	}
@@ -152,4 +159,28 @@ func (e *Engine) cmdHome(ctx context.Context, c *call) error {
 		}
 	}
 	return nil
+}
+
+// homeRatings says, at the iterate step, how many changes user has rated
+// and which ones the team's ratings put first.
+func (e *Engine) homeRatings(w *workshop.Workshop, m *workshop.Map, user string) rich.Text {
+	lang := w.Lang
+	mine := 0
+	for _, c := range m.Changes {
+		if _, ok := w.MyRating(c.Key, user); ok {
+			mine++
+		}
+	}
+	line := e.R(lang, "rating.home_mine", "mine", mine, "count", len(m.Changes))
+	var top []rich.Text
+	for _, c := range m.Priorities() {
+		if len(top) == 3 || !c.Rating.Rated() {
+			break
+		}
+		top = append(top, e.R(lang, "rating.home_item", "change", rich.Styled(c.ID, rich.Code), "quadrant", e.R(lang, "quadrant."+string(c.Rating.Quadrant()))))
+	}
+	if len(top) > 0 {
+		line = rich.Concat(line, rich.Plain(" · "), e.R(lang, "rating.home_top", "changes", rich.Join(top, ", ")))
+	}
+	return line
 }

@@ -75,6 +75,9 @@ func (e *Engine) stepMessage(m *workshop.Meta, mp *workshop.Map, s workshop.Step
 	if s == workshop.Touchpoints {
 		msg.Actions = append(msg.Actions, Action{ID: ActionScore, Label: e.T(lang, "button.score"), Value: v, Command: "score " + m.ID + " T1 -1"})
 	}
+	if s == workshop.Iterate {
+		msg.Actions = append(msg.Actions, Action{ID: ActionRate, Label: e.T(lang, "button.rate"), Value: v, Command: "rate " + m.ID + " C1 impact 4 effort 2"})
+	}
 	if s != workshop.Iterate {
 		msg.Actions = append(msg.Actions, Action{ID: ActionNext, Label: e.T(lang, "button.next"), Value: v, Style: "primary", Command: "next " + m.ID})
 	}
@@ -287,9 +290,11 @@ func (e *Engine) stepBlocks(lang string, m *workshop.Map, s workshop.Step) []ric
 		list(items)
 		out = append(out, e.coverageTable(lang, m)...)
 	case workshop.Iterate:
+		// By priority: once the team rates the changes, the ones worth
+		// doing first come first (see workshop.Map.Priorities).
 		today := e.now().Format("2006-01-02")
 		var items []rich.Text
-		for _, c := range m.Changes {
+		for _, c := range m.Priorities() {
 			line := rich.Concat(rich.Styled(c.ID, rich.Code), sp(" "), UserText(c.Text))
 			if c.Owner != "" {
 				line = rich.Concat(line, sp(" — "), Owner(c.Owner, c.OwnerID))
@@ -301,9 +306,15 @@ func (e *Engine) stepBlocks(lang string, m *workshop.Map, s workshop.Step) []ric
 				}
 				line = rich.Concat(line, sp(" — "), e.R(lang, key, "date", e.cat.Locale(lang).Day(c.Due)))
 			}
+			if c.Rating.Rated() {
+				line = rich.Concat(line, sp("\n⚖️ "), e.ratingLine(lang, c.Rating))
+			}
 			items = append(items, line)
 		}
 		list(items)
+		if m.Rated() {
+			out = append(out, rich.Para(e.R(lang, "rating.order").With(rich.Emphasis)))
+		}
 	}
 	if len(out) == 0 {
 		out = append(out, rich.Para(e.R(lang, "summary.nothing").With(rich.Emphasis)))

@@ -356,7 +356,7 @@ func (e *Engine) Submit(ctx context.Context, f Form) ([]FieldError, error) {
 	return nil, nil
 }
 
-func sortedKeys(m map[int]int) []int {
+func sortedKeys[V any](m map[int]V) []int {
 	keys := make([]int, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)

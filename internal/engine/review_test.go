@@ -30,8 +30,16 @@ func (c *movable) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
 // curves is a ChartRenderer that keeps what it was asked to draw.
 type curves struct {
-	mu  sync.Mutex
-	got []engine.Curve
+	mu       sync.Mutex
+	got      []engine.Curve
+	matrices []engine.Matrix
+}
+
+func (c *curves) RenderMatrix(_ context.Context, m engine.Matrix) ([]byte, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.matrices = append(c.matrices, m)
+	return []byte("matrix png"), nil
 }
 
 func (c *curves) RenderCurve(_ context.Context, cv engine.Curve) ([]byte, error) {

@@ -38,8 +38,9 @@ type Options struct {
 	// workshop's language. User text is never translated.
 	T func(key string, args ...any) rich.Text
 	// Chart is the file name of the emotion curve image to show beside
-	// the touchpoints in Markdown, when there is one.
-	Chart string
+	// the touchpoints in Markdown, when there is one; Matrix the impact
+	// and effort matrix's, beside the changes.
+	Chart, Matrix string
 	// Now dates the document.
 	Now time.Time
 	// Locale writes the document's dates and numbers in the workshop's
@@ -91,7 +92,9 @@ type Document struct {
 	Scope       workshop.ScopeSummary `json:"scope"`
 	Resources   []workshop.Resource   `json:"resources"`
 	Tests       []workshop.TestResult `json:"tests"`
-	Changes     []workshop.Change     `json:"changes"`
+	// Changes are in the order to do them, by the team's ratings (see
+	// workshop.Map.Priorities): C order until someone rates them.
+	Changes []Change `json:"changes"`
 	// Coverage says, goal by goal, how far the map answers it.
 	Coverage []Coverage `json:"coverage"`
 	Review   Review     `json:"review"`
@@ -123,6 +126,32 @@ func votes(w *workshop.Workshop) []Vote {
 		for _, t := range r.Result {
 			out = append(out, Vote{Round: r.ID, ID: t.ID, Label: t.Label, Count: t.Count, Voters: t.Voters})
 		}
+	}
+	return out
+}
+
+// Change is a change with the team's ratings.
+type Change struct {
+	workshop.Change
+	Ratings Ratings `json:"ratings"`
+}
+
+// Ratings are the team's mean impact and effort of a change (1 to 5) and
+// how many rated it; the means are null while nobody has.
+type Ratings struct {
+	Impact *float64 `json:"impact"`
+	Effort *float64 `json:"effort"`
+	Count  int      `json:"count"`
+	// Quadrant is where the means fall on the impact/effort matrix
+	// (quick_win, big_bet, fill_in, money_pit), "" while unrated.
+	Quadrant string `json:"quadrant"`
+}
+
+func ratingsOf(r workshop.Rating) Ratings {
+	out := Ratings{Count: r.Count, Quadrant: string(r.Quadrant())}
+	if r.Rated() {
+		impact, effort := round1(r.Impact), round1(r.Effort)
+		out.Impact, out.Effort = &impact, &effort
 	}
 	return out
 }
@@ -207,7 +236,7 @@ func Doc(w *workshop.Workshop, m *workshop.Map) Document {
 		ID: w.ID, Title: w.Title, Lang: w.Lang, Facilitator: w.Facilitator, Channel: w.Channel,
 		MapType: m.MapType(), CurrentStep: w.Step.Key(), CreatedAt: w.CreatedAt, ClosedAt: timePtr(w.ClosedAt), Round: w.Round,
 		Goals: nonNil(m.Goals), Personas: nonNil(m.Personas), Scope: m.Scope,
-		Resources: nonNil(m.Resources), Tests: nonNil(m.Tests), Changes: nonNil(m.Changes),
+		Resources: nonNil(m.Resources), Tests: nonNil(m.Tests), Changes: []Change{},
 		Touchpoints: []Touchpoint{}, Inputs: []Input{}, Votes: votes(w), Coverage: []Coverage{},
 		Review: Review{
 			Cadence: cmp.Or(w.Review.Cadence, workshop.CadenceOff), Spec: w.Review.Spec, TZ: w.Review.TZ,
@@ -239,6 +268,9 @@ func Doc(w *workshop.Workshop, m *workshop.Map) Document {
 	for _, t := range m.Touchpoints {
 		lo, hi := t.Spread()
 		d.Touchpoints = append(d.Touchpoints, Touchpoint{Touchpoint: t, Mean: round1(t.Mean()), Min: lo, Max: hi})
+	}
+	for _, c := range m.Priorities() {
+		d.Changes = append(d.Changes, Change{Change: c, Ratings: ratingsOf(c.Rating)})
 	}
 	ins := append([]workshop.Input(nil), w.Inputs...)
 	workshop.SortInputs(ins)
@@ -357,4 +389,62 @@ func csvSafe(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+// ChangesCSVHeader is the first row of the changes CSV.
+var ChangesCSVHeader = []string{"id", "change", "owner", "due", "impact", "effort", "ratings", "quadrant", "author"}
+
+// ChangesFileName is the name the changes CSV is uploaded or written
+// under, beside the touchpoints' (FileName).
+func ChangesFileName(w *workshop.Workshop) string {
+	return fmt.Sprintf("journey-%s-changes.csv", strings.ToLower(w.ID))
+}
+
+// WriteChangesCSV writes the changes of w as a CSV, one row per change, in
+// the order to do them (workshop.Map.Priorities), with the team's mean
+// impact and effort, how many rated each, and its quadrant. The
+// touchpoints' CSV keeps one row per touchpoint; the changes, which share
+// none of its columns, get a file of their own. A French workshop's is
+// written for a French spreadsheet, as writeFrenchCSV does.
+func WriteChangesCSV(out io.Writer, w *workshop.Workshop, opt Options) error {
+	m := w.Map()
+	l := opt.Locale
+	french := l.Lang == workshop.LangFR
+	cw := csv.NewWriter(out)
+	header := ChangesCSVHeader
+	number := func(v float64) string { return strconv.FormatFloat(round1(v), 'f', -1, 64) }
+	quadrant := func(q workshop.Quadrant) string { return string(q) }
+	if french {
+		if _, err := io.WriteString(out, "\ufeff"); err != nil {
+			return err
+		}
+		cw.Comma = ';'
+		T := func(key string) string { return l.Catalog.T(l.Lang, key) }
+		header = make([]string, len(ChangesCSVHeader))
+		for i, h := range ChangesCSVHeader {
+			if h == "id" {
+				h = "number" // go-i18n reserves "id"
+			}
+			header[i] = T("export.csv." + h)
+		}
+		number = func(v float64) string {
+			return strings.Replace(strconv.FormatFloat(round1(v), 'f', -1, 64), ".", ",", 1)
+		}
+		quadrant = func(q workshop.Quadrant) string { return T("quadrant." + string(q)) }
+	}
+	if err := cw.Write(header); err != nil {
+		return err
+	}
+	for _, c := range m.Priorities() {
+		impact, effort, q := "", "", ""
+		if r := c.Rating; r.Rated() {
+			impact, effort, q = number(r.Impact), number(r.Effort), quadrant(r.Quadrant())
+		}
+		row := []string{c.ID, csvSafe(c.Text), csvSafe(c.Owner), c.Due, impact, effort, strconv.Itoa(c.Rating.Count), q, c.Author}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
 }

@@ -52,10 +52,17 @@ func sample() *workshop.Workshop {
 			in("1700000008.000001", workshop.Test, "ben", "G1 partly | drop-off visible, cause unknown"),
 			anon("1700000008.500001", workshop.Test, "G3 no | nobody asked them"),
 			in("1700000009.000001", workshop.Iterate, "ana", "Show fees early | @leo | 2026-12-15\nCall back within a day (g2, not G20) | @maria"),
+			in("1700000010.000001", workshop.Iterate, "ben", "Retry refused cards | @cid | 2027-01-15\n=Rebuild the app | |"),
 		},
 		Scores: []workshop.Score{
 			{Touchpoint: "1700000003.000001#0", User: "cid", Value: -2, At: at},
 			{Touchpoint: "1700000003.000001#0", User: "ana", Value: 0, At: at},
+		},
+		// C3 a quick win (4.5, 1.5), C1 a money pit (2, 4), C2 and C4 unrated.
+		Marks: []workshop.Mark{
+			{Kind: workshop.MarkRating, Key: "1700000009.000001#0", User: "cid", Impact: 2, Effort: 4, At: at},
+			{Kind: workshop.MarkRating, Key: "1700000010.000001#0", User: "ana", Impact: 5, Effort: 1, At: at},
+			{Kind: workshop.MarkRating, Key: "1700000010.000001#0", User: "ben", Impact: 4, Effort: 2, At: at},
 		},
 	}
 }
@@ -83,7 +90,14 @@ func render(t *testing.T, format, lang string) []byte {
 	w := sample()
 	w.Lang = lang
 	var buf bytes.Buffer
-	opt := Options{T: func(k string, a ...any) rich.Text { return cat.Text(lang, k, a...) }, Now: time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC), Chart: "journey-w7-curve.png", Locale: cat.Locale(lang)}
+	opt := Options{T: func(k string, a ...any) rich.Text { return cat.Text(lang, k, a...) }, Now: time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC),
+		Chart: "journey-w7-curve.png", Matrix: "journey-w7-matrix.png", Locale: cat.Locale(lang)}
+	if format == "changes.csv" {
+		if err := WriteChangesCSV(&buf, w, opt); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
 	if err := Write(&buf, format, w, opt); err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +105,7 @@ func render(t *testing.T, format, lang string) []byte {
 }
 
 func TestGolden(t *testing.T) {
-	for _, tt := range []struct{ format, lang string }{{MD, "en"}, {MD, "fr"}, {CSV, "en"}, {CSV, "fr"}, {JSON, "en"}} {
+	for _, tt := range []struct{ format, lang string }{{MD, "en"}, {MD, "fr"}, {CSV, "en"}, {CSV, "fr"}, {JSON, "en"}, {"changes.csv", "en"}, {"changes.csv", "fr"}} {
 		t.Run(tt.format+"-"+tt.lang, func(t *testing.T) {
 			golden(t, "w7-"+tt.lang+"."+tt.format, render(t, tt.format, tt.lang))
 		})
@@ -301,5 +315,95 @@ func TestAnonymousItemsNameNobody(t *testing.T) {
 	}
 	if last := rows[len(rows)-1]; last[2] != "Invoice e-mail" || last[slices.Index(CSVHeader, "author")] != "Anonymous" {
 		t.Errorf("csv row %q: want the author Anonymous", last)
+	}
+}
+
+// The changes CSV lists every change by priority, one row each, with the
+// team's mean impact and effort, how many rated it and its quadrant;
+// unrated changes last with empty means. The French one opens in a French
+// spreadsheet.
+func TestChangesCSV(t *testing.T) {
+	rows, err := csv.NewReader(bytes.NewReader(render(t, "changes.csv", "en"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{
+		ChangesCSVHeader,
+		{"C3", "Retry refused cards", "'@cid", "2027-01-15", "4.5", "1.5", "2", "quick_win", "ben"}, // an @ is defused, as in the touchpoints' CSV
+		{"C1", "Show fees early", "'@leo", "2026-12-15", "2", "4", "1", "money_pit", "ana"},
+		{"C2", "Call back within a day (g2, not G20)", "'@maria", "", "", "", "0", "", "ana"},
+		{"C4", "'=Rebuild the app", "", "", "", "", "0", "", "ben"},
+	}
+	if !slices.EqualFunc(rows, want, slices.Equal[[]string]) {
+		t.Errorf("rows\n%q\nwant\n%q", rows, want)
+	}
+
+	out := render(t, "changes.csv", "fr")
+	if !bytes.HasPrefix(out, []byte("\ufeff")) {
+		t.Error("no byte-order mark")
+	}
+	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(out, []byte("\ufeff"))))
+	r.Comma = ';'
+	fr, err := r.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fr) != 5 || fr[0][1] != "changement" || fr[1][4] != "4,5" || fr[1][7] != "gain rapide" || fr[2][7] != "gouffre" {
+		t.Errorf("French rows %q", fr)
+	}
+}
+
+// json: each change carries its ratings, by priority; an unrated change's
+// means are null.
+func TestJSONRatings(t *testing.T) {
+	var doc struct {
+		Changes []struct {
+			ID      string
+			Ratings map[string]any
+		}
+	}
+	if err := json.Unmarshal(render(t, JSON, "en"), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, c := range doc.Changes {
+		ids = append(ids, c.ID)
+	}
+	if strings.Join(ids, " ") != "C3 C1 C2 C4" {
+		t.Fatalf("changes %v, want C3 C1 C2 C4", ids)
+	}
+	if r := doc.Changes[0].Ratings; r["impact"] != 4.5 || r["effort"] != 1.5 || r["count"] != 2.0 || r["quadrant"] != "quick_win" {
+		t.Errorf("C3 ratings %v", r)
+	}
+	if r := doc.Changes[3].Ratings; r["impact"] != nil || r["effort"] != nil || r["count"] != 0.0 {
+		t.Errorf("unrated C4 ratings %v", r)
+	}
+	for _, key := range []string{"impact", "effort", "count"} {
+		if _, ok := doc.Changes[3].Ratings[key]; !ok {
+			t.Errorf("unrated ratings lack %q", key)
+		}
+	}
+}
+
+// md: the changes by priority in a table with their ratings, the matrix
+// above it, the order explained.
+func TestMarkdownRatings(t *testing.T) {
+	md := string(render(t, MD, "en"))
+	for _, want := range []string{
+		"![Impact and effort matrix of Checkout &lt;!channel&gt; & co](journey-w7-matrix.png)",
+		"| C3 | Retry refused cards | @cid | Fri 15 Jan 2027 | 4.5 | 1.5 | 2 | quick win |",
+		"| C1 | Show fees early | @leo | Tue 15 Dec 2026 | 2 | 4 | 1 | money pit |",
+		"| C4 | =Rebuild the app |  |  | — | — | 0 | — |",
+		"_Ordered by the team's ratings",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("md lacks %q", want)
+		}
+	}
+	if strings.Index(md, "| C3 |") > strings.Index(md, "| C1 |") {
+		t.Error("C1 before C3")
+	}
+	if fr := string(render(t, MD, "fr")); !strings.Contains(fr, "| C3 | Retry refused cards | @cid | 15 janvier 2027 | 4,5 | 1,5 | 2 | gain rapide |") {
+		t.Errorf("French md lacks C3's row with decimal commas:\n%s", fr)
 	}
 }

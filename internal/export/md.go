@@ -5,12 +5,15 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"math"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/journeybot/journeybot/internal/rich"
 	"github.com/journeybot/journeybot/internal/workshop"
+	"github.com/journeybot/journeybot/prompts"
 )
 
 // mdText makes user text safe inside Markdown: no HTML or Slack markup can
@@ -213,14 +216,28 @@ func writeMD(out io.Writer, w *workshop.Workshop, m *workshop.Map, opt Options) 
 	}
 
 	p("## 7. %s\n\n", T("step.iterate.name"))
+	if opt.Matrix != "" && m.Rated() {
+		p("![%s](%s)\n\n", T("export.matrix_alt", "title", strings.TrimSpace(w.Title)), opt.Matrix)
+	}
 	if len(m.Changes) == 0 {
 		p("_%s_\n\n", T("summary.nothing"))
 	} else {
-		p("| # | %s | %s | %s |\n|---|---|---|---|\n", T("export.col.change"), T("export.col.owner"), T("export.col.due"))
-		for _, c := range m.Changes {
-			p("| %s | %s | %s | %s |\n", c.ID, mdText(c.Text), mdText(c.Owner), mdText(opt.Locale.Day(c.Due)))
+		// By priority, once rated (workshop.Map.Priorities).
+		p("| # | %s | %s | %s | %s | %s | %s | %s |\n|---|---|---|---|---|---|---|---|\n", T("export.col.change"), T("export.col.owner"), T("export.col.due"),
+			T("export.col.impact"), T("export.col.effort"), T("export.col.ratings"), T("export.col.quadrant"))
+		for _, c := range m.Priorities() {
+			impact, effort, quadrant := "—", "—", "—"
+			if r := c.Rating; r.Rated() {
+				impact, effort = mean(opt.Locale, r.Impact), mean(opt.Locale, r.Effort)
+				quadrant = T("quadrant." + string(r.Quadrant()))
+			}
+			p("| %s | %s | %s | %s | %s | %s | %d | %s |\n", c.ID, mdText(c.Text), mdText(c.Owner), mdText(opt.Locale.Day(c.Due)),
+				impact, effort, c.Rating.Count, quadrant)
 		}
 		p("\n")
+		if m.Rated() {
+			p("_%s_\n\n", T("rating.order"))
+		}
 	}
 
 	for _, r := range w.Votes {
@@ -305,4 +322,10 @@ func names(w *workshop.Workshop, users []string) []string {
 		out[i] = w.Names.Text(workshop.UserRef(u))
 	}
 	return out
+}
+
+// mean writes a mean rating with at most one decimal, in the locale's
+// numbers ("3.7", "3,7").
+func mean(l prompts.Locale, v float64) string {
+	return l.Number(strconv.FormatFloat(math.Round(v*10)/10, 'f', -1, 64))
 }

@@ -265,7 +265,7 @@ func (b *Bot) onInteraction(ctx context.Context, cb goslack.InteractionCallback)
 		b.spawn(withEventID(ctx, trigger), "button "+act.ActionID, func(ctx context.Context) error {
 			actor := b.users.actor(ctx, user)
 			switch act.ActionID {
-			case engine.ActionAdd, engine.ActionScore:
+			case engine.ActionAdd, engine.ActionScore, engine.ActionRate:
 				return b.openForm(ctx, channel, actor, trigger, act.ActionID, act.Value)
 			case engine.ActionItemEdit:
 				return b.openEdit(ctx, channel, actor, trigger, act.Value, ts)
@@ -288,8 +288,8 @@ func (b *Bot) onInteraction(ctx context.Context, cb goslack.InteractionCallback)
 	return nil, nil
 }
 
-// openForm opens the Add or Score modal of a step message's button. The
-// trigger id lives 3 seconds, so this runs straight after the ack.
+// openForm opens the Add, Score or Rate modal of a step message's button.
+// The trigger id lives 3 seconds, so this runs straight after the ack.
 func (b *Bot) openForm(ctx context.Context, channel string, a engine.Actor, trigger, action, value string) error {
 	id, step := engine.ParseActionValue(value)
 	w, err := workshop.Open(ctx, b.store, id)
@@ -308,6 +308,10 @@ func (b *Bot) openForm(ctx context.Context, channel string, a engine.Actor, trig
 		return b.eng.Tell(ctx, channel, a.ID, w.Lang, "error.no_touchpoints")
 	case action == engine.ActionScore:
 		view = b.scoreView(w, a.ID, 0)
+	case action == engine.ActionRate && len(w.Map().Changes) == 0:
+		return b.eng.Tell(ctx, channel, a.ID, w.Lang, "error.rate.no_changes")
+	case action == engine.ActionRate:
+		view = b.rateView(w, a.ID, 0)
 	case step == workshop.Test && len(w.Map().Goals) == 0:
 		return b.eng.Tell(ctx, channel, a.ID, w.Lang, "error.line.goal_missing", "line", 1, "got", "G1", "goals", b.eng.T(w.Lang, "error.line.no_goals"))
 	case step.Valid():
@@ -512,6 +516,8 @@ func (b *Bot) onSubmit(ctx context.Context, cb goslack.InteractionCallback) (any
 		return nil, nil
 	}
 	switch cb.View.CallbackID {
+	case callbackRate:
+		return b.onRateSubmit(ctx, id, user, meta, values)
 	case callbackVote:
 		var ids []string
 		for _, o := range values[voteBlock][voteBlock].SelectedOptions {

@@ -263,9 +263,12 @@ func checkAllMessages(t *testing.T, lang string) {
 	for i := range 20 {
 		reply("U5", fmt.Sprintf("G%d partly | %s", i+1, long("n", 2900)))
 	}
-	cmd("U1", "next")
-	for range 20 {
+	cmd("U1", "next force") // G21 has no verdict
+	for range 45 {
 		reply("U6", long("c", 2000)+" | @"+long("o", 200)+" | 2020-01-01")
+	}
+	for i := range 45 {
+		cmd(fmt.Sprintf("U%d", i%7), fmt.Sprintf("rate C%d impact %d effort %d", i+1, i%5+1, (i*3)%5+1))
 	}
 	cmd("U2", "next")
 	cmd("U1", "summary")
@@ -379,6 +382,33 @@ func checkAllMessages(t *testing.T, lang string) {
 		}
 		for _, command := range []string{engine.SettingDeadline, engine.SettingPlan} {
 			checkModal(t, command+" form of "+id, b.settingView(m, command))
+		}
+	}
+	// The rating form pages the same way: 45 changes on three pages, each
+	// change's two selects on exactly one.
+	seen = map[string]int{}
+	for page := 0; ; page++ {
+		v := b.rateView(w, "U1", page)
+		checkModal(t, fmt.Sprintf("rate form page %d", page), v)
+		for _, bl := range v.Blocks.BlockSet {
+			if in, ok := bl.(*goslack.InputBlock); ok {
+				seen[in.BlockID]++
+			}
+		}
+		next := strings.Fields(v.PrivateMetadata)
+		if len(next) < 3 {
+			if page != 2 {
+				t.Errorf("45 changes in %d pages, want 3", page+1)
+			}
+			break
+		}
+		if page > 5 {
+			t.Fatal("the rate form does not end")
+		}
+	}
+	for _, c := range w.Map().Changes {
+		if seen[c.ID+".impact"] != 1 || seen[c.ID+".effort"] != 1 {
+			t.Errorf("%s is on %d and %d pages of the rate form", c.ID, seen[c.ID+".impact"], seen[c.ID+".effort"])
 		}
 	}
 }

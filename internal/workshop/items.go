@@ -158,6 +158,9 @@ type Change struct {
 	Author  string `json:"author"`
 	// Anonymous items name no author (Author is empty): see Secret.
 	Anonymous bool `json:"anonymous,omitempty"`
+	// Rating is the team's mean rating of the change (see
+	// Workshop.RatingOf); exports write it in a shape of their own.
+	Rating Rating `json:"-"`
 }
 
 func (*Goal) step() Step       { return Goals }

@@ -95,6 +95,14 @@ func (w *Workshop) MapAt(round int) *Map {
 			}
 		}
 	}
+	if len(m.Changes) > 0 && len(w.Marks) > 0 {
+		// Ratings are not kept per round: a person's rating of a change
+		// stands until they change it.
+		ratings := w.Ratings()
+		for i := range m.Changes {
+			m.Changes[i].Rating = ratings[m.Changes[i].Key]
+		}
+	}
 	byKey := make(map[string]*Touchpoint, len(m.Touchpoints))
 	for i := range m.Touchpoints {
 		byKey[m.Touchpoints[i].Key] = &m.Touchpoints[i]

@@ -124,13 +124,18 @@ func (noCharts) RenderCurve(context.Context, engine.Curve) ([]byte, error) {
 	return []byte("\x89PNG\r\n\x1a\n"), nil
 }
 
+func (noCharts) RenderMatrix(context.Context, engine.Matrix) ([]byte, error) {
+	return []byte("\x89PNG\r\n\x1a\n"), nil
+}
+
 // Messages plays the sample workshop in lang and returns what the engine
 // said: the header and its updates, each step message, answers (help,
-// status, list, score, review usage), errors (a refusal, a reply with bad
-// lines, an unknown command), notices (a form echoed, the facilitator
-// handed over, reviews scheduled, the workshop closed, an anonymous step,
-// items posted anonymously and one edited by its author), step summaries,
-// the whole summary, the facilitator's home, and a late review reminder; and
+// status, list, score, ratings, review usage), errors (a refusal, a reply
+// with bad lines, an unknown command, a rating without its effort),
+// notices (a form echoed, the facilitator handed over, reviews scheduled,
+// the workshop closed, an anonymous step, items posted anonymously and one
+// edited by its author), step summaries, the whole summary (changes by
+// their ratings), the facilitator's home, and a late review reminder; and
 // the files' comments. Its goals G1-G3 get verdicts for G1 and G3 only, so
 // the test step warns about G2, and the coverage shows in the step
 // messages and summaries.
@@ -233,6 +238,12 @@ func Messages(tb TB, lang string) ([]Sample, []engine.File) {
 	cmd(engine.Actor{ID: "U2"}, "vote T1 C1")
 	cmd(engine.Actor{ID: "U3"}, "vote T1 T2 C1") // refused: T2 is not a pain point
 	cmd(ana, "vote close")
+	reply("U3", "Retry refused cards with a clear message | <@U3> | 2026-12-01")
+	cmd(engine.Actor{ID: "U2"}, "rate C1 impact 4 effort 2")
+	cmd(engine.Actor{ID: "U3"}, "rate C2 impact 5 effort 1")
+	cmd(ana, "rate C2 impact 4 effort 2")
+	cmd(engine.Actor{ID: "U3"}, "rate C2 impact 4") // refused: no effort
+	cmd(ana, "matrix")
 	cmd(ana, "status")
 	cmd(ana, "list")
 	cmd(ana, "review")
