@@ -66,7 +66,7 @@ func TestServeHTTPWholeWorkshop(t *testing.T) {
 		t.Fatalf("uploads after the touchpoints step: %+v", ups)
 	}
 	s.command("U2", "chart")
-	fake.WaitFor(t, "files.completeUploadExternal", 2, 5*time.Second)
+	fake.WaitFor(t, "files.completeUploadExternal", 2, serveWait)
 	chart := fake.Uploads()[1]
 	img, err := png.Decode(bytes.NewReader(chart.Data))
 	if err != nil {
@@ -89,7 +89,7 @@ func TestServeHTTPWholeWorkshop(t *testing.T) {
 		s.command("U3", "export "+f)
 	}
 	// md comes with the curve beside it: chart, md, csv, json.
-	fake.WaitFor(t, "files.completeUploadExternal", 6, 5*time.Second)
+	fake.WaitFor(t, "files.completeUploadExternal", 6, serveWait)
 	files := map[string][]byte{}
 	for _, u := range fake.Uploads()[2:] {
 		files[u.Filename] = u.Data
