@@ -1,6 +1,7 @@
 // Package export writes a workshop's map as a document people read
 // (Markdown), a spreadsheet (CSV, one row per touchpoint) or JSON for
-// machines, in the shapes SPEC.md fixes.
+// machines, in the shapes SPEC.md fixes, and lays it out as the page the
+// PDF export draws (Sheet).
 package export
 
 import (
@@ -40,6 +41,9 @@ type Options struct {
 	// Chart is the file name of the emotion curve image to show beside
 	// the touchpoints in Markdown, when there is one.
 	Chart string
+	// Curve is the emotion curve as a PNG, drawn on the PDF; nil leaves
+	// it out.
+	Curve []byte
 	// Now dates the document.
 	Now time.Time
 	// Locale writes the document's dates and numbers in the workshop's
