@@ -8,6 +8,7 @@ import (
 	"cmp"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -25,13 +26,14 @@ const (
 	MD   = "md"
 	CSV  = "csv"
 	JSON = "json"
+	PDF  = "pdf"
 )
 
 // Formats lists every export format.
-var Formats = []string{MD, CSV, JSON}
+var Formats = []string{MD, CSV, JSON, PDF}
 
 // ValidFormat reports whether f is an export format.
-func ValidFormat(f string) bool { return f == MD || f == CSV || f == JSON }
+func ValidFormat(f string) bool { return slices.Contains(Formats, f) }
 
 // Options shape a document export.
 type Options struct {
@@ -52,7 +54,8 @@ type Options struct {
 	Locale prompts.Locale
 }
 
-// Write writes w in format.
+// Write writes w in format: md, csv or json. A PDF is drawn by a renderer
+// from the page Sheet builds.
 func Write(out io.Writer, format string, w *workshop.Workshop, opt Options) error {
 	m := w.Map()
 	switch format {
@@ -67,6 +70,8 @@ func Write(out io.Writer, format string, w *workshop.Workshop, opt Options) erro
 		return writeCSV(out, m, opt)
 	case MD:
 		return writeMD(out, w, m, opt)
+	case PDF:
+		return errors.New("export: a PDF is drawn from Sheet by a renderer (internal/pdf), not written here")
 	}
 	return fmt.Errorf("unknown export format %q", format)
 }

@@ -86,3 +86,12 @@ func TestPDFOverdueChange(t *testing.T) {
 		t.Errorf("overdue change: %+v", l)
 	}
 }
+
+func TestWriteLeavesPDFToARenderer(t *testing.T) {
+	if err := Write(&bytes.Buffer{}, PDF, sample(), Options{}); err == nil {
+		t.Error("Write wrote a PDF")
+	}
+	if !ValidFormat(PDF) || FileName(sample(), PDF) != "journey-w7.pdf" {
+		t.Errorf("pdf: valid %v, file name %q", ValidFormat(PDF), FileName(sample(), PDF))
+	}
+}
