@@ -78,6 +78,9 @@ func (st style) baseline(top float64) float64 {
 type doc struct {
 	f *fpdf.Fpdf
 	s page.Sheet
+	// dry lays cards and headings out without drawing them, to measure
+	// how much room they take.
+	dry bool
 }
 
 // card is a card to draw: one of the sheet's, or a bare line of text (an
@@ -293,6 +296,9 @@ func (d *doc) lay(c card, w float64) cardLayout {
 
 // card draws c, laid out as l, with its top left corner at x, y.
 func (d *doc) card(c card, l cardLayout, x, y, w float64) {
+	if d.dry {
+		return
+	}
 	f := d.f
 	if !c.note {
 		bg := cardFill
@@ -344,6 +350,9 @@ func (d *doc) card(c card, l cardLayout, x, y, w float64) {
 // heading draws a section heading with its tag at the right, and a rule
 // under them.
 func (d *doc) heading(text, tag string, x, y, w float64) {
+	if d.dry {
+		return
+	}
 	tag = clean(tag)
 	tagW := 0.0
 	if tag != "" {
@@ -351,10 +360,14 @@ func (d *doc) heading(text, tag string, x, y, w float64) {
 		d.textRight(tagStyle, x+w, headingStyle.baseline(y), tag)
 	}
 	d.text(headingStyle, x, headingStyle.baseline(y), cut(clean(text), w-tagW, d.width(headingStyle)))
+	d.rule(x, y+headingStyle.lineHeight()+0.7, w)
+}
+
+// rule draws a thin line across w at y, between parts of a page.
+func (d *doc) rule(x, y, w float64) {
 	d.draw(rule)
 	d.f.SetLineWidth(0.3)
-	ry := y + headingStyle.lineHeight() + 0.7
-	d.f.Line(x, ry, x+w, ry)
+	d.f.Line(x, y, x+w, y)
 }
 
 // chevron draws a phase's arrow-shaped band from x to x+w, notched on

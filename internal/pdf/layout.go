@@ -1,6 +1,8 @@
 package pdf
 
 import (
+	"math"
+
 	"github.com/go-pdf/fpdf"
 
 	"github.com/journeybot/journeybot/internal/page"
@@ -16,6 +18,7 @@ const (
 	minChartWidth = 140.0
 	chartGap      = 2.0
 	chevronHeight = 7.0
+	bandGap       = sectionGap + 1 // between the touchpoints and a band under them
 )
 
 // pages lays the sheet out: page 1, and page 2 for what page 1 could not
@@ -27,10 +30,24 @@ func (d *doc) pages() error {
 	for i, s := range d.s.Side {
 		side[i] = section{Section: s}
 	}
-	journey := d.journey(region{x: margin, y: bodyTop, w: mainWidth, bottom: bodyBottom})
-	// On page 2 the side column's sections come first: the goals and the
-	// changes matter more to a reader than the fortieth touchpoint.
-	rest := d.flow(side, []region{{x: margin + mainWidth + gutter, y: bodyTop, w: sideWidth, bottom: bodyBottom}})
+	main := region{x: margin, y: bodyTop, w: mainWidth, bottom: bodyBottom}
+	sideCol := []region{{x: margin + mainWidth + gutter, y: bodyTop, w: sideWidth, bottom: bodyBottom}}
+	// What the side column cannot hold continues under the touchpoints
+	// (the chart gives up some of its size for it), and then on page 2
+	// before the touchpoints that did not fit: the goals and the changes
+	// matter more to a reader than the fortieth touchpoint.
+	d.dry = true
+	under := 0.0
+	if over := d.flow(side, sideCol); len(over) > 0 {
+		_, under = d.band(over, region{x: main.x, w: main.w, bottom: math.Inf(1)}, 3)
+		under += bandGap
+	}
+	d.dry = false
+	journey, end := d.journey(main, under)
+	rest := d.flow(side, sideCol)
+	if len(rest) > 0 && len(journey) == 0 {
+		rest, _ = d.band(rest, region{x: main.x, y: end + bandGap, w: main.w, bottom: main.bottom}, 3)
+	}
 	rest = append(rest, journey...)
 	if len(rest) == 0 {
 		d.footer(1, 1)
@@ -39,16 +56,9 @@ func (d *doc) pages() error {
 	d.footer(1, 2)
 	d.f.AddPage()
 	d.header()
-	const cols = 4
-	w := (PageWidth - 2*margin - (cols-1)*gutter) / cols
-	regs := make([]region, cols)
-	for i := range regs {
-		regs[i] = region{x: margin + float64(i)*(w+gutter), y: bodyTop, w: w, bottom: bodyBottom}
-	}
-	// The last column keeps room for the line saying what is left out.
-	last := &regs[cols-1]
-	last.bottom -= lineStyle.lineHeight() + 1
-	left := d.flow(rest, regs)
+	// The bottom keeps room for the line saying what is left out.
+	r := region{x: margin, y: bodyTop, w: PageWidth - 2*margin, bottom: bodyBottom - lineStyle.lineHeight() - 1}
+	left, _ := d.band(rest, r, 4)
 	n := 0
 	for _, s := range left {
 		n += len(s.Cards)
@@ -56,15 +66,17 @@ func (d *doc) pages() error {
 	if n > 0 && d.s.Words.More != nil {
 		st := lineStyle
 		st.c = badColor
-		d.text(st, last.x, st.baseline(last.bottom+1), cut(clean(d.s.Words.More(n)), last.w, d.width(st)))
+		d.text(st, r.x, st.baseline(r.bottom+1), cut(clean(d.s.Words.More(n)), r.w, d.width(st)))
 	}
 	d.footer(2, 2)
 	return d.f.Error()
 }
 
-// journey draws the chart and the touchpoint columns in r, and returns
-// the touchpoints that do not fit, as sections to continue elsewhere.
-func (d *doc) journey(r region) []section {
+// journey draws the chart and the touchpoint columns in r, keeping room
+// under the columns for what is drawn there (reserve, when the chart can
+// spare it), and returns the touchpoints that do not fit, as sections to
+// continue elsewhere, and where the longest column ends.
+func (d *doc) journey(r region, reserve float64) ([]section, float64) {
 	n := len(d.s.Phases)
 	colW := r.w
 	if n > 1 {
@@ -85,7 +97,7 @@ func (d *doc) journey(r region) []section {
 	if d.s.Chart != nil {
 		info := d.f.GetImageInfo(chartImage)
 		ratio := info.Height() / info.Width()
-		cw := (r.bottom - r.y - chrome - want - chartGap) / ratio
+		cw := (r.bottom - r.y - chrome - want - reserve - chartGap) / ratio
 		cw = max(minChartWidth, min(r.w, cw))
 		ch := cw * ratio
 		d.f.ImageOptions(chartImage, r.x+(r.w-cw)/2, y, cw, ch, false, fpdf.ImageOptions{ImageType: "PNG"}, 0, "")
@@ -109,6 +121,7 @@ func (d *doc) journey(r region) []section {
 	y += headingRoom - 1
 
 	var rest []section
+	end := y + chevronHeight
 	for i, ph := range d.s.Phases {
 		x := r.x + float64(i)*(colW+colGap)
 		w := colW
@@ -125,10 +138,11 @@ func (d *doc) journey(r region) []section {
 				break
 			}
 			d.card(c, l, x, cy, colW)
+			end = max(end, cy+l.h)
 			cy += l.h + cardGap
 		}
 	}
-	return rest
+	return rest, end
 }
 
 // continued is what is left of s from cards on: its heading says it
@@ -210,4 +224,46 @@ func (d *doc) flow(secs []section, regs []region) []section {
 		y += sectionGap - cardGap
 	}
 	return nil
+}
+
+// band draws sections across r in cols columns: each heading spans them
+// all, and a section's cards follow it left to right, row by row. It
+// returns what does not fit, and how tall what it drew is.
+func (d *doc) band(secs []section, r region, cols int) ([]section, float64) {
+	w := (r.w - float64(cols-1)*colGap) / float64(cols)
+	y := r.y
+	for si, s := range secs {
+		cards := cardsOf(s, d.s.Words.Nothing)
+		for ci := 0; ci < len(cards); {
+			row := cards[ci:min(ci+cols, len(cards))]
+			lays := make([]cardLayout, len(row))
+			h := 0.0
+			for i, c := range row {
+				lays[i] = d.lay(c, w)
+				h = max(h, lays[i].h)
+			}
+			need := h
+			if ci == 0 {
+				need += headingRoom
+			}
+			if y+need > r.bottom {
+				left := d.continued(s, cards[ci:])
+				if ci == 0 { // nothing of it drawn: it does not continue, it starts
+					left.Heading, left.cont = s.Heading, s.cont
+				}
+				return append([]section{left}, secs[si+1:]...), y - r.y
+			}
+			if ci == 0 {
+				d.heading(s.Heading, s.Tag, r.x, y, r.w)
+				y += headingRoom
+			}
+			for i, c := range row {
+				d.card(c, lays[i], r.x+float64(i)*(w+colGap), y, w)
+			}
+			y += h + cardGap
+			ci += len(row)
+		}
+		y += sectionGap - cardGap
+	}
+	return nil, y - r.y
 }

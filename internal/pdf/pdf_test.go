@@ -131,7 +131,11 @@ func TestSample(t *testing.T) {
 	if *sampleDir == "" {
 		t.Skip("no -sample directory")
 	}
-	for name, s := range map[string]page.Sheet{"map-sample": frenchSheet(t, 9), "map-sample-long": frenchSheet(t, 40)} {
+	side := frenchSheet(t, 4)
+	for i := 3; i <= 12; i++ {
+		side.Side[3].Cards = append(side.Side[3].Cards, page.Card{Title: fmt.Sprintf("C%d Changement numéro %d", i, i), Lines: []page.Line{{Tone: page.Muted, Text: "@ana · échéance : 1er mars 2027"}}})
+	}
+	for name, s := range map[string]page.Sheet{"map-sample": frenchSheet(t, 9), "map-sample-long": frenchSheet(t, 40), "map-sample-side": side} {
 		if err := os.WriteFile(filepath.Join(*sampleDir, name+".pdf"), mustRender(t, s), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -199,6 +203,29 @@ func TestLongMapTakesTwoPages(t *testing.T) {
 				t.Errorf("%d touchpoints shown and %d counted as left out, want %d in all", shown, left, n)
 			}
 		})
+	}
+}
+
+// TestLongSideColumn: changes the side column cannot hold go under the
+// touchpoints when these leave room (the chart shrinking for them), and
+// the page stays one page.
+func TestLongSideColumn(t *testing.T) {
+	tools := pdftest.Tools(t)
+	s := frenchSheet(t, 4)
+	changes := &s.Side[len(s.Side)-1]
+	for i := 3; i <= 12; i++ {
+		changes.Cards = append(changes.Cards, page.Card{Title: fmt.Sprintf("C%d Changement numéro %d", i, i), Lines: []page.Line{{Tone: page.Muted, Text: "@ana · échéance : 1er mars 2027"}}})
+	}
+	doc := mustRender(t, s)
+	pages := tools.Pages(t, doc, 30)
+	if len(pages) != 1 {
+		t.Fatalf("%d pages, want 1", len(pages))
+	}
+	text := pdftest.Words(tools.Text(t, doc))
+	for _, want := range []string{"Changements (suite)", "C12 Changement numéro 12", "T4 "} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the PDF's text lacks %q:\n%s", want, text)
+		}
 	}
 }
 
