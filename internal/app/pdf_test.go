@@ -54,6 +54,7 @@ func TestExportPDF(t *testing.T) {
 			"Itérer", "Après", "€", "4,90 €", "« offre d’essai »", // as typed
 			"Refonte du tunnel de commande", "Claire, 34 ans", "T3 Page de paiement", "Objectifs et verdicts",
 			"sans réponse : pas de donnée du support", "Afficher les frais de port (4,90 €) dès la page des tarifs", "échéance : 15 décembre 2026",
+			"cité dans C2", // goal coverage: the change mentions G1
 		} {
 			if !strings.Contains(text, want) {
 				t.Errorf("%s: the PDF's text lacks %q:\n%s", name, want, text)

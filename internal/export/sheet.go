@@ -83,7 +83,7 @@ func Sheet(w *workshop.Workshop, m *workshop.Map, opt Options) page.Sheet {
 			if r.Kind != kind {
 				continue
 			}
-			c := page.Card{Mark: page.Have, Title: r.Name, Value: T("export.pdf.kind." + kind)}
+			c := page.Card{Mark: page.Have, Title: strings.TrimSpace(r.ID + " " + r.Name), Value: T("export.pdf.kind." + kind)}
 			if kind == workshop.KindNeed {
 				c.Mark = page.Need
 			}
@@ -99,6 +99,9 @@ func Sheet(w *workshop.Workshop, m *workshop.Map, opt Options) page.Sheet {
 	s.Side = append(s.Side, resources)
 
 	today := inZone(opt.Now, w.Review.TZ).Format("2006-01-02")
+	// The changes in their own order (C1, C2, …). When the team's ratings
+	// land (issue 15), this is the one place to order them by priority and
+	// give each card a line with its impact and effort.
 	changes := page.Section{Heading: T("export.pdf.changes"), Tag: step(workshop.Iterate)}
 	for _, c := range m.Changes {
 		card := page.Card{Title: strings.TrimSpace(c.ID + " " + c.Text)}
@@ -167,9 +170,10 @@ func touchpointCard(t workshop.Touchpoint, T func(string, ...any) string, score 
 	return c
 }
 
-// goalSection lists the goals with the test step's verdicts: the mark is
-// the latest verdict, each answer a line. Answers about a goal that is
-// not in the map get a card of their own, as in the Markdown.
+// goalSection lists the goals with the test step's verdicts and their
+// coverage: the mark is the latest verdict, each answer a line, then the
+// items that mention the goal. Answers about a goal that is not in the
+// map get a card of their own, as in the Markdown.
 func goalSection(m *workshop.Map, T func(string, ...any) string, tag string) page.Section {
 	sec := page.Section{Heading: T("export.pdf.goals"), Tag: tag}
 	byGoal := map[string][]workshop.TestResult{}
@@ -182,6 +186,10 @@ func goalSection(m *workshop.Map, T func(string, ...any) string, tag string) pag
 	}
 	marks := map[string]page.Mark{workshop.VerdictYes: page.Answered, workshop.VerdictPartly: page.PartlyAnswered, workshop.VerdictNo: page.NotAnswered}
 	tones := map[string]page.Tone{workshop.VerdictYes: page.Good, workshop.VerdictPartly: page.Plain, workshop.VerdictNo: page.Bad}
+	linked := map[string][]string{}
+	for _, c := range m.Coverage() {
+		linked[c.Goal.ID] = c.Linked
+	}
 	card := func(id, text string) page.Card {
 		c := page.Card{Mark: page.Untested, Title: strings.TrimSpace(id + " " + text)}
 		tests := byGoal[id]
@@ -195,6 +203,9 @@ func goalSection(m *workshop.Map, T func(string, ...any) string, tag string) pag
 			}
 			c.Mark = marks[t.Verdict]
 			c.Lines = append(c.Lines, page.Line{Tone: tones[t.Verdict], Text: line})
+		}
+		if ids := linked[id]; len(ids) > 0 {
+			c.Lines = append(c.Lines, page.Line{Tone: page.Muted, Text: T("coverage.linked", "items", strings.Join(ids, ", "))})
 		}
 		return c
 	}
