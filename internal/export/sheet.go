@@ -124,8 +124,14 @@ func Sheet(w *workshop.Workshop, m *workshop.Map, opt Options) page.Sheet {
 	}
 	s.Side = append(s.Side, changes)
 
-	// The footer: who took part, and when the map is next looked at.
-	foot := []string{field("export.contributors", joinWho(w.Contributors(), name))}
+	// The footer: who took part (those who did anonymously only counted,
+	// as in the Markdown), and when the map is next looked at.
+	named, anonymous := workshop.SplitContributors(w.Contributors())
+	contributors := joinWho(named, name)
+	if anonymous > 0 {
+		contributors = strings.TrimPrefix(contributors+", ", "—, ") + T("anonymous.people", "count", anonymous)
+	}
+	foot := []string{field("export.contributors", contributors)}
 	if w.Review.Active() {
 		cadence := T("review.cadence." + w.Review.Cadence)
 		if w.Review.Cadence == workshop.CadenceCustom {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/journeybot/journeybot/internal/page"
 	"github.com/journeybot/journeybot/internal/rich"
+	"github.com/journeybot/journeybot/internal/workshop"
 	"github.com/journeybot/journeybot/prompts"
 )
 
@@ -93,5 +94,19 @@ func TestWriteLeavesPDFToARenderer(t *testing.T) {
 	}
 	if !ValidFormat(PDF) || FileName(sample(), PDF) != "journey-w7.pdf" {
 		t.Errorf("pdf: valid %v, file name %q", ValidFormat(PDF), FileName(sample(), PDF))
+	}
+}
+
+// The PDF names nobody for an anonymous item either: its author is
+// counted among the contributors, never shown, nor their key.
+func TestPDFSheetNamesNobody(t *testing.T) {
+	key := sampleSecret.AuthorKey("dee")
+	for _, lang := range []string{"en", "fr"} {
+		out := string(dump(sheet(lang, time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC))))
+		for _, secret := range []string{key, workshop.AuthorKeyPrefix, string(sampleSecret), "dee"} {
+			if strings.Contains(out, secret) {
+				t.Errorf("%s sheet holds %q", lang, secret)
+			}
+		}
 	}
 }
