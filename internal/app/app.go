@@ -75,7 +75,7 @@ Usage:
   journeybot serve   [-state FILE]                 run the bot (Socket Mode or HTTP)
   journeybot console [-state FILE] [-user NAME] [-lang en|fr] [-out DIR]
                                                    play a workshop in the terminal
-  journeybot export  -workshop ID -format md|csv|json [-out FILE] [-state FILE]
+  journeybot export  -workshop ID -format md|csv|json|pdf [-out FILE] [-state FILE]
   journeybot list    [-format text|json] [-state FILE]
   journeybot version
 
@@ -210,7 +210,7 @@ func runConsole(ctx context.Context, env Env, args []string) error {
 	people := &console.People{TZ: cfg.DefaultTZ.String()}
 	eng := engine.New(engine.Config{Schedules: review.Schedules{},
 		Store: store, Notifier: printer, Catalog: cat, Now: clock.Now,
-		DefaultLang: cfg.DefaultLang, Logger: log, Charts: newCharts(),
+		DefaultLang: cfg.DefaultLang, Logger: log, Charts: newCharts(), PDFs: pdfs{},
 		DefaultTZ: cfg.DefaultTZ, ReviewMinInterval: cfg.ReviewMinInterval, Directory: people,
 	})
 	s := &console.Session{People: people, Engine: eng, Store: store, Printer: printer, User: *user, TZ: cfg.DefaultTZ.String(), Interactive: isTerminal(env.Stdin),
@@ -267,13 +267,13 @@ func runExport(ctx context.Context, env Env, args []string) error {
 	fs := newFlags("export", env)
 	state := fs.String("state", DefaultState, "embedded store file (ignored when REDIS_URL is set)")
 	id := fs.String("workshop", "", "workshop id, e.g. W1 (required)")
-	format := fs.String("format", export.JSON, "md, csv or json")
+	format := fs.String("format", export.JSON, "md, csv, json or pdf")
 	out := fs.String("out", "", "file to write (default: standard output)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *id == "" || !export.ValidFormat(*format) {
-		fmt.Fprintln(env.Stderr, "journeybot export: -workshop ID is required and -format must be md, csv or json")
+		fmt.Fprintln(env.Stderr, "journeybot export: -workshop ID is required and -format must be md, csv, json or pdf")
 		return ErrUsage
 	}
 	cfg, store, err := quietStore(ctx, env, *state)
@@ -288,9 +288,10 @@ func runExport(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("load workshop %s: %w", *id, err)
 	}
-	eng := engine.New(engine.Config{Schedules: review.Schedules{}, Store: store, DefaultLang: cfg.DefaultLang, Charts: newCharts()})
-	if *out == "" {
-		// On standard output there is no place for the chart beside it.
+	eng := engine.New(engine.Config{Schedules: review.Schedules{}, Store: store, DefaultLang: cfg.DefaultLang, Charts: newCharts(), PDFs: pdfs{}})
+	if *out == "" && *format != export.PDF {
+		// On standard output there is no place for the chart beside it (a
+		// PDF holds its own).
 		eng = engine.New(engine.Config{Schedules: review.Schedules{}, Store: store, DefaultLang: cfg.DefaultLang})
 	}
 	files, err := eng.ExportFiles(ctx, w, *format)

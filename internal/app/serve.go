@@ -90,7 +90,7 @@ func newBot(cfg *config.Config, env Env, conn *slack.Connection, store workshop.
 	var bot *slack.Bot
 	eng := engine.New(engine.Config{Schedules: review.Schedules{},
 		Store: store, Notifier: &slack.Notifier{API: conn.API}, Catalog: prompts.MustLoad(), Now: env.now,
-		DefaultLang: cfg.DefaultLang, Logger: log.With("component", "engine"), Charts: newCharts(),
+		DefaultLang: cfg.DefaultLang, Logger: log.With("component", "engine"), Charts: newCharts(), PDFs: pdfs{},
 		DefaultTZ: cfg.DefaultTZ, ReviewMinInterval: cfg.ReviewMinInterval,
 		Directory: &slack.Directory{API: conn.API, BotUser: conn.BotUserID, Now: env.now},
 		Changed:   func(id string) { bot.WorkshopChanged(id) },

@@ -91,6 +91,9 @@ func TestServeHTTPWholeWorkshop(t *testing.T) {
 	// md comes with the curve beside it, csv with the changes' CSV: chart,
 	// md, changes, csv, json.
 	fake.WaitFor(t, "files.completeUploadExternal", 7, serveWait)
+	// The pdf draws a curve of its own (a chart takes seconds under -race).
+	s.command("U3", "export pdf")
+	fake.WaitFor(t, "files.completeUploadExternal", 8, serveWait)
 	files := map[string][]byte{}
 	for _, u := range fake.Uploads()[2:] {
 		files[u.Filename] = u.Data
@@ -103,6 +106,9 @@ func TestServeHTTPWholeWorkshop(t *testing.T) {
 		if !strings.Contains(md, want) {
 			t.Errorf("md export lacks %q:\n%s", want, md)
 		}
+	}
+	if pdf := files["journey-w1.pdf"]; !bytes.HasPrefix(pdf, []byte("%PDF-")) || !bytes.Contains(pdf, []byte("/Subtype /Image")) {
+		t.Errorf("pdf export: %d bytes, want a PDF with the curve drawn in it", len(pdf))
 	}
 	rows, err := csv.NewReader(bytes.NewReader(files["journey-w1.csv"])).ReadAll()
 	if err != nil || len(rows) != 4 || rows[0][0] != "id" {

@@ -196,6 +196,9 @@ type Config struct {
 	// Charts renders the emotion curve; without it, chart commands answer
 	// that charts are unavailable.
 	Charts ChartRenderer
+	// PDFs draws the PDF export; without it, `export pdf` answers that
+	// PDFs are unavailable.
+	PDFs PDFRenderer
 	// DefaultTZ is the zone reviews are scheduled in when the facilitator's
 	// is unknown (DEFAULT_TZ); UTC when nil.
 	DefaultTZ *time.Location
@@ -224,6 +227,7 @@ type Engine struct {
 	lang      string
 	log       *slog.Logger
 	charts    ChartRenderer
+	pdfs      PDFRenderer
 	schedules workshop.Schedules
 	clock     *tsClock
 
@@ -251,7 +255,7 @@ func New(cfg Config) *Engine {
 		now:    cfg.Now,
 		lang:   cfg.DefaultLang,
 		log:    cfg.Logger,
-		charts: cfg.Charts, schedules: cfg.Schedules, directory: cfg.Directory,
+		charts: cfg.Charts, pdfs: cfg.PDFs, schedules: cfg.Schedules, directory: cfg.Directory,
 		clock: &tsClock{},
 
 		defaultTZ:   cfg.DefaultTZ,

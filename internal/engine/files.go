@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/journeybot/journeybot/internal/export"
+	"github.com/journeybot/journeybot/internal/page"
 	"github.com/journeybot/journeybot/internal/rich"
 	"github.com/journeybot/journeybot/internal/workshop"
 )
@@ -18,6 +19,12 @@ import (
 type ChartRenderer interface {
 	RenderCurve(ctx context.Context, c Curve) ([]byte, error)
 	RenderMatrix(ctx context.Context, m Matrix) ([]byte, error)
+}
+
+// PDFRenderer draws the one-page map of the PDF export. The pdf package
+// implements it; the engine only says what the page shows (export.Sheet).
+type PDFRenderer interface {
+	RenderPDF(ctx context.Context, s page.Sheet) ([]byte, error)
 }
 
 // Curve is what the emotion curve shows.
@@ -168,7 +175,15 @@ func (e *Engine) cmdExport(ctx context.Context, c *call) error {
 // images; a CSV export with changes comes with the changes' CSV (the
 // touchpoints' has one row per touchpoint). The document is listed last,
 // so it follows what it refers to.
+// A PDF has the curve drawn inside it.
 func (e *Engine) ExportFiles(ctx context.Context, w *workshop.Workshop, format string) ([]File, error) {
+	if format == export.PDF {
+		f, err := e.pdfFile(ctx, w, w.Map())
+		if err != nil {
+			return nil, err
+		}
+		return []File{f}, nil
+	}
 	var files []File
 	var opt export.Options
 	m := w.Map()
@@ -207,6 +222,29 @@ func (e *Engine) ExportFiles(ctx context.Context, w *workshop.Workshop, format s
 	return append(files, f), nil
 }
 
+// pdfFile draws the map of w on a page, with its emotion curve when
+// there are touchpoints to draw.
+func (e *Engine) pdfFile(ctx context.Context, w *workshop.Workshop, m *workshop.Map) (File, error) {
+	if e.pdfs == nil {
+		return File{}, problem("error.pdf_unavailable")
+	}
+	opt := e.exportOptions(w, export.Options{})
+	if e.charts != nil && len(m.Touchpoints) > 0 {
+		c := e.curve(w, m)
+		c.Title = "" // the page's title names the workshop, its persona card the persona
+		png, err := e.charts.RenderCurve(ctx, c)
+		if err != nil && !errors.Is(err, ErrNoChart) {
+			return File{}, fmt.Errorf("render chart of %s: %w", w.ID, err)
+		}
+		opt.Curve = png
+	}
+	data, err := e.pdfs.RenderPDF(ctx, export.Sheet(w, m, opt))
+	if err != nil {
+		return File{}, fmt.Errorf("export %s as pdf: %w", w.ID, err)
+	}
+	return e.exportedFile(w, export.PDF, data), nil
+}
+
 // exportOptions completes opt (the images a Markdown document shows) with
 // the workshop's words, clock and locale.
 func (e *Engine) exportOptions(w *workshop.Workshop, opt export.Options) export.Options {
@@ -223,9 +261,14 @@ func (e *Engine) exportFile(w *workshop.Workshop, format string, opt export.Opti
 	if err := export.Write(&buf, format, w, e.exportOptions(w, opt)); err != nil {
 		return File{}, fmt.Errorf("export %s as %s: %w", w.ID, format, err)
 	}
+	return e.exportedFile(w, format, buf.Bytes()), nil
+}
+
+// exportedFile is an export of w in format, ready to upload.
+func (e *Engine) exportedFile(w *workshop.Workshop, format string, data []byte) File {
 	return File{
-		Channel: w.Channel, Workshop: w.ID, Name: export.FileName(w, format), Data: buf.Bytes(), Lang: w.Lang,
+		Channel: w.Channel, Workshop: w.ID, Name: export.FileName(w, format), Data: data, Lang: w.Lang,
 		Title:   e.T(w.Lang, "export.file_title", "title", w.Title, "format", strings.ToUpper(format)),
 		Comment: e.R(w.Lang, "export.posted", "format", strings.ToUpper(format), "title", UserText(w.Title)),
-	}, nil
+	}
 }

@@ -1,12 +1,14 @@
 // Package export writes a workshop's map as a document people read
 // (Markdown), a spreadsheet (CSV, one row per touchpoint) or JSON for
-// machines, in the shapes SPEC.md fixes.
+// machines, in the shapes SPEC.md fixes, and lays it out as the page the
+// PDF export draws (Sheet).
 package export
 
 import (
 	"cmp"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -24,13 +26,14 @@ const (
 	MD   = "md"
 	CSV  = "csv"
 	JSON = "json"
+	PDF  = "pdf"
 )
 
 // Formats lists every export format.
-var Formats = []string{MD, CSV, JSON}
+var Formats = []string{MD, CSV, JSON, PDF}
 
 // ValidFormat reports whether f is an export format.
-func ValidFormat(f string) bool { return f == MD || f == CSV || f == JSON }
+func ValidFormat(f string) bool { return slices.Contains(Formats, f) }
 
 // Options shape a document export.
 type Options struct {
@@ -41,6 +44,9 @@ type Options struct {
 	// the touchpoints in Markdown, when there is one; Matrix the impact
 	// and effort matrix's, beside the changes.
 	Chart, Matrix string
+	// Curve is the emotion curve as a PNG, drawn on the PDF; nil leaves
+	// it out.
+	Curve []byte
 	// Now dates the document.
 	Now time.Time
 	// Locale writes the document's dates and numbers in the workshop's
@@ -49,7 +55,8 @@ type Options struct {
 	Locale prompts.Locale
 }
 
-// Write writes w in format.
+// Write writes w in format: md, csv or json. A PDF is drawn by a renderer
+// from the page Sheet builds.
 func Write(out io.Writer, format string, w *workshop.Workshop, opt Options) error {
 	m := w.Map()
 	switch format {
@@ -64,6 +71,8 @@ func Write(out io.Writer, format string, w *workshop.Workshop, opt Options) erro
 		return writeCSV(out, m, opt)
 	case MD:
 		return writeMD(out, w, m, opt)
+	case PDF:
+		return errors.New("export: a PDF is drawn from Sheet by a renderer (internal/pdf), not written here")
 	}
 	return fmt.Errorf("unknown export format %q", format)
 }
