@@ -245,13 +245,13 @@ func (e *Empathy) add(q, text string) {
 
 func (*Lanes) step() Step       { return Resources }
 func (*EmpathyNote) step() Step { return Resources }
-func (*Goal) step() Step       { return Goals }
-func (*Persona) step() Step    { return Personas }
-func (*Touchpoint) step() Step { return Touchpoints }
-func (*ScopeNote) step() Step  { return Scope }
-func (*Resource) step() Step   { return Resources }
-func (*TestResult) step() Step { return Test }
-func (*Change) step() Step     { return Iterate }
+func (*Goal) step() Step        { return Goals }
+func (*Persona) step() Step     { return Personas }
+func (*Touchpoint) step() Step  { return Touchpoints }
+func (*ScopeNote) step() Step   { return Scope }
+func (*Resource) step() Step    { return Resources }
+func (*TestResult) step() Step  { return Test }
+func (*Change) step() Step      { return Iterate }
 
 // Mean is the mean of every participant's score, or the author's emotion
 // when nobody scored.
