@@ -156,6 +156,8 @@ const (
 	SourceThread  = "thread"
 	SourceForm    = "form"
 	SourceConsole = "console"
+	// SourceStart is the map type chosen with `start <title> --type`.
+	SourceStart = "start"
 )
 
 // Score is one participant's emotion for one touchpoint.
