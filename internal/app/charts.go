@@ -28,6 +28,7 @@ func (charts) RenderCurve(_ context.Context, c engine.Curve) ([]byte, error) {
 		Title:          c.Title,
 		Points:         chart.FromTouchpoints(c.Touchpoints),
 		Previous:       c.Previous,
+		Future:         c.Future,
 		PhaseLabels:    c.Labels.Phases,
 		YLabel:         c.Labels.YAxis,
 		LegendMean:     c.Labels.Mean,

@@ -88,6 +88,10 @@ type Curve struct {
 	// PhaseLabels are the localized phase names ("Avant", "Pendant"...);
 	// missing ones fall back to the English name.
 	PhaseLabels map[workshop.Phase]string
+	// Future draws a future-state map: the ideal touchpoints are the main
+	// line (thick, drawn on top, first in the legend) and today's are the
+	// comparison (thinner and dashed).
+	Future bool
 	// YLabel names the y axis; the Legend* strings name the legend
 	// entries. Empty ones fall back to English.
 	YLabel, LegendMean, LegendIdeal, LegendSpread, LegendPrevious string
@@ -228,6 +232,7 @@ type data struct {
 
 	yLabel string
 	legend []legendItem
+	future bool
 }
 
 // series is one line's values; X is the point index.
@@ -247,7 +252,7 @@ type phaseRun struct {
 // go-chart: a NaN mean leaves the point out, a NaN bound falls back to the
 // mean, and everything is clamped to the -2..+2 scale.
 func prepare(c Curve) *data {
-	d := &data{n: len(c.Points)}
+	d := &data{n: len(c.Points), future: c.Future}
 	d.title = clean(font, c.Title)
 	d.yLabel = clean(font, cmp.Or(c.YLabel, "Emotion"))
 
@@ -295,11 +300,24 @@ func prepare(c Curve) *data {
 
 	// The legend lists only what is drawn, so a colour in the legend
 	// always means something on the plot.
-	if len(d.mean.x) > 0 {
-		d.legend = append(d.legend, legendItem{kind: legendLine, color: meanColor, label: cmp.Or(c.LegendMean, "Team mean")})
+	meanItem := legendItem{kind: legendLine, color: meanColor, label: cmp.Or(c.LegendMean, "Team mean")}
+	idealItem := legendItem{kind: legendLine, color: idealColor, label: cmp.Or(c.LegendIdeal, "Ideal")}
+	if c.Future {
+		meanItem.kind = legendDashed
+		meanItem.label = cmp.Or(c.LegendMean, "Today, for comparison")
+		idealItem.label = cmp.Or(c.LegendIdeal, "Ideal experience")
 	}
-	if len(d.idealLine.x) > 0 {
-		d.legend = append(d.legend, legendItem{kind: legendLine, color: idealColor, label: cmp.Or(c.LegendIdeal, "Ideal")})
+	lines := []struct {
+		item legendItem
+		n    int
+	}{{meanItem, len(d.mean.x)}, {idealItem, len(d.idealLine.x)}}
+	if c.Future {
+		lines[0], lines[1] = lines[1], lines[0]
+	}
+	for _, l := range lines {
+		if l.n > 0 {
+			d.legend = append(d.legend, l.item)
+		}
 	}
 	if spread(d.meanBand) || spread(d.idealBand) {
 		col := meanBandColor
@@ -358,6 +376,16 @@ func defaultPhaseLabel(p workshop.Phase) string {
 		return "During"
 	case workshop.After:
 		return "After"
+	case workshop.Morning:
+		return "Morning"
+	case workshop.Midday:
+		return "Midday"
+	case workshop.Afternoon:
+		return "Afternoon"
+	case workshop.Evening:
+		return "Evening"
+	case workshop.Night:
+		return "Night"
 	}
 	return string(p)
 }

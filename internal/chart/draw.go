@@ -100,7 +100,15 @@ func build(d *data, lay *layout) gochart.Chart {
 	prev := lineSpec{d.prev, prevColor, min(width, prevLineW), prevDash, min(prevMarkerR, slot*0.16)}
 	ideal := lineSpec{d.idealLine, idealColor, width, nil, min(markerR, slot/4)}
 	mean := lineSpec{d.mean, meanColor, width, nil, min(markerR, slot/4)}
-	for _, l := range []lineSpec{prev, ideal, mean} {
+	order := []lineSpec{prev, ideal, mean}
+	if d.future {
+		// A future-state map: the ideal is the main line, on top and
+		// thicker; today's curve is the comparison, thin and dashed.
+		ideal.width = width * 1.5
+		mean.width, mean.dash, mean.markerR = min(width, prevLineW), prevDash, min(prevMarkerR, slot*0.16)
+		order = []lineSpec{prev, mean, ideal}
+	}
+	for _, l := range order {
 		if len(l.s.x) > 0 {
 			ch.Series = append(ch.Series, gochart.ContinuousSeries{
 				XValues: l.s.x,

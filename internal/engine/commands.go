@@ -242,8 +242,12 @@ func (e *Engine) cmdHelp(ctx context.Context, c *call) error {
 }
 
 func (e *Engine) cmdStart(ctx context.Context, c *call) error {
+	args, mapType, err := startType(c.args)
+	if err != nil {
+		return err
+	}
 	// A title is plain text: a person named in it is shown, not referred to.
-	title := workshop.Names(nil).Text(strings.TrimSpace(strings.Join(c.args, " ")))
+	title := workshop.Names(nil).Text(strings.TrimSpace(strings.Join(args, " ")))
 	if title == "" {
 		return problem("error.start_no_title")
 	}
@@ -270,6 +274,18 @@ func (e *Engine) cmdStart(ctx context.Context, c *call) error {
 	}
 	c.lang = m.Lang
 	w := &workshop.Workshop{Meta: *m}
+	if mapType != "" {
+		// The type chosen at start is the scope step's first input, as if
+		// the facilitator had typed it there: the scope step can still
+		// change it, and everything that reads the map type finds it.
+		ts := e.newTS()
+		in := workshop.Input{ID: "start:" + id, Step: workshop.Scope, Author: c.Actor.ID, Text: mapType, TS: ts, Version: ts,
+			Source: workshop.SourceStart, Items: 1, MapType: mapType}
+		if _, err := e.store.PutInput(ctx, id, in); err != nil {
+			return fmt.Errorf("store the map type of %s: %w", id, err)
+		}
+		w.Inputs = append(w.Inputs, in)
+	}
 	ts, err := e.notify.Post(ctx, e.headerMessage(&w.Meta, factsOf(w, w.Map())))
 	if err != nil {
 		return fmt.Errorf("post header of %s: %w", id, err)
@@ -281,11 +297,35 @@ func (e *Engine) cmdStart(ctx context.Context, c *call) error {
 	return e.postStep(ctx, w, workshop.Goals)
 }
 
+// startType takes the map type out of start's arguments: `--type
+// service-blueprint` anywhere after the title (a map type of several words,
+// "--type journée type", runs to the end). "—type" counts too, since some
+// Slack clients turn "--" into a dash.
+func startType(args []string) (rest []string, mapType string, err error) {
+	for i, a := range args {
+		flag, value, hasValue := strings.Cut(a, "=")
+		if flag != "--type" && flag != "—type" && flag != "-type" {
+			continue
+		}
+		words := args[i+1:]
+		if hasValue {
+			words = append([]string{value}, words...)
+		}
+		got := strings.Join(words, " ")
+		mt, ok := workshop.ParseMapType(got)
+		if !ok {
+			return nil, "", problem("error.start_type", "got", got, "types", strings.Join(workshop.MapTypes, ", "))
+		}
+		return args[:i], mt, nil
+	}
+	return args, "", nil
+}
+
 // postStep posts the top-level message of step, binds its thread so replies
 // land in that step, and records it.
 func (e *Engine) postStep(ctx context.Context, w *workshop.Workshop, step workshop.Step) error {
 	var mp *workshop.Map
-	if showsCoverage(step) {
+	if showsCoverage(step) || mapTyped(step) {
 		mp = w.Map()
 	}
 	ts, err := e.notify.Post(ctx, e.stepMessage(&w.Meta, mp, step))

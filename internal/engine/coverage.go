@@ -20,6 +20,12 @@ import (
 // coverage, and so needs the map to be drawn.
 func showsCoverage(s workshop.Step) bool { return s == workshop.Test || s == workshop.Iterate }
 
+// mapTyped reports whether the message of step s depends on the map type
+// (see stepMessage), and so needs the map.
+func mapTyped(s workshop.Step) bool {
+	return s == workshop.Touchpoints || s == workshop.Resources || s == workshop.Iterate
+}
+
 // unmarked is the mark of a goal with no verdict yet (verdictMark has the
 // others).
 const unmarked = "▫️"

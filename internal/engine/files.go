@@ -35,7 +35,10 @@ type Curve struct {
 	// Previous holds the means of the previous review's map, by touchpoint
 	// name, for comparison; nil when there is none.
 	Previous map[string]float64
-	Labels   CurveLabels
+	// Future says the map is a future-state map: its ideal touchpoints are
+	// the main line, today's the comparison.
+	Future bool
+	Labels CurveLabels
 }
 
 // CurveLabels are the chart's words in the workshop's language.
@@ -68,8 +71,12 @@ func (e *Engine) curve(w *workshop.Workshop, m *workshop.Map) Curve {
 			Ideal: e.T(lang, "chart.ideal"), Previous: e.T(lang, "chart.previous"),
 		},
 	}
-	for _, ph := range workshop.Phases {
+	for _, ph := range workshop.AllPhases {
 		c.Labels.Phases[ph] = e.T(lang, "phase."+string(ph))
+	}
+	if m.MapType() == workshop.MapFutureState {
+		c.Future = true
+		c.Labels.Mean, c.Labels.Ideal = e.T(lang, "chart.mean_future"), e.T(lang, "chart.ideal_future")
 	}
 	if w.Round > 0 {
 		// In a review round, the version before it is drawn beside.

@@ -47,15 +47,23 @@ func ParseActionValue(v string) (id string, step workshop.Step) {
 // show the goals' coverage, from mp (see showsCoverage).
 func (e *Engine) stepMessage(m *workshop.Meta, mp *workshop.Map, s workshop.Step) Message {
 	lang, key := m.Lang, "step."+s.Key()
+	mt := workshop.MapCurrentState
+	if mp != nil {
+		mt = mp.MapType()
+	}
+	// A map type may word a step its own way (see mapTypeKey), and add a
+	// paragraph on what it collects there ("<step>.map_<suffix>").
+	k := func(part string) string { return e.mapTypeKey(lang, key+"."+part, mt) }
+	paras := []rich.Text{e.R(lang, k("prompt")), e.R(lang, k("tips"))}
+	if extra := k("map"); extra != key+".map" {
+		paras = append(paras, e.R(lang, extra))
+	}
+	paras = append(paras, e.R(lang, "step.how", "format", e.T(lang, k("format")), "example", e.T(lang, k("example"))))
 	title := e.stepTitle(lang, s)
 	msg := Message{
 		Channel: m.Channel, Kind: KindStep, Workshop: m.ID, Step: s, Lang: lang,
-		Title: title,
-		Blocks: Paragraphs(
-			e.R(lang, key+".prompt"),
-			e.R(lang, key+".tips"),
-			e.R(lang, "step.how", "format", e.T(lang, key+".format"), "example", e.T(lang, key+".example")),
-		),
+		Title:   title,
+		Blocks:  Paragraphs(paras...),
 		Context: []rich.Text{e.R(lang, "step.context", "id", m.ID, "title", UserText(m.Title), "facilitator", Mention(m.Facilitator))},
 		Text:    title + " — " + UserString(m.Title),
 	}
@@ -200,7 +208,7 @@ func (e *Engine) score(lang string, v float64) string {
 
 // stepBlocks renders the items of one step: a list per group (phase,
 // resource kind), each under its heading.
-func (e *Engine) stepBlocks(lang string, m *workshop.Map, s workshop.Step) []rich.Block {
+func (e *Engine) stepBlocks(lang string, m *workshop.Map, s workshop.Step, whole bool) []rich.Block {
 	var out []rich.Block
 	by := func(u string, anonymous bool) rich.Text { return e.byline(lang, u, anonymous) }
 	sp := rich.Plain
@@ -230,13 +238,18 @@ func (e *Engine) stepBlocks(lang string, m *workshop.Map, s workshop.Step) []ric
 			items = append(items, rich.Concat(line, sp(" "), by(p.Author, p.Anonymous)))
 		}
 		list(items)
+		out = append(out, e.empathyBlocks(lang, m)...)
 	case workshop.Touchpoints:
 		tps := m.Journey()
-		for _, ph := range workshop.Phases {
+		for _, ph := range m.Phases() {
 			var group []rich.Text
 			for i := range tps {
 				if tps[i].Phase == ph {
-					group = append(group, e.touchpointLine(lang, &tps[i]))
+					line := e.touchpointLine(lang, &tps[i])
+					if l, ok := m.LanesOf(tps[i].ID); ok {
+						line = rich.Concat(line, sp("\n"), e.lanesText(lang, l))
+					}
+					group = append(group, line)
 				}
 			}
 			if len(group) > 0 {
@@ -272,6 +285,26 @@ func (e *Engine) stepBlocks(lang string, m *workshop.Map, s workshop.Step) []ric
 				out = append(out, rich.Head(e.R(lang, "kind."+kind)))
 				list(group)
 			}
+		}
+		if !whole {
+			// The step's own summary shows what it collected for the map
+			// type; the whole map shows it under the touchpoints and the
+			// personas instead.
+			var lanes []rich.Text
+			for _, l := range m.Blueprint {
+				line := rich.Styled(l.Touchpoint, rich.Code)
+				if n, ok := workshop.ParseTouchpointRef(l.Touchpoint); ok {
+					if t, ok := m.Touchpoint(n); ok {
+						line = rich.Concat(line, sp(" "), strong(t.Name))
+					}
+				}
+				lanes = append(lanes, rich.Concat(line, sp("\n"), e.lanesText(lang, l)))
+			}
+			if len(lanes) > 0 {
+				out = append(out, rich.Head(e.R(lang, "blueprint.heading")))
+				list(lanes)
+			}
+			out = append(out, e.empathyBlocks(lang, m)...)
 		}
 	case workshop.Test:
 		var items []rich.Text
@@ -351,6 +384,42 @@ func (e *Engine) touchpointLine(lang string, t *workshop.Touchpoint) rich.Text {
 	return line
 }
 
+// lanesText is a touchpoint's backstage in a service blueprint, the lanes
+// it has: "👥 People: … · ⚙️ Process: … · 💻 Technology: …".
+func (e *Engine) lanesText(lang string, l workshop.Lanes) rich.Text {
+	var parts []rich.Text
+	for _, lane := range []struct{ key, text string }{{"people", l.People}, {"process", l.Process}, {"technology", l.Technology}} {
+		if lane.text != "" {
+			parts = append(parts, e.R(lang, "blueprint."+lane.key, "text", UserText(lane.text)))
+		}
+	}
+	return rich.Join(parts, " · ")
+}
+
+// empathyBlocks are an empathy map's quadrants, persona by persona: what
+// each says, thinks, does and feels.
+func (e *Engine) empathyBlocks(lang string, m *workshop.Map) []rich.Block {
+	var out []rich.Block
+	for i := range m.Empathy {
+		em := &m.Empathy[i]
+		out = append(out, rich.Head(e.R(lang, "empathy.heading", "persona", UserText(cmp.Or(em.Persona, "…")))))
+		var items []rich.Text
+		for _, q := range workshop.EmpathyQuadrants {
+			notes := em.Quadrant(q)
+			if len(notes) == 0 {
+				continue
+			}
+			texts := make([]rich.Text, len(notes))
+			for j, n := range notes {
+				texts[j] = UserText(n)
+			}
+			items = append(items, rich.Concat(e.R(lang, "empathy."+q).With(rich.Strong), rich.Plain(" "), rich.Join(texts, " · ")))
+		}
+		out = append(out, rich.Bullets(items...))
+	}
+	return out
+}
+
 // stepSummaryMessage closes a step in its thread.
 func (e *Engine) stepSummaryMessage(w *workshop.Workshop, m *workshop.Map, s workshop.Step) Message {
 	lang := w.Lang
@@ -361,7 +430,7 @@ func (e *Engine) stepSummaryMessage(w *workshop.Workshop, m *workshop.Map, s wor
 	title := e.T(lang, "summary.step_title", "step", e.stepTitle(lang, s))
 	return Message{
 		Channel: w.Channel, Kind: KindSummary, Workshop: w.ID, Step: s, Title: title, Lang: lang,
-		Blocks:   e.stepBlocks(lang, m, s),
+		Blocks:   e.stepBlocks(lang, m, s, false),
 		Context:  []rich.Text{e.R(lang, "summary.step_counts", "items", e.count(lang, "items", m.Count(s)), "people", e.count(lang, "people", len(people)))},
 		Text:     title,
 		Overflow: e.R(lang, "summary.truncated", "id", w.ID),
@@ -375,7 +444,7 @@ func (e *Engine) summaryMessage(w *workshop.Workshop, m *workshop.Map) Message {
 	msg := Message{Channel: w.Channel, Kind: KindSummary, Workshop: w.ID, Title: title, Text: title, Lang: lang}
 	for _, s := range workshop.Steps {
 		msg.Blocks = append(msg.Blocks, rich.Head(rich.Plain(e.stepTitle(lang, s))))
-		msg.Blocks = append(msg.Blocks, e.stepBlocks(lang, m, s)...)
+		msg.Blocks = append(msg.Blocks, e.stepBlocks(lang, m, s, true)...)
 	}
 	msg.Context = []rich.Text{e.R(lang, "summary.context", "id", w.ID)}
 	msg.Overflow = e.R(lang, "summary.truncated", "id", w.ID)

@@ -64,7 +64,10 @@ func (e *Engine) Reply(ctx context.Context, r Reply) (Outcome, *workshop.ThreadR
 	if err != nil {
 		return Ignored, nil, fmt.Errorf("find the step of reply %s: %w", r.TS, err)
 	}
-	items, lineErrs := workshop.ParseReply(ref.Step, r.Text)
+	items, lineErrs, err := e.parseReply(ctx, ref.Workshop, ref.Step, r.Text)
+	if err != nil {
+		return Ignored, &ref, err
+	}
 	if len(lineErrs) == 0 && ref.Step == workshop.Test {
 		lineErrs, err = e.checkGoals(ctx, ref.Workshop, items)
 		if err != nil {
@@ -103,6 +106,42 @@ func (e *Engine) Reply(ctx context.Context, r Reply) (Outcome, *workshop.ThreadR
 		e.log.WarnContext(ctx, "react to reply", "workshop", ref.Workshop, "err", err)
 	}
 	return Stored, &ref, nil
+}
+
+// parseReply reads a reply (or a form's line) of step. The steps whose
+// lines depend on the map type (the touchpoints' phases, the resources
+// step's lanes and quadrants) are checked against the workshop's type and
+// touchpoints, one read of the totals the store keeps; the others need no
+// read at all.
+func (e *Engine) parseReply(ctx context.Context, id string, step workshop.Step, text string) ([]workshop.Item, []*workshop.LineError, error) {
+	if step != workshop.Touchpoints && step != workshop.Resources {
+		items, errs := workshop.ParseReply(step, text)
+		return items, errs, nil
+	}
+	mc, err := e.mapContext(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	items, errs := workshop.ParseReplyIn(step, text, mc)
+	return items, errs, nil
+}
+
+// mapContext is the workshop's map type and touchpoint count, from the
+// store's totals (the whole workshop only when it predates them).
+func (e *Engine) mapContext(ctx context.Context, id string) (workshop.Context, error) {
+	c, err := e.store.Counts(ctx, id)
+	if err != nil {
+		return workshop.Context{}, fmt.Errorf("read the totals of %s: %w", id, err)
+	}
+	if c.Known {
+		return workshop.Context{MapType: c.MapType, Touchpoints: c.Items[workshop.Touchpoints]}, nil
+	}
+	w, err := e.store.Load(ctx, id)
+	if err != nil {
+		return workshop.Context{}, fmt.Errorf("load workshop %s: %w", id, err)
+	}
+	m := w.Map()
+	return workshop.Context{MapType: m.MapType(), Touchpoints: len(m.Touchpoints)}, nil
 }
 
 // checkGoals refuses test lines about goals that do not exist.
@@ -301,7 +340,10 @@ func (e *Engine) Submit(ctx context.Context, f Form) ([]FieldError, error) {
 		w, orig, f.Step = &full.Meta, in, in.Step
 	}
 	line := FormLine(f.Step, f.Fields)
-	items, lineErrs := workshop.ParseReply(f.Step, line)
+	items, lineErrs, err := e.parseReply(ctx, f.Workshop, f.Step, line)
+	if err != nil {
+		return nil, err
+	}
 	if len(lineErrs) == 0 && f.Step == workshop.Test {
 		goals, err := e.goalCount(ctx, f.Workshop)
 		if err != nil {
@@ -372,6 +414,18 @@ func (e *Engine) lineErrorText(lang string, le *workshop.LineError) rich.Text {
 		n, _ := strconv.Atoi(le.Got)
 		args = append(args, "count", n)
 	}
+	switch le.Field {
+	case workshop.FieldTPoint:
+		if le.Max == 0 {
+			return e.R(lang, "error.line.touchpoint_none", args...)
+		}
+		return e.R(lang, "error.line.touchpoint", append(args, "count", le.Max)...)
+	case workshop.FieldLane, workshop.FieldQuadrant:
+		args = append(args, "map_type", e.T(lang, "maptype."+le.MapType+".name"))
+	}
+	if key := e.mapTypeKey(lang, "error.line."+le.Field, le.MapType); key != "error.line."+le.Field {
+		return e.R(lang, key, args...)
+	}
 	if le.Field == workshop.FieldGoal && le.Max > 0 {
 		return e.R(lang, "error.line.goal_missing", append(args, "goals", goalRange(le.Max))...)
 	}
@@ -402,12 +456,35 @@ func (e *Engine) lineErrorMessage(lang string, step workshop.Step, errs []*works
 		items = append(items, text)
 	}
 	head := e.R(lang, "error.reply_rejected", "count", len(errs))
+	mt := ""
+	if len(errs) > 0 {
+		mt = errs[0].MapType
+	}
+	key := "step." + step.Key()
 	body := []rich.Block{rich.Para(head), rich.Bullets(items...),
-		rich.Para(e.R(lang, "error.expected_format", "format", e.T(lang, "step."+step.Key()+".format"), "example", e.T(lang, "step."+step.Key()+".example")))}
+		rich.Para(e.R(lang, "error.expected_format", "format", e.T(lang, e.mapTypeKey(lang, key+".format", mt)), "example", e.T(lang, e.mapTypeKey(lang, key+".example", mt))))}
 	if len(items) == 1 {
 		body[1] = rich.Para(items[0])
 	}
 	return Message{Ephemeral: true, Kind: KindError, Blocks: body, Text: head.String(), Step: step, Lang: lang}
+}
+
+// mapTypeSuffix names each map type that has sentences of its own: a key
+// "<key>_<suffix>" in the catalogs replaces "<key>" for that type.
+var mapTypeSuffix = map[string]string{
+	workshop.MapFutureState:      "future",
+	workshop.MapDayInTheLife:     "day",
+	workshop.MapServiceBlueprint: "blueprint",
+	workshop.MapEmpathyMap:       "empathy",
+}
+
+// mapTypeKey is key's variant for map type mt when the catalog has one,
+// else key itself.
+func (e *Engine) mapTypeKey(lang, key, mt string) string {
+	if sfx := mapTypeSuffix[mt]; sfx != "" && e.cat.Has(lang, key+"_"+sfx) {
+		return key + "_" + sfx
+	}
+	return key
 }
 
 func truncateRunes(s string, n int) string {

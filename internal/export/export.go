@@ -104,6 +104,11 @@ type Document struct {
 	// Changes are in the order to do them, by the team's ratings (see
 	// workshop.Map.Priorities): C order until someone rates them.
 	Changes []Change `json:"changes"`
+	// Blueprint holds a service blueprint's backstage lanes, one entry per
+	// touchpoint that has any; Empathy an empathy map's quadrants, one
+	// entry per persona. Empty for the other map types.
+	Blueprint []workshop.Lanes   `json:"blueprint"`
+	Empathy   []workshop.Empathy `json:"empathy"`
 	// Coverage says, goal by goal, how far the map answers it.
 	Coverage []Coverage `json:"coverage"`
 	Review   Review     `json:"review"`
@@ -247,6 +252,7 @@ func Doc(w *workshop.Workshop, m *workshop.Map) Document {
 		Goals: nonNil(m.Goals), Personas: nonNil(m.Personas), Scope: m.Scope,
 		Resources: nonNil(m.Resources), Tests: nonNil(m.Tests), Changes: []Change{},
 		Touchpoints: []Touchpoint{}, Inputs: []Input{}, Votes: votes(w), Coverage: []Coverage{},
+		Blueprint: nonNil(m.Blueprint), Empathy: []workshop.Empathy{},
 		Review: Review{
 			Cadence: cmp.Or(w.Review.Cadence, workshop.CadenceOff), Spec: w.Review.Spec, TZ: w.Review.TZ,
 			NextDue: timePtr(w.Review.NextDue), LastReview: timePtr(w.Review.LastReview),
@@ -263,6 +269,10 @@ func Doc(w *workshop.Workshop, m *workshop.Map) Document {
 			ver.Touchpoints = append(ver.Touchpoints, VersionTouchpoint{ID: t.ID, Name: t.Name, Mean: round1(t.Mean()), Scores: t.Scores})
 		}
 		d.Versions = append(d.Versions, ver)
+	}
+	for _, e := range m.Empathy {
+		e.Says, e.Thinks, e.Does, e.Feels = nonNil(e.Says), nonNil(e.Thinks), nonNil(e.Does), nonNil(e.Feels)
+		d.Empathy = append(d.Empathy, e)
 	}
 	if d.Scope.Notes == nil {
 		d.Scope.Notes = []string{}

@@ -113,6 +113,17 @@ func writeMD(out io.Writer, w *workshop.Workshop, m *workshop.Map, opt Options) 
 			p("- %s\n", field("export.psychographics", strings.TrimSpace(ps.Psychographics)))
 		}
 		p("- %s\n\n", T("export.by", "user", byName(ps.Author, ps.Anonymous)))
+		for _, e := range m.Empathy {
+			if e.Persona == ps.Name {
+				writeEmpathy(p, T, e)
+			}
+		}
+	}
+	for _, e := range m.Empathy {
+		if e.Persona == "" {
+			// Empathy notes given before any persona was.
+			writeEmpathy(p, T, e)
+		}
 	}
 
 	p("## 3. %s\n\n", T("step.touchpoints.name"))
@@ -123,7 +134,7 @@ func writeMD(out io.Writer, w *workshop.Workshop, m *workshop.Map, opt Options) 
 		p("_%s_\n\n", T("summary.nothing"))
 	}
 	tps := m.Journey()
-	for _, ph := range workshop.Phases {
+	for _, ph := range m.Phases() {
 		var rows []workshop.Touchpoint
 		for _, t := range tps {
 			if t.Phase == ph {
@@ -152,6 +163,23 @@ func writeMD(out io.Writer, w *workshop.Workshop, m *workshop.Map, opt Options) 
 				mdText(t.Positive), mdText(t.Negative), state, mdText(t.Owner))
 		}
 		p("\n")
+		// A service blueprint's backstage, under the phase's touchpoints.
+		head := false
+		for _, t := range rows {
+			l, ok := m.LanesOf(t.ID)
+			if !ok {
+				continue
+			}
+			if !head {
+				p("#### %s\n\n| # | %s | %s | %s | %s |\n|---|---|---|---|---|\n", T("blueprint.heading"), T("export.col.touchpoint"),
+					T("export.col.people"), T("export.col.process"), T("export.col.technology"))
+				head = true
+			}
+			p("| %s | %s | %s | %s | %s |\n", t.ID, mdText(t.Name), mdText(l.People), mdText(l.Process), mdText(l.Technology))
+		}
+		if head {
+			p("\n")
+		}
 	}
 
 	p("## 4. %s\n\n", T("step.scope.name"))
@@ -328,4 +356,21 @@ func names(w *workshop.Workshop, users []string) []string {
 // numbers ("3.7", "3,7").
 func mean(l prompts.Locale, v float64) string {
 	return l.Number(strconv.FormatFloat(math.Round(v*10)/10, 'f', -1, 64))
+}
+
+// writeEmpathy writes one persona's empathy map as its four quadrants: a
+// 2×2 table, says and thinks on top, does and feels below.
+func writeEmpathy(p func(string, ...any), T func(string, ...any) string, e workshop.Empathy) {
+	cell := func(notes []string) string {
+		out := make([]string, len(notes))
+		for i, n := range notes {
+			out[i] = mdText(n)
+		}
+		return strings.Join(out, "<br>")
+	}
+	p("#### %s\n\n", T("empathy.heading", "persona", e.Persona))
+	p("| %s | %s |\n|---|---|\n", T("export.col.says"), T("export.col.thinks"))
+	p("| %s | %s |\n", cell(e.Says), cell(e.Thinks))
+	p("| **%s** | **%s** |\n", T("export.col.does"), T("export.col.feels"))
+	p("| %s | %s |\n\n", cell(e.Does), cell(e.Feels))
 }

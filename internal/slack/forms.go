@@ -74,7 +74,8 @@ func (b *Bot) fieldOptions(lang, field string, m *workshop.Map) []*goslack.Optio
 	switch field {
 	case "phase":
 		var out []*goslack.OptionBlockObject
-		for _, p := range workshop.Phases {
+		// The map type's phases: times of the day in a day-in-the-life map.
+		for _, p := range workshop.PhasesOf(m.MapType()) {
 			out = append(out, option(string(p), T("phase."+string(p))))
 		}
 		return out

@@ -128,3 +128,23 @@ func TestTestFormWithManyGoals(t *testing.T) {
 		t.Errorf("tests %+v", tests)
 	}
 }
+
+// The touchpoint form's phase select offers the map type's phases: the
+// times of the day in a day-in-the-life map.
+func TestPhaseSelectFollowsTheMapType(t *testing.T) {
+	b, _, _ := formHarness(t)
+	phases := func(m *workshop.Map) []string {
+		var out []string
+		for _, o := range b.fieldOptions("fr", "phase", m) {
+			out = append(out, o.Value+"="+o.Text.Text)
+		}
+		return out
+	}
+	if got, want := phases(&workshop.Map{}), []string{"before=Avant", "during=Pendant", "after=Après"}; !slices.Equal(got, want) {
+		t.Errorf("current-state phases %q, want %q", got, want)
+	}
+	day := &workshop.Map{Scope: workshop.ScopeSummary{MapType: workshop.MapDayInTheLife}}
+	if got, want := phases(day), []string{"morning=Matin", "midday=Midi", "afternoon=Après-midi", "evening=Soir", "night=Nuit"}; !slices.Equal(got, want) {
+		t.Errorf("day-in-the-life phases %q, want %q", got, want)
+	}
+}

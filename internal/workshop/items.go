@@ -2,32 +2,57 @@ package workshop
 
 import (
 	"math"
+	"slices"
 	"strconv"
 )
 
 // Phase is where a touchpoint sits in the journey.
 type Phase string
 
-// The three phases, in journey order.
+// The three phases of a purchase, in journey order.
 const (
 	Before Phase = "before"
 	During Phase = "during"
 	After  Phase = "after"
 )
 
-// Phases lists the phases in journey order.
+// The times of the day, the phases of a day-in-the-life map.
+const (
+	Morning   Phase = "morning"
+	Midday    Phase = "midday"
+	Afternoon Phase = "afternoon"
+	Evening   Phase = "evening"
+	Night     Phase = "night"
+)
+
+// Phases lists the phases of a purchase in journey order: those of every
+// map type but day-in-the-life.
 var Phases = []Phase{Before, During, After}
 
-// Order is the phase's position in the journey (0, 1, 2).
-func (p Phase) Order() int {
-	switch p {
-	case Before:
-		return 0
-	case During:
-		return 1
-	default:
-		return 2
+// DayPhases lists the times of the day in order: the phases of a
+// day-in-the-life map.
+var DayPhases = []Phase{Morning, Midday, Afternoon, Evening, Night}
+
+// AllPhases lists every phase a touchpoint may have, in the order tables
+// and charts show them.
+var AllPhases = append(slices.Clone(Phases), DayPhases...)
+
+// PhasesOf lists the phases a map of type mapType collects, in order.
+func PhasesOf(mapType string) []Phase {
+	if mapType == MapDayInTheLife {
+		return DayPhases
 	}
+	return Phases
+}
+
+// Order is the phase's position in the journey: before, during and after
+// are 0, 1, 2; the times of the day follow (a map whose type changed to
+// day-in-the-life after its touchpoints were given may hold both).
+func (p Phase) Order() int {
+	if i := slices.Index(AllPhases, p); i >= 0 {
+		return i
+	}
+	return 2
 }
 
 // Touchpoint states.
@@ -163,13 +188,87 @@ type Change struct {
 	Rating Rating `json:"-"`
 }
 
-func (*Goal) step() Step       { return Goals }
-func (*Persona) step() Step    { return Personas }
-func (*Touchpoint) step() Step { return Touchpoints }
-func (*ScopeNote) step() Step  { return Scope }
-func (*Resource) step() Step   { return Resources }
-func (*TestResult) step() Step { return Test }
-func (*Change) step() Step     { return Iterate }
+// Lanes are the backstage of one touchpoint in a service blueprint: the
+// people, the processes and the technology behind it. A line gives them
+// for one touchpoint ("T2 | people | process | technology"); several lines
+// for the same touchpoint add up.
+type Lanes struct {
+	// Touchpoint is the touchpoint's number, "T2".
+	Touchpoint string `json:"touchpoint"`
+	People     string `json:"people"`
+	Process    string `json:"process"`
+	Technology string `json:"technology"`
+	Author     string `json:"-"`
+}
+
+// Empathy quadrants: what the persona says, thinks, does and feels.
+const (
+	QuadrantSays   = "says"
+	QuadrantThinks = "thinks"
+	QuadrantDoes   = "does"
+	QuadrantFeels  = "feels"
+)
+
+// EmpathyQuadrants lists the empathy quadrants in the order of the 2×2 grid: the
+// top row (says, thinks), then the bottom one (does, feels).
+var EmpathyQuadrants = []string{QuadrantSays, QuadrantThinks, QuadrantDoes, QuadrantFeels}
+
+// EmpathyNote is one line of an empathy map: what the persona says, thinks,
+// does or feels ("says | I just want the total"), optionally naming the
+// persona when the map has several.
+type EmpathyNote struct {
+	Quadrant string
+	Text     string
+	Persona  string
+	Author   string
+}
+
+// Empathy is one persona's empathy map: its four quadrants.
+type Empathy struct {
+	Persona string   `json:"persona"`
+	Says    []string `json:"says"`
+	Thinks  []string `json:"thinks"`
+	Does    []string `json:"does"`
+	Feels   []string `json:"feels"`
+}
+
+// Quadrant returns the notes of quadrant q.
+func (e *Empathy) Quadrant(q string) []string {
+	switch q {
+	case QuadrantSays:
+		return e.Says
+	case QuadrantThinks:
+		return e.Thinks
+	case QuadrantDoes:
+		return e.Does
+	case QuadrantFeels:
+		return e.Feels
+	}
+	return nil
+}
+
+func (e *Empathy) add(q, text string) {
+	switch q {
+	case QuadrantSays:
+		e.Says = append(e.Says, text)
+	case QuadrantThinks:
+		e.Thinks = append(e.Thinks, text)
+	case QuadrantDoes:
+		e.Does = append(e.Does, text)
+	case QuadrantFeels:
+		e.Feels = append(e.Feels, text)
+	}
+}
+
+func (*Lanes) step() Step       { return Resources }
+func (*EmpathyNote) step() Step { return Resources }
+func (*Goal) step() Step        { return Goals }
+func (*Persona) step() Step     { return Personas }
+func (*Touchpoint) step() Step  { return Touchpoints }
+func (*ScopeNote) step() Step   { return Scope }
+func (*Resource) step() Step    { return Resources }
+func (*TestResult) step() Step  { return Test }
+func (*Change) step() Step      { return Iterate }
 
 // Mean is the mean of every participant's score, or the author's emotion
 // when nobody scored.

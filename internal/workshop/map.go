@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // Map is the journey map as it stands: every item derived from the inputs,
@@ -16,6 +17,12 @@ type Map struct {
 	Resources   []Resource
 	Tests       []TestResult
 	Changes     []Change
+	// Blueprint holds the backstage lanes of a service blueprint, one
+	// entry per touchpoint that has any, in touchpoint order.
+	Blueprint []Lanes
+	// Empathy holds an empathy map's quadrants, one entry per persona that
+	// has any, in persona order.
+	Empathy []Empathy
 }
 
 // ScopeSummary is what the scope step decided: the map type (the latest
@@ -42,6 +49,8 @@ func (w *Workshop) MapAt(round int) *Map {
 	SortInputs(ins)
 	names := w.Names
 	plain := names.Text
+	var lanes []Lanes
+	var notes []EmpathyNote
 	for _, in := range ins {
 		if in.Round > round {
 			continue
@@ -85,6 +94,13 @@ func (w *Workshop) MapAt(round int) *Map {
 			case *TestResult:
 				it.Note, it.Author, it.Anonymous = plain(it.Note), in.Author, anon
 				m.Tests = append(m.Tests, *it)
+			case *Lanes:
+				it.People, it.Process, it.Technology = plain(it.People), plain(it.Process), plain(it.Technology)
+				it.Author = in.Author
+				lanes = append(lanes, *it)
+			case *EmpathyNote:
+				it.Text, it.Persona, it.Author = plain(it.Text), plain(it.Persona), in.Author
+				notes = append(notes, *it)
 			case *Change:
 				it.ID = "C" + strconv.Itoa(len(m.Changes)+1)
 				it.Key = in.ID + "#" + strconv.Itoa(i)
@@ -103,6 +119,8 @@ func (w *Workshop) MapAt(round int) *Map {
 			m.Changes[i].Rating = ratings[m.Changes[i].Key]
 		}
 	}
+	m.Blueprint = blueprint(lanes, len(m.Touchpoints))
+	m.Empathy = empathy(notes, m.Personas)
 	byKey := make(map[string]*Touchpoint, len(m.Touchpoints))
 	for i := range m.Touchpoints {
 		byKey[m.Touchpoints[i].Key] = &m.Touchpoints[i]
@@ -186,11 +204,101 @@ func (m *Map) Count(step Step) int {
 		}
 		return n
 	case Resources:
-		return len(m.Resources)
+		// The resources step also collects a service blueprint's lanes
+		// and an empathy map's quadrants.
+		n := len(m.Resources) + len(m.Blueprint)
+		for _, e := range m.Empathy {
+			n += len(e.Says) + len(e.Thinks) + len(e.Does) + len(e.Feels)
+		}
+		return n
 	case Test:
 		return len(m.Tests)
 	case Iterate:
 		return len(m.Changes)
 	}
 	return 0
+}
+
+// blueprint merges the lanes lines by touchpoint, in touchpoint order:
+// several lines about one touchpoint add up, their texts joined. Lanes of
+// a touchpoint that no longer exists (its line was deleted) are left out.
+func blueprint(lines []Lanes, touchpoints int) []Lanes {
+	by := map[int]*Lanes{}
+	join := func(a, b string) string {
+		if a == "" || b == "" {
+			return a + b
+		}
+		return a + "; " + b
+	}
+	for _, l := range lines {
+		n, ok := ParseTouchpointRef(l.Touchpoint)
+		if !ok || n > touchpoints {
+			continue
+		}
+		if by[n] == nil {
+			by[n] = &Lanes{Touchpoint: l.Touchpoint, Author: l.Author}
+		}
+		b := by[n]
+		b.People, b.Process, b.Technology = join(b.People, l.People), join(b.Process, l.Process), join(b.Technology, l.Technology)
+	}
+	var out []Lanes
+	for n := 1; n <= touchpoints; n++ {
+		if b := by[n]; b != nil {
+			out = append(out, *b)
+		}
+	}
+	return out
+}
+
+// empathy groups the empathy lines by persona: a line naming a persona
+// (its name, or the start of it, ignoring case) goes to that persona, any
+// other to the first persona (or to an unnamed one when there is none).
+func empathy(notes []EmpathyNote, personas []Persona) []Empathy {
+	if len(notes) == 0 {
+		return nil
+	}
+	out := make([]Empathy, max(1, len(personas)))
+	for i, p := range personas {
+		out[i].Persona = p.Name
+	}
+	for _, n := range notes {
+		i := 0
+		if want := normalize(n.Persona); want != "" {
+			for j, p := range personas {
+				if strings.HasPrefix(normalize(p.Name), want) {
+					i = j
+					break
+				}
+			}
+		}
+		out[i].add(n.Quadrant, n.Text)
+	}
+	return slices.DeleteFunc(out, func(e Empathy) bool {
+		return len(e.Says)+len(e.Thinks)+len(e.Does)+len(e.Feels) == 0
+	})
+}
+
+// LanesOf returns the backstage lanes of touchpoint id ("T2"), if it has
+// any.
+func (m *Map) LanesOf(id string) (Lanes, bool) {
+	for _, l := range m.Blueprint {
+		if l.Touchpoint == id {
+			return l, true
+		}
+	}
+	return Lanes{}, false
+}
+
+// Phases lists the phases the map's tables and chart show, in order: the
+// map type's own, then any other a touchpoint holds (given before the type
+// changed), so that no touchpoint is left out.
+func (m *Map) Phases() []Phase {
+	out := slices.Clone(PhasesOf(m.MapType()))
+	for _, t := range m.Touchpoints {
+		if !slices.Contains(out, t.Phase) {
+			out = append(out, t.Phase)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Phase) int { return cmp.Compare(a.Order(), b.Order()) })
+	return out
 }

@@ -1,8 +1,10 @@
 package workshop
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -27,6 +29,10 @@ const (
 	FieldTPoint   = "touchpoint"
 	FieldMapType  = "map_type"
 	FieldLanguage = "lang"
+	FieldLanes    = "lanes"    // a backstage lanes line with no lane
+	FieldNote     = "note"     // an empathy line with nothing after its quadrant
+	FieldLane     = "lane"     // a backstage lanes line in a map that is no service blueprint
+	FieldQuadrant = "quadrant" // an empathy line in a map that is no empathy map
 )
 
 // MaxFieldLen bounds one field of a structured line, in characters. Replies
@@ -44,6 +50,9 @@ type LineError struct {
 	Got   string // the offending value
 	Min   int    // for FieldCount: how many fields are required
 	Max   int    // for FieldCount: how many fields are allowed
+	// MapType is the map type the line was checked against (see
+	// ParseReplyIn), so the explanation can name what that type expects.
+	MapType string
 }
 
 func (e *LineError) Error() string {
@@ -54,6 +63,61 @@ func (e *LineError) Error() string {
 // returns the items, or every line error; callers store nothing when any line
 // fails, so an input is never half-stored.
 func ParseReply(step Step, text string) ([]Item, []*LineError) {
+	return parseReply(step, text, nil)
+}
+
+// Context is what a reply is checked against beyond its own lines: the map
+// type chosen so far and how many touchpoints the workshop has.
+type Context struct {
+	// MapType is the workshop's map type ("" is current-state).
+	MapType string
+	// Touchpoints is how many touchpoints exist; negative when unknown,
+	// and then touchpoint references are not checked.
+	Touchpoints int
+}
+
+// ParseReplyIn reads a reply as ParseReply does, then refuses the lines the
+// workshop's map type does not collect: a phase that is not one of its
+// phases (times of the day in a day-in-the-life map, before/during/after
+// otherwise), backstage lanes outside a service blueprint, empathy lines
+// outside an empathy map, lanes of a touchpoint that does not exist. Every
+// error carries the map type, so its explanation can say what it expects.
+// The map itself is derived with ParseReply, which accepts them all: a map
+// whose type changes later keeps what was given.
+func ParseReplyIn(step Step, text string, c Context) ([]Item, []*LineError) {
+	mt := cmp.Or(c.MapType, MapCurrentState)
+	items, errs := parseReply(step, text, func(line string, it Item) *LineError {
+		fail := func(field, got string) *LineError {
+			return &LineError{Step: step, Text: line, Field: field, Got: got}
+		}
+		switch it := it.(type) {
+		case *Touchpoint:
+			if !slices.Contains(PhasesOf(mt), it.Phase) {
+				return fail(FieldPhase, at(splitFields(line), 2))
+			}
+		case *Lanes:
+			if mt != MapServiceBlueprint {
+				return fail(FieldLane, it.Touchpoint)
+			}
+			if n, _ := ParseTouchpointRef(it.Touchpoint); c.Touchpoints >= 0 && n > c.Touchpoints {
+				le := fail(FieldTPoint, it.Touchpoint)
+				le.Max = c.Touchpoints
+				return le
+			}
+		case *EmpathyNote:
+			if mt != MapEmpathyMap {
+				return fail(FieldQuadrant, at(splitFields(line), 0))
+			}
+		}
+		return nil
+	})
+	for _, e := range errs {
+		e.MapType = mt
+	}
+	return items, errs
+}
+
+func parseReply(step Step, text string, check func(line string, it Item) *LineError) ([]Item, []*LineError) {
 	var items []Item
 	var errs []*LineError
 	for i, line := range strings.Split(text, "\n") {
@@ -62,6 +126,9 @@ func ParseReply(step Step, text string) ([]Item, []*LineError) {
 			continue
 		}
 		it, err := ParseLine(step, line)
+		if err == nil && check != nil {
+			err = check(line, it)
+		}
 		if err != nil {
 			err.Line = i + 1
 			errs = append(errs, err)
@@ -178,6 +245,30 @@ func ParseLine(step Step, line string) (Item, *LineError) {
 		return &ScopeNote{Note: line}, nil
 
 	case Resources:
+		// A resource line starts with have or need; a service blueprint's
+		// backstage lanes with a touchpoint (T2); an empathy map's notes
+		// with a quadrant (says, thinks, does, feels).
+		if _, ok := ParseTouchpointRef(fields[0]); ok {
+			if err := count(2, 4); err != nil {
+				return nil, err
+			}
+			n, _ := ParseTouchpointRef(fields[0])
+			l := &Lanes{Touchpoint: "T" + strconv.Itoa(n), People: at(fields, 1), Process: at(fields, 2), Technology: at(fields, 3)}
+			if l.People == "" && l.Process == "" && l.Technology == "" {
+				return fail(FieldLanes, "")
+			}
+			return l, nil
+		}
+		if q, ok := quadrantWords[normalize(fields[0])]; ok {
+			if err := count(2, 3); err != nil {
+				return nil, err
+			}
+			e := &EmpathyNote{Quadrant: q, Text: fields[1], Persona: at(fields, 2)}
+			if e.Text == "" {
+				return fail(FieldNote, "")
+			}
+			return e, nil
+		}
 		if err := count(2, 4); err != nil {
 			return nil, err
 		}
@@ -281,6 +372,24 @@ var phaseWords = map[string]Phase{
 	"before": Before, "avant": Before, "pre": Before,
 	"during": During, "pendant": During, "durant": During,
 	"after": After, "apres": After, "post": After,
+	"morning": Morning, "matin": Morning, "matinee": Morning,
+	"midday": Midday, "noon": Midday, "lunchtime": Midday, "midi": Midday,
+	"afternoon": Afternoon, "apres-midi": Afternoon,
+	"evening": Evening, "soir": Evening, "soiree": Evening,
+	"night": Night, "nuit": Night,
+}
+
+var quadrantWords = map[string]string{
+	"says": QuadrantSays, "say": QuadrantSays, "dit": QuadrantSays, "dire": QuadrantSays,
+	"thinks": QuadrantThinks, "think": QuadrantThinks, "pense": QuadrantThinks, "penser": QuadrantThinks,
+	"does": QuadrantDoes, "do": QuadrantDoes, "fait": QuadrantDoes, "faire": QuadrantDoes,
+	"feels": QuadrantFeels, "feel": QuadrantFeels, "ressent": QuadrantFeels, "ressentir": QuadrantFeels,
+}
+
+// ParseQuadrant reads an empathy quadrant in English or French.
+func ParseQuadrant(s string) (string, bool) {
+	q, ok := quadrantWords[normalize(s)]
+	return q, ok
 }
 
 // ParsePhase reads a phase in English or French.

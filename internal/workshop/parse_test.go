@@ -221,6 +221,7 @@ func FuzzParseLine(f *testing.F) {
 		"Chat | site | pendant | 🙂 | | | idéal | hors ligne | @x",
 		"G1 partly | note", "g2 | oui", "need | tool | gap | @m", "a|b|c|d|e|f|g|h|i|j",
 		"Fix | @leo | 2026-12-15", "current-state", "| | | |", "\x00\xff", "+-1", "−2",
+		"T2 | people | process | tech", "t0 | x", "T2 | | |", "says | x | Claire", "ressent |", "Alarm | app | après-midi | 0",
 	}
 	for _, s := range seeds {
 		for st := Goals; st <= Iterate; st++ {

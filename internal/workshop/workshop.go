@@ -169,6 +169,8 @@ const (
 	SourceConsole = "console"
 	// SourceCommand: /journey add.
 	SourceCommand = "command"
+	// SourceStart is the map type chosen with `start <title> --type`.
+	SourceStart = "start"
 )
 
 // Score is one participant's emotion for one touchpoint.
