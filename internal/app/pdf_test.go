@@ -55,10 +55,14 @@ func TestExportPDF(t *testing.T) {
 			"Refonte du tunnel de commande", "Claire, 34 ans", "T3 Page de paiement", "Objectifs et verdicts",
 			"sans réponse : pas de donnée du support", "Afficher les frais de port (4,90 €) dès la page des tarifs", "échéance : 15 décembre 2026",
 			"cité dans C2", // goal coverage: the change mentions G1
+			"Changements, par priorité", "impact 5 · effort 2 (1 évaluation) · gain rapide",
 		} {
 			if !strings.Contains(text, want) {
 				t.Errorf("%s: the PDF's text lacks %q:\n%s", name, want, text)
 			}
+		}
+		if c2, c1 := strings.Index(text, "C2 Relancer"), strings.Index(text, "C1 Afficher"); c2 < 0 || c2 > c1 {
+			t.Errorf("%s: C2, the quick win, does not come before C1", name)
 		}
 	}
 	if !bytes.Contains(doc, []byte("/Subtype /Image")) {

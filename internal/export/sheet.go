@@ -99,11 +99,14 @@ func Sheet(w *workshop.Workshop, m *workshop.Map, opt Options) page.Sheet {
 	s.Side = append(s.Side, resources)
 
 	today := inZone(opt.Now, w.Review.TZ).Format("2006-01-02")
-	// The changes in their own order (C1, C2, …). When the team's ratings
-	// land (issue 15), this is the one place to order them by priority and
-	// give each card a line with its impact and effort.
+	// The changes by priority once the team has rated them (the order of
+	// workshop.Map.Priorities, as in the Markdown), each with its rating;
+	// in their own order (C1, C2, …) until then.
 	changes := page.Section{Heading: T("export.pdf.changes"), Tag: step(workshop.Iterate)}
-	for _, c := range m.Changes {
+	if m.Rated() {
+		changes.Heading = T("export.pdf.changes_by_priority")
+	}
+	for _, c := range m.Priorities() {
 		card := page.Card{Title: strings.TrimSpace(c.ID + " " + c.Text)}
 		var facts []string
 		tone := page.Muted
@@ -119,6 +122,14 @@ func Sheet(w *workshop.Workshop, m *workshop.Map, opt Options) page.Sheet {
 		}
 		if len(facts) > 0 {
 			card.Lines = append(card.Lines, page.Line{Tone: tone, Text: strings.Join(facts, " · ")})
+		}
+		if r := c.Rating; r.Rated() {
+			tone := page.Plain
+			if r.Quadrant() == workshop.QuickWin {
+				tone = page.Good
+			}
+			card.Lines = append(card.Lines, page.Line{Tone: tone, Text: T("rating.line", "impact", mean(opt.Locale, r.Impact),
+				"effort", mean(opt.Locale, r.Effort), "count", r.Count, "quadrant", tr("quadrant."+string(r.Quadrant())))})
 		}
 		changes.Cards = append(changes.Cards, card)
 	}
