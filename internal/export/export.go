@@ -459,7 +459,11 @@ func WriteChangesCSV(out io.Writer, w *workshop.Workshop, opt Options) error {
 		if r := c.Rating; r.Rated() {
 			impact, effort, q = number(r.Impact), number(r.Effort), quadrant(r.Quadrant())
 		}
-		row := []string{c.ID, csvSafe(c.Text), csvSafe(c.Owner), c.Due, impact, effort, strconv.Itoa(c.Rating.Count), q, c.Author}
+		author := c.Author
+		if c.Anonymous {
+			author = l.T("anonymous.name")
+		}
+		row := []string{c.ID, csvSafe(c.Text), csvSafe(c.Owner), c.Due, impact, effort, strconv.Itoa(c.Rating.Count), q, author}
 		if err := cw.Write(row); err != nil {
 			return err
 		}

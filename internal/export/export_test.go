@@ -353,6 +353,24 @@ func TestChangesCSV(t *testing.T) {
 	}
 }
 
+// An anonymous change's author cell says "Anonymous", as the touchpoints'
+// CSV does, in the workshop's language.
+func TestChangesCSVAnonymous(t *testing.T) {
+	cat := prompts.MustLoad()
+	for lang, want := range map[string]string{"en": ",Anonymous\n", "fr": ";Anonyme\n"} {
+		w := sample()
+		w.Inputs = append(w.Inputs, workshop.Input{ID: "form:1700000011.000001", TS: "1700000011.000001", Step: workshop.Iterate,
+			AuthorKey: sampleSecret.AuthorKey("dee"), Text: "Ask why baskets are left", Source: workshop.SourceForm})
+		var buf bytes.Buffer
+		if err := WriteChangesCSV(&buf, w, Options{Locale: cat.Locale(lang)}); err != nil {
+			t.Fatal(err)
+		}
+		if out := buf.String(); !strings.HasSuffix(out, want) || strings.Contains(out, "dee") {
+			t.Errorf("%s changes CSV:\n%s", lang, out)
+		}
+	}
+}
+
 // json: each change carries its ratings, by priority; an unrated change's
 // means are null.
 func TestJSONRatings(t *testing.T) {
