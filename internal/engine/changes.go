@@ -80,6 +80,16 @@ func (s watchedStore) PutScore(ctx context.Context, id string, sc workshop.Score
 	return err
 }
 
+// PutMark counts for ratings: at the iterate step a home says how many
+// changes its person has rated and which ones the team puts first.
+func (s watchedStore) PutMark(ctx context.Context, id string, m workshop.Mark) error {
+	err := s.Store.PutMark(ctx, id, m)
+	if err == nil && m.Kind == workshop.MarkRating {
+		s.changed(id)
+	}
+	return err
+}
+
 // homeFacts are the parts of a meta a home shows (see homePart), and those
 // that decide who sees it.
 type homeFacts struct {

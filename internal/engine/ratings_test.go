@@ -312,3 +312,21 @@ func TestExportsCarryRatings(t *testing.T) {
 		t.Fatalf("md export: %v %+v", err, files)
 	}
 }
+
+// A rating changes what the home shows at the iterate step (how many one
+// has rated, the top changes): the home hears of it; of a refused one, not.
+func TestRatingChangesTheHome(t *testing.T) {
+	h, ch := newChangesHarness(t)
+	h.as(ana, "start Checkout")
+	h.as(ana, "goto iterate")
+	h.reply("ben", "Show fees on the pricing page")
+	ch.take()
+	h.rate("ben", "C1 impact 4 effort 2")
+	if got := ch.take(); len(got) == 0 || got[0] != "W1" {
+		t.Errorf("a rating told %v, want W1", got)
+	}
+	h.rate("ben", "C1 impact 9 effort 2")
+	if got := ch.take(); len(got) > 0 {
+		t.Errorf("a refused rating told %v", got)
+	}
+}
