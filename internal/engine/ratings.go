@@ -98,9 +98,12 @@ func (e *Engine) Rate(ctx context.Context, w *workshop.Workshop, a Actor, choice
 			return problem("error.rate.unknown", "got", fmt.Sprintf("C%d", n), "count", len(m.Changes))
 		}
 		ch := choices[n]
-		for part, v := range map[string]int{"impact": ch.Impact, "effort": ch.Effort} {
-			if v < workshop.MinRating || v > workshop.MaxRating {
-				return problem("error.rate.value", "part", e.T(lang, "rating.part."+part), "got", strconv.Itoa(v), "change", c.ID)
+		for _, p := range []struct {
+			part string
+			v    int
+		}{{"impact", ch.Impact}, {"effort", ch.Effort}} {
+			if p.v < workshop.MinRating || p.v > workshop.MaxRating {
+				return problem("error.rate.value", "part", e.T(lang, "rating.part."+p.part), "got", strconv.Itoa(p.v), "change", c.ID)
 			}
 		}
 		marks = append(marks, workshop.Mark{Kind: workshop.MarkRating, Key: c.Key, User: a.ID, Impact: ch.Impact, Effort: ch.Effort, At: e.now().UTC()})
