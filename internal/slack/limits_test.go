@@ -386,6 +386,9 @@ func checkAllMessages(t *testing.T, lang string) {
 	}
 	// The rating form pages the same way: 45 changes on three pages, each
 	// change's two selects on exactly one.
+	if n := len(w.Map().Changes); n != 45 {
+		t.Fatalf("%d changes, want 45", n)
+	}
 	seen = map[string]int{}
 	for page := 0; ; page++ {
 		v := b.rateView(w, "U1", page)

@@ -184,7 +184,7 @@ type Change struct {
 	// Anonymous items name no author (Author is empty): see Secret.
 	Anonymous bool `json:"anonymous,omitempty"`
 	// Rating is the team's mean rating of the change (see
-	// Workshop.RatingOf); exports write it in a shape of their own.
+	// Workshop.Ratings); exports write it in a shape of their own.
 	Rating Rating `json:"-"`
 }
 
