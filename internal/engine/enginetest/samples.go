@@ -244,6 +244,7 @@ func Messages(tb TB, lang string) ([]Sample, []engine.File) {
 	cmd(ana, "rate C2 impact 4 effort 2")
 	cmd(engine.Actor{ID: "U3"}, "rate C2 impact 4") // refused: no effort
 	cmd(ana, "matrix")
+	cmd(engine.Actor{ID: "U2"}, "home") // at the iterate step: U2's ratings and the top changes
 	cmd(ana, "status")
 	cmd(ana, "list")
 	cmd(ana, "review")
