@@ -85,6 +85,7 @@ var commands = map[string]handler{
 	"mute":        (*Engine).cmdMute,
 	"unmute":      (*Engine).cmdUnmute,
 	"home":        (*Engine).cmdHome,
+	"canvas":      (*Engine).cmdCanvas,
 }
 
 var quoteFixer = strings.NewReplacer("“", `"`, "”", `"`, "«", `"`, "»", `"`)
