@@ -67,6 +67,9 @@ type Env struct {
 	// (slack.DefaultHomeDelay when zero), so tests see a home published
 	// again soon after a change.
 	homeDelay time.Duration
+	// canvasDelay is a test hook too: the bot's slack.Config.CanvasDelay
+	// (slack.DefaultCanvasDelay when zero).
+	canvasDelay time.Duration
 }
 
 const usage = `journeybot runs customer journey map workshops in Slack.

@@ -98,6 +98,9 @@ func newBot(cfg *config.Config, env Env, conn *slack.Connection, store workshop.
 	bot = slack.New(slack.Config{
 		Engine: eng, Store: store, API: conn.API, SigningSecret: cfg.SigningSecret, BotUserID: conn.BotUserID,
 		Homes: store, HomeDelay: env.homeDelay,
+		// Every workshop keeps its map in a canvas of its channel unless
+		// its facilitator turns it off (/journey canvas off).
+		Canvases: true, CanvasDelay: env.canvasDelay,
 		Logger: log.With("component", "slack"), Observe: m.Request, Panicked: m.Panic,
 	})
 	return eng, bot

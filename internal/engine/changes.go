@@ -9,7 +9,7 @@ import (
 )
 
 // watchedStore tells changed about the writes that change what a workshop
-// shows on its people's homes (Config.Changed), once they have succeeded.
+// shows on its people's homes or its canvas (Config.Changed), once they have succeeded.
 // Watching the store rather than each command catches every path that
 // writes: commands, buttons, forms, replies, and the scheduler's deadlines.
 type watchedStore struct {
@@ -99,6 +99,12 @@ type homeFacts struct {
 	lastTS                            string
 	closed, deadline                  time.Time
 	plan                              map[string]time.Duration
+	// What the workshop's canvas shows beside (the review schedule, the
+	// votes closed), and whether it has one: turning it on makes it.
+	review        workshop.Review
+	votesClosed   int
+	canvasOff     bool
+	canvasProblem string
 }
 
 func homeFactsOf(m *workshop.Meta) homeFacts {
@@ -110,11 +116,25 @@ func homeFactsOf(m *workshop.Meta) homeFacts {
 	if n := len(m.Messages); n > 0 {
 		f.lastTS = m.Messages[n-1].TS
 	}
+	f.review, f.canvasOff, f.canvasProblem = m.Review, m.CanvasOff, m.CanvasProblem
+	for _, r := range m.Votes {
+		if !r.Open() {
+			f.votesClosed++
+		}
+	}
 	return f
 }
 
 func (f homeFacts) equal(g homeFacts) bool {
 	return f.title == g.title && f.lang == g.lang && f.facilitator == g.facilitator && f.channel == g.channel &&
 		f.step == g.step && f.round == g.round && f.messages == g.messages && f.lastTS == g.lastTS &&
-		f.closed.Equal(g.closed) && f.deadline.Equal(g.deadline) && maps.Equal(f.plan, g.plan)
+		f.closed.Equal(g.closed) && f.deadline.Equal(g.deadline) && maps.Equal(f.plan, g.plan) &&
+		sameReview(f.review, g.review) && f.votesClosed == g.votesClosed &&
+		f.canvasOff == g.canvasOff && f.canvasProblem == g.canvasProblem
+}
+
+// sameReview compares what a canvas shows of a review schedule; a
+// reminder sent (LastReminder) changes nothing there.
+func sameReview(a, b workshop.Review) bool {
+	return a.Cadence == b.Cadence && a.Spec == b.Spec && a.TZ == b.TZ && a.NextDue.Equal(b.NextDue) && a.LastReview.Equal(b.LastReview)
 }

@@ -93,6 +93,7 @@ var commands = map[string]handler{
 	"home":        (*Engine).cmdHome,
 	"anonymous":   (*Engine).cmdAnonymous,
 	"add":         (*Engine).cmdAdd,
+	"canvas":      (*Engine).cmdCanvas,
 }
 
 var quoteFixer = strings.NewReplacer("“", `"`, "”", `"`, "«", `"`, "»", `"`)

@@ -209,10 +209,12 @@ type Config struct {
 	// have (REVIEW_MIN_INTERVAL); 24h when zero.
 	ReviewMinInterval time.Duration
 	// Changed, when set, is told the id of a workshop after every write
-	// that changes what the workshop shows on a person's home (see Home):
+	// that changes what the workshop shows on a person's home (see Home)
+	// or in its canvas (see CanvasOf):
 	// a new workshop, an input stored, edited or removed, a score, the
 	// step moved, a deadline or plan set, the language or facilitator
-	// changed, the workshop closed. It is called on the path that
+	// changed, the workshop closed, a review scheduled, a vote closed, the
+	// canvas turned on or off. It is called on the path that
 	// acknowledges the platform, so it must return at once; adapters
 	// schedule their refresh from it.
 	Changed func(id string)

@@ -49,6 +49,11 @@ type Options struct {
 	Curve []byte
 	// Now dates the document.
 	Now time.Time
+	// Canvas renders the Markdown for a Slack canvas (see WriteCanvas).
+	Canvas bool
+	// ChartURL is the address of the uploaded emotion curve, which a
+	// canvas links to; empty when none is known.
+	ChartURL string
 	// Locale writes the document's dates and numbers in the workshop's
 	// language (English when zero); a French workshop's CSV is written for
 	// a French spreadsheet.
@@ -119,6 +124,8 @@ type Document struct {
 	// Votes are the results of the closed dot-voting rounds, most voted
 	// first in each; voters only when the round was attributed.
 	Votes []Vote `json:"votes"`
+	// CanvasID is the workshop's canvas in its channel, when it has one.
+	CanvasID string `json:"canvas_id,omitempty"`
 }
 
 // Vote is one item's votes in one closed round.
@@ -252,7 +259,7 @@ func Doc(w *workshop.Workshop, m *workshop.Map) Document {
 		Goals: nonNil(m.Goals), Personas: nonNil(m.Personas), Scope: m.Scope,
 		Resources: nonNil(m.Resources), Tests: nonNil(m.Tests), Changes: []Change{},
 		Touchpoints: []Touchpoint{}, Inputs: []Input{}, Votes: votes(w), Coverage: []Coverage{},
-		Blueprint: nonNil(m.Blueprint), Empathy: []workshop.Empathy{},
+		Blueprint: nonNil(m.Blueprint), Empathy: []workshop.Empathy{}, CanvasID: w.CanvasID,
 		Review: Review{
 			Cadence: cmp.Or(w.Review.Cadence, workshop.CadenceOff), Spec: w.Review.Spec, TZ: w.Review.TZ,
 			NextDue: timePtr(w.Review.NextDue), LastReview: timePtr(w.Review.LastReview),

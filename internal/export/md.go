@@ -63,11 +63,12 @@ func writeMD(out io.Writer, w *workshop.Workshop, m *workshop.Map, opt Options) 
 		}
 		return w.Names.Display(u, "")
 	}
+	txt := mdText
 	who := func(u string, anonymous bool) string {
 		if anonymous {
 			return T("anonymous.name")
 		}
-		return mdText(name(u))
+		return txt(name(u))
 	}
 	byName := func(u string, anonymous bool) string {
 		if anonymous {
@@ -75,10 +76,36 @@ func writeMD(out io.Writer, w *workshop.Workshop, m *workshop.Map, opt Options) 
 		}
 		return name(u)
 	}
+	owner := func(display, id string) string { return txt(display) }
+	if opt.Canvas {
+		txt = canvasText
+		who = func(u string, anonymous bool) string {
+			if anonymous {
+				return T("anonymous.name")
+			}
+			return canvasMention(u)
+		}
+		owner = func(display, id string) string {
+			if id != "" {
+				return canvasMention(id)
+			}
+			return txt(display)
+		}
+		name = func(u string) string { return canvasMention(u) }
+	}
+	voters := func(users []string) string { return txt(strings.Join(names(w, users), ", ")) }
+	if opt.Canvas {
+		voters = func(users []string) string { return joinWho(users, canvasMention) }
+	}
 	score := func(v float64) string { return opt.Locale.Number(workshop.FormatScore(v)) }
 
-	p("# %s\n\n", mdText(w.Title))
-	p("_%s_\n\n", T("export.subtitle", "id", w.ID, "facilitator", name(w.Facilitator), "date", opt.Locale.Date(opt.Now)))
+	if opt.Canvas {
+		// The canvas's own title is the workshop's: no heading repeats it.
+		p("_%s_\n\n", T("canvas.subtitle", "id", w.ID, "facilitator", rich.Plain(name(w.Facilitator)), "date", opt.Locale.Date(opt.Now)))
+	} else {
+		p("# %s\n\n", txt(w.Title))
+		p("_%s_\n\n", T("export.subtitle", "id", w.ID, "facilitator", name(w.Facilitator), "date", opt.Locale.Date(opt.Now)))
+	}
 	field := func(label string, value any) string { return T("export.field", "label", tr(label), "value", value) }
 	p("- %s\n", field("export.map_type", rich.Concat(tr("maptype."+m.MapType()+".name"), rich.Plain(" — "), tr("maptype."+m.MapType()+".about"))))
 	p("- %s\n", field("export.current_step", tr("step."+w.Step.Key()+".name")))
@@ -98,14 +125,14 @@ func writeMD(out io.Writer, w *workshop.Workshop, m *workshop.Map, opt Options) 
 		p("_%s_\n\n", T("summary.nothing"))
 	}
 	for _, g := range m.Goals {
-		p("- **%s** %s — %s\n", g.ID, mdText(g.Text), who(g.Author, g.Anonymous))
+		p("- **%s** %s — %s\n", g.ID, txt(g.Text), who(g.Author, g.Anonymous))
 	}
 	p("\n## 2. %s\n\n", T("step.personas.name"))
 	if len(m.Personas) == 0 {
 		p("_%s_\n\n", T("summary.nothing"))
 	}
 	for _, ps := range m.Personas {
-		p("### %s\n\n", mdText(ps.Name))
+		p("### %s\n\n", txt(ps.Name))
 		if ps.Demographics != "" {
 			p("- %s\n", field("export.demographics", strings.TrimSpace(ps.Demographics)))
 		}
@@ -127,7 +154,9 @@ func writeMD(out io.Writer, w *workshop.Workshop, m *workshop.Map, opt Options) 
 	}
 
 	p("## 3. %s\n\n", T("step.touchpoints.name"))
-	if opt.Chart != "" && len(m.Touchpoints) > 0 {
+	if opt.Canvas && opt.ChartURL != "" && len(m.Touchpoints) > 0 {
+		p("📈 [%s](%s)\n\n", T("export.chart_alt", "title", strings.TrimSpace(w.Title)), mdURL(opt.ChartURL))
+	} else if opt.Chart != "" && len(m.Touchpoints) > 0 {
 		p("![%s](%s)\n\n", T("export.chart_alt", "title", strings.TrimSpace(w.Title)), opt.Chart)
 	}
 	if len(m.Touchpoints) == 0 {
@@ -158,9 +187,9 @@ func writeMD(out io.Writer, w *workshop.Workshop, m *workshop.Map, opt Options) 
 			if !t.Online {
 				state += ", " + T("touchpoint.offline")
 			}
-			p("| %s | %s | %s | %s %s | %d%s | %s | %s | %s | %s |\n", t.ID, mdText(t.Name), mdText(t.Channel),
+			p("| %s | %s | %s | %s %s | %d%s | %s | %s | %s | %s |\n", t.ID, txt(t.Name), txt(t.Channel),
 				workshop.Emoji(t.Mean()), score(t.Mean()), len(t.Scores), spread,
-				mdText(t.Positive), mdText(t.Negative), state, mdText(t.Owner))
+				txt(t.Positive), txt(t.Negative), state, owner(t.Owner, t.OwnerID))
 		}
 		p("\n")
 		// A service blueprint's backstage, under the phase's touchpoints.
@@ -185,7 +214,7 @@ func writeMD(out io.Writer, w *workshop.Workshop, m *workshop.Map, opt Options) 
 	p("## 4. %s\n\n", T("step.scope.name"))
 	p("**%s** — %s\n\n", T("maptype."+m.MapType()+".name"), T("maptype."+m.MapType()+".about"))
 	for _, n := range m.Scope.Notes {
-		p("- %s\n", mdText(n))
+		p("- %s\n", txt(n))
 	}
 	if len(m.Scope.Notes) > 0 {
 		p("\n")
@@ -207,7 +236,7 @@ func writeMD(out io.Writer, w *workshop.Workshop, m *workshop.Map, opt Options) 
 		}
 		p("### %s\n\n| # | %s | %s | %s |\n|---|---|---|---|\n", T("kind."+kind), T("export.col.resource"), T("export.col.gap"), T("export.col.owner"))
 		for _, r := range rows {
-			p("| %s | %s | %s | %s |\n", r.ID, mdText(r.Name), mdText(r.Gap), mdText(r.Owner))
+			p("| %s | %s | %s | %s |\n", r.ID, txt(r.Name), txt(r.Gap), owner(r.Owner, r.OwnerID))
 		}
 		p("\n")
 	}
@@ -221,11 +250,11 @@ func writeMD(out io.Writer, w *workshop.Workshop, m *workshop.Map, opt Options) 
 		tested := map[string]bool{}
 		for _, t := range m.Tests {
 			tested[t.Goal] = true
-			p("| %s | %s %s | %s | %s |\n", goalCell(m, t.Goal), verdictEmoji[t.Verdict], T("verdict."+t.Verdict), mdText(t.Note), who(t.Author, t.Anonymous))
+			p("| %s | %s %s | %s | %s |\n", goalCell(txt, m, t.Goal), verdictEmoji[t.Verdict], T("verdict."+t.Verdict), txt(t.Note), who(t.Author, t.Anonymous))
 		}
 		for _, g := range m.Goals {
 			if !tested[g.ID] {
-				p("| %s | %s | | |\n", goalCell(m, g.ID), T("export.untested"))
+				p("| %s | %s | | |\n", goalCell(txt, m, g.ID), T("export.untested"))
 			}
 		}
 		p("\n")
@@ -238,7 +267,7 @@ func writeMD(out io.Writer, w *workshop.Workshop, m *workshop.Map, opt Options) 
 			if c.Answered() {
 				verdict = verdictEmoji[c.Verdict] + " " + T("verdict."+c.Verdict)
 			}
-			p("| %s | %s | %s | %s |\n", goalCell(m, c.Goal.ID), verdict, mdText(c.Note), strings.Join(c.Linked, ", "))
+			p("| %s | %s | %s | %s |\n", goalCell(txt, m, c.Goal.ID), verdict, txt(c.Note), strings.Join(c.Linked, ", "))
 		}
 		p("\n")
 	}
@@ -259,7 +288,7 @@ func writeMD(out io.Writer, w *workshop.Workshop, m *workshop.Map, opt Options) 
 				impact, effort = mean(opt.Locale, r.Impact), mean(opt.Locale, r.Effort)
 				quadrant = T("quadrant." + string(r.Quadrant()))
 			}
-			p("| %s | %s | %s | %s | %s | %s | %d | %s |\n", c.ID, mdText(c.Text), mdText(c.Owner), mdText(opt.Locale.Day(c.Due)),
+			p("| %s | %s | %s | %s | %s | %s | %d | %s |\n", c.ID, txt(c.Text), owner(c.Owner, c.OwnerID), txt(opt.Locale.Day(c.Due)),
 				impact, effort, c.Rating.Count, quadrant)
 		}
 		p("\n")
@@ -279,9 +308,9 @@ func writeMD(out io.Writer, w *workshop.Workshop, m *workshop.Map, opt Options) 
 			p("| # | %s | %s |\n|---|---|---|\n", T("export.col.item"), T("export.col.votes"))
 		}
 		for i, t := range r.Result {
-			item := mdText(t.ID + " " + t.Label)
+			item := txt(t.ID + " " + t.Label)
 			if r.Attributed {
-				p("| %d | %s | %d | %s |\n", i+1, item, t.Count, mdText(strings.Join(names(w, t.Voters), ", ")))
+				p("| %d | %s | %d | %s |\n", i+1, item, t.Count, voters(t.Voters))
 			} else {
 				p("| %d | %s | %d |\n", i+1, item, t.Count)
 			}
@@ -325,9 +354,9 @@ func inZone(t time.Time, tz string) time.Time {
 
 var verdictEmoji = map[string]string{workshop.VerdictYes: "✅", workshop.VerdictPartly: "🟡", workshop.VerdictNo: "❌"}
 
-func goalCell(m *workshop.Map, id string) string {
+func goalCell(txt func(string) string, m *workshop.Map, id string) string {
 	if g, ok := m.Goal(id); ok {
-		return "**" + id + "** " + mdText(g.Text)
+		return "**" + id + "** " + txt(g.Text)
 	}
 	return "**" + id + "**"
 }

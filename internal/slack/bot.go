@@ -52,6 +52,13 @@ type Config struct {
 	// HomeTTL is how long a home is remembered after its person last
 	// opened it (DefaultHomeTTL when zero).
 	HomeTTL time.Duration
+	// Canvases keeps each workshop's whole map in a canvas of its channel,
+	// made at its first change and replaced whole after later ones (see
+	// canvas.go); off, no canvas is made or edited.
+	Canvases bool
+	// CanvasDelay is the least time between two updates of one workshop's
+	// canvas (DefaultCanvasDelay when zero).
+	CanvasDelay time.Duration
 	// TaskTimeout bounds work done after an acknowledgement (default 1m).
 	TaskTimeout time.Duration
 	// DedupeTTL is how long an event id is remembered (default 1h; Slack
@@ -93,6 +100,11 @@ type Bot struct {
 	changed   map[string]*time.Timer
 	homeUsers map[string]*homeUser
 	homeSlots chan struct{}
+	// Canvases (see canvas.go): on or off, how often each may be edited,
+	// and each workshop's update waiting or under way.
+	canvases    bool
+	canvasDelay time.Duration
+	canvasJobs  map[string]*canvasJob
 	// learned remembers when this process last cached each name, so a busy
 	// thread does not read the store for its author on every reply.
 	learned  map[string]time.Time
@@ -109,6 +121,7 @@ func New(cfg Config) *Bot {
 		headers: map[string]*time.Timer{},
 		homes:   cfg.Homes, homeDelay: cfg.HomeDelay, homeTTL: cfg.HomeTTL,
 		changed: map[string]*time.Timer{}, homeUsers: map[string]*homeUser{}, homeSlots: make(chan struct{}, homeWorkers),
+		canvases: cfg.Canvases, canvasDelay: cfg.CanvasDelay, canvasJobs: map[string]*canvasJob{},
 	}
 	b.users.api = cfg.API
 	if b.log == nil {
@@ -125,6 +138,9 @@ func New(cfg Config) *Bot {
 	}
 	if b.homeDelay <= 0 {
 		b.homeDelay = DefaultHomeDelay
+	}
+	if b.canvasDelay <= 0 {
+		b.canvasDelay = DefaultCanvasDelay
 	}
 	if b.homeTTL <= 0 {
 		b.homeTTL = DefaultHomeTTL
@@ -197,7 +213,7 @@ func (b *Bot) recover(ctx context.Context, task string, then ...func()) {
 	}
 }
 
-// Shutdown flushes pending header and home updates and waits for work in
+// Shutdown flushes pending header, home and canvas updates and waits for work in
 // flight, until ctx ends. Call it once nothing delivers requests any more (the HTTP
 // server is shut down, the Socket Mode loop has returned).
 func (b *Bot) Shutdown(ctx context.Context) error {
@@ -216,6 +232,7 @@ func (b *Bot) Shutdown(ctx context.Context) error {
 		b.start(ctx, "header", func(ctx context.Context) error { return b.eng.RefreshHeader(ctx, id) })
 	}
 	b.flushHomesLocked(ctx)
+	b.flushCanvasesLocked(ctx)
 	b.mu.Unlock()
 	done := make(chan struct{})
 	go func() { b.tasks.Wait(); close(done) }()

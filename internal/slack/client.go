@@ -40,9 +40,11 @@ func Connect(ctx context.Context, c ClientConfig) (*Connection, error) {
 	}
 	opts := []goslack.Option{
 		goslack.OptionAPIURL(c.APIURL),
-		// Honour 429 Retry-After rather than failing a post.
-		goslack.OptionRetry(3),
 		goslack.OptionHTTPClient(&http.Client{Timeout: 30 * time.Second, Transport: rt}),
+		// Honour 429 Retry-After rather than failing a post. It wraps the
+		// HTTP client set so far, so it must come after OptionHTTPClient:
+		// before it, the client set later had no retries at all.
+		goslack.OptionRetry(3),
 	}
 	if c.AppToken != "" {
 		opts = append(opts, goslack.OptionAppLevelToken(c.AppToken))

@@ -131,15 +131,21 @@ func (b *Bot) publish(ctx context.Context, user string) error {
 	return nil
 }
 
-// WorkshopChanged re-publishes, in the background, the homes that show a
-// workshop that changed (engine Config.Changed): those remembered for its
+// WorkshopChanged brings up to date, in the background, what shows a
+// workshop that changed (engine Config.Changed): its canvas (Config.Canvases,
+// see canvasChanged), and the homes that show it: those remembered for its
 // channel and for its contributors. Changes are gathered per workshop over
 // HomeDelay, and each home is published at most once per HomeDelay, so a
 // busy thread costs each person one views.publish per delay whatever the
-// number of replies. Without Config.Homes (or a Bot) it does nothing. It
-// returns at once: the engine calls it on the acknowledgement path.
+// number of replies. Without Config.Homes no home is published; on a nil
+// Bot it does nothing. It returns at once: the engine calls it on the
+// acknowledgement path.
 func (b *Bot) WorkshopChanged(id string) {
-	if b == nil || b.homes == nil {
+	if b == nil {
+		return
+	}
+	b.canvasChanged(id)
+	if b.homes == nil {
 		return
 	}
 	b.mu.Lock()

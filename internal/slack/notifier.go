@@ -27,6 +27,9 @@ type API interface {
 	GetUsersInConversationContext(ctx context.Context, params *goslack.GetUsersInConversationParameters) ([]string, string, error)
 	GetConversationsForUserContext(ctx context.Context, params *goslack.GetConversationsForUserParameters) ([]goslack.Channel, string, error)
 	PublishViewContext(ctx context.Context, req goslack.PublishViewContextRequest) (*goslack.ViewResponse, error)
+	CreateChannelCanvasContext(ctx context.Context, channel string, doc goslack.DocumentContent, options ...goslack.CreateChannelCanvasOption) (string, error)
+	CreateCanvasContext(ctx context.Context, title string, doc goslack.DocumentContent, options ...goslack.CreateCanvasOption) (string, error)
+	EditCanvasContext(ctx context.Context, params goslack.EditCanvasParams) error
 }
 
 // Notifier posts the engine's messages through the Web API.
@@ -205,6 +208,7 @@ var Scopes = []string{
 	"groups:read",      // the same in private channels
 	"reactions:write",  // the ✅ on accepted replies
 	"users:read",       // time zones for reviews, admin status
+	"canvases:write",   // the workshop's canvas in its channel
 }
 
 // BotEvents are the events the adapter subscribes to.

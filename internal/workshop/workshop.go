@@ -76,6 +76,16 @@ type Meta struct {
 	// Secret keys the author keys of anonymous inputs (see Secret). It is
 	// made the first time an anonymous input is stored and never changes.
 	Secret Secret `json:"secret,omitempty"`
+	// CanvasID is the workshop's canvas in its channel, once made.
+	CanvasID string `json:"canvas_id,omitempty"`
+	// CanvasOff says the facilitator turned the canvas off (/journey
+	// canvas off); a workshop has one by default.
+	CanvasOff bool `json:"canvas_off,omitempty"`
+	// CanvasProblem is why the canvas could not be made or kept (the
+	// platform's error, such as free_team_canvas_tab_already_exists, or
+	// canvas_not_found once someone deleted it): none is tried again until
+	// the facilitator turns it on again.
+	CanvasProblem string `json:"canvas_problem,omitempty"`
 	// Rev is bumped by every meta update; stores use it for compare-and-set.
 	Rev int64 `json:"rev"`
 }

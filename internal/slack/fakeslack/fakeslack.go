@@ -234,6 +234,7 @@ type Server struct {
 	homes      map[string][]json.RawMessage
 	rateLimits map[string]*rateLimit
 	failures   map[string][]string
+	canvases   canvasState
 	sock       socketState
 	// changed is closed and replaced at every change: a call recorded, a
 	// Socket Mode connection or envelope or acknowledgement.
@@ -639,6 +640,10 @@ func (s *Server) handleLocked(c *Call) reply {
 		return s.userChannelsLocked(c)
 	case "views.publish":
 		return s.publishViewLocked(c)
+	case "conversations.canvases.create", "canvases.create":
+		return s.createCanvasLocked(c)
+	case "canvases.edit":
+		return s.editCanvasLocked(c)
 	}
 	return fail("unknown_method")
 }
