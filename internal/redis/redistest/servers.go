@@ -835,12 +835,16 @@ func (c *Cluster) healthy(ctx context.Context) error {
 // Sentinel is a running Sentinel group on loopback, made by StartSentinel
 // or NewSentinel:
 // one master and two replicas, monitored as SentinelMaster by three
-// sentinels with quorum 2. The sentinels consider a master down after 1 s
-// (down-after-milliseconds 1000, failover-timeout 20000, parallel-syncs 1),
+// sentinels with quorum 2. The sentinels consider a master down after 2 s
+// (down-after-milliseconds 2000, failover-timeout 20000, parallel-syncs 1),
 // so a failover finishes within seconds. The failover timeout stays long:
 // with 3 s a second failover sometimes began while the replicas were still
 // re-pointed to the first new master, demoting it and losing the writes it
-// had acknowledged. Its methods are safe for
+// had acknowledged. For the same reason a master is not called down after
+// 1 s: on a loaded machine (the whole test suite on two cores) the new
+// master, busy re-syncing the other replica, sometimes missed pings for a
+// second, was failed over in turn, and the replies it had acknowledged were
+// lost (about twenty, one second's worth). Its methods are safe for
 // concurrent use.
 type Sentinel struct {
 	g         *group
@@ -930,7 +934,7 @@ func tryStartSentinel(dir string, o options) (*Sentinel, *group, error) {
 	conf := []string{
 		"sentinel resolve-hostnames no",
 		fmt.Sprintf("sentinel monitor %s 127.0.0.1 %s %d", SentinelMaster, masterPort, sentinelQuorum),
-		fmt.Sprintf("sentinel down-after-milliseconds %s 1000", SentinelMaster),
+		fmt.Sprintf("sentinel down-after-milliseconds %s 2000", SentinelMaster),
 		fmt.Sprintf("sentinel failover-timeout %s 20000", SentinelMaster),
 		fmt.Sprintf("sentinel parallel-syncs %s 1", SentinelMaster),
 	}
