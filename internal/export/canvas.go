@@ -44,4 +44,3 @@ func canvasText(s string) string {
 func mdURL(u string) string {
 	return strings.NewReplacer("(", "%28", ")", "%29", " ", "%20").Replace(u)
 }
-
