@@ -3,11 +3,13 @@ package export
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/journeybot/journeybot/internal/page"
 	"github.com/journeybot/journeybot/internal/rich"
 	"github.com/journeybot/journeybot/internal/workshop"
 	"github.com/journeybot/journeybot/prompts"
@@ -127,5 +129,57 @@ func TestDayInTheLifeExport(t *testing.T) {
 	i, j, k := strings.Index(tp, "### Morning"), strings.Index(tp, "### Midday"), strings.Index(tp, "### Evening")
 	if i < 0 || j < i || k < j || strings.Contains(tp, "### Before") {
 		t.Errorf("phases not in the order of the day:\n%s", tp)
+	}
+}
+
+// sheetOf is what the PDF's page says of w, in lang.
+func sheetOf(w *workshop.Workshop, lang string) string {
+	cat := prompts.MustLoad()
+	w.Lang = lang
+	opt := Options{T: func(k string, a ...any) rich.Text { return cat.Text(lang, k, a...) }, Now: time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC), Locale: cat.Locale(lang)}
+	sh := Sheet(w, w.Map(), opt)
+	var b strings.Builder
+	dump := func(sec page.Section) {
+		fmt.Fprintf(&b, "## %s\n", sec.Heading)
+		for _, c := range sec.Cards {
+			fmt.Fprintf(&b, "# %s\n", c.Title)
+			for _, l := range c.Lines {
+				fmt.Fprintf(&b, "%s|%s\n", l.Label, l.Text)
+			}
+		}
+	}
+	for _, sec := range sh.Phases {
+		dump(sec)
+	}
+	for _, sec := range sh.Side {
+		dump(sec)
+	}
+	return strings.ReplaceAll(b.String(), "\u00a0", " ")
+}
+
+// The PDF's page shows what the map type collects: a blueprint's lanes
+// under their touchpoint, an empathy map's quadrants on the persona's
+// card, a day in the life's times of the day as its phases.
+func TestSheetShowsTheMapType(t *testing.T) {
+	blueprint := sheetOf(typed(workshop.MapServiceBlueprint, "", "T2 | counter staff | queue by hand | till"), "en")
+	for _, want := range []string{"People|counter staff", "Process|queue by hand", "Technology|till"} {
+		if !strings.Contains(blueprint, want) {
+			t.Errorf("blueprint page lacks %s:\n%s", want, blueprint)
+		}
+	}
+	empathy := sheetOf(typed(workshop.MapEmpathyMap, "", "dit | donnez-moi le total\nressent | de la méfiance"), "fr")
+	for _, want := range []string{"Dit|donnez-moi le total", "Ressent|de la méfiance"} {
+		if !strings.Contains(empathy, want) {
+			t.Errorf("empathy page lacks %s:\n%s", want, empathy)
+		}
+	}
+	day := sheetOf(typed(workshop.MapDayInTheLife, "Alarm app | phone | morning | 0\nParcel | courier | evening | 1", "need | x"), "en")
+	for _, want := range []string{"## Morning", "## Evening", "Alarm app", "Parcel"} {
+		if !strings.Contains(day, want) {
+			t.Errorf("day-in-the-life page lacks %s:\n%s", want, day)
+		}
+	}
+	if strings.Contains(day, "## Before") {
+		t.Errorf("day-in-the-life page has before/during/after phases:\n%s", day)
 	}
 }

@@ -52,11 +52,23 @@ func Sheet(w *workshop.Workshop, m *workshop.Map, opt Options) page.Sheet {
 
 	// The touchpoints, one column per phase.
 	tps := m.Journey()
-	for _, ph := range workshop.Phases {
+	for _, ph := range m.Phases() { // a day in the life has times of the day
 		col := page.Section{Heading: T("phase." + string(ph))}
 		for _, t := range tps {
 			if t.Phase == ph {
-				col.Cards = append(col.Cards, touchpointCard(t, T, score, emotion))
+				c := touchpointCard(t, T, score, emotion)
+				// A service blueprint's backstage lanes, under the touchpoint.
+				for _, l := range m.Blueprint {
+					if l.Touchpoint != t.ID {
+						continue
+					}
+					for _, lane := range [][2]string{{"export.col.people", l.People}, {"export.col.process", l.Process}, {"export.col.technology", l.Technology}} {
+						if strings.TrimSpace(lane[1]) != "" {
+							c.Lines = append(c.Lines, page.Line{Tone: page.Muted, Label: T(lane[0]), Text: lane[1]})
+						}
+					}
+				}
+				col.Cards = append(col.Cards, c)
 			}
 		}
 		s.Phases = append(s.Phases, col)
@@ -72,6 +84,19 @@ func Sheet(w *workshop.Workshop, m *workshop.Map, opt Options) page.Sheet {
 		}
 		if d := strings.TrimSpace(p.Psychographics); d != "" {
 			c.Lines = append(c.Lines, page.Line{Tone: page.Muted, Text: d})
+		}
+		// An empathy map's four quadrants: what the persona says, thinks,
+		// does and feels (notes given before any persona go to the first).
+		for j := range m.Empathy {
+			e := &m.Empathy[j]
+			if e.Persona != p.Name && (e.Persona != "" || i != 0) {
+				continue
+			}
+			for _, q := range workshop.EmpathyQuadrants {
+				for _, note := range e.Quadrant(q) {
+					c.Lines = append(c.Lines, page.Line{Label: T("export.col." + q), Text: note})
+				}
+			}
 		}
 		persona.Cards = append(persona.Cards, c)
 	}
