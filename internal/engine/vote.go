@@ -157,38 +157,46 @@ func (e *Engine) castVote(ctx context.Context, c *call, w *workshop.Workshop, id
 // (no open round, an unknown item, more items than the round's votes) is a
 // Problem and stores nothing.
 func (e *Engine) Vote(ctx context.Context, id string, a Actor, ids []string) ([]string, error) {
+	keys, _, err := e.vote(ctx, id, a, ids)
+	return keys, err
+}
+
+// vote is Vote, also returning the workshop's meta as last read (nil when
+// it could not be read), for callers that answer in its language.
+func (e *Engine) vote(ctx context.Context, id string, a Actor, ids []string) ([]string, *workshop.Meta, error) {
 	m, err := e.store.LoadMeta(ctx, id)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	r := m.CurrentVote()
 	if !r.Open() {
-		return nil, problem("error.vote_none_open")
+		return nil, m, problem("error.vote_none_open")
 	}
 	var keys []string
 	for _, it := range ids {
 		item, ok := r.Item(it)
 		if !ok {
-			return nil, problem("error.vote_unknown_item", "got", UserText(it), "id", r.ID, "ids", strings.Join(itemIDs(r), ", "))
+			return nil, m, problem("error.vote_unknown_item", "got", UserText(it), "id", r.ID, "ids", strings.Join(itemIDs(r), ", "))
 		}
 		if !slices.Contains(keys, item.Key) {
 			keys = append(keys, item.Key)
 		}
 	}
 	if len(keys) > r.Max {
-		return nil, problem("error.vote_too_many", "count", len(keys), "max", r.Max, "id", r.ID)
+		return nil, m, problem("error.vote_too_many", "count", len(keys), "max", r.Max, "id", r.ID)
 	}
 	if err := e.store.PutMark(ctx, id, workshop.Mark{Kind: workshop.MarkVote, Key: r.ID, User: a.ID, Items: keys, At: e.now().UTC()}); err != nil {
-		return nil, err
+		return nil, m, err
 	}
 	// The round may have closed between the check and the write: then the
 	// ranking was counted without these votes, and the voter is told so.
 	if after, err := e.store.LoadMeta(ctx, id); err == nil {
 		if cur := after.CurrentVote(); cur == nil || cur.ID != r.ID || !cur.Open() {
-			return nil, problem("error.vote_closed_meanwhile", "id", r.ID)
+			return nil, after, problem("error.vote_closed_meanwhile", "id", r.ID)
 		}
+		m = after
 	}
-	return keys, nil
+	return keys, m, nil
 }
 
 func itemIDs(r *workshop.VoteRound) []string {
@@ -395,19 +403,15 @@ func (e *Engine) Refuse(ctx context.Context, channel string, a Actor, lang strin
 // form shows (nothing stored); otherwise a is told their votes in the
 // workshop's channel, only they see them.
 func (e *Engine) SubmitVote(ctx context.Context, id string, a Actor, ids []string) (string, error) {
-	keys, err := e.Vote(ctx, id, a, ids)
+	keys, m, err := e.vote(ctx, id, a, ids)
 	var p *Problem
 	if errors.As(err, &p) {
 		lang := e.lang
-		if m, lerr := e.store.LoadMeta(ctx, id); lerr == nil {
+		if m != nil {
 			lang = m.Lang
 		}
 		return e.R(lang, p.Key, p.Args...).String(), nil
 	}
-	if err != nil {
-		return "", err
-	}
-	m, err := e.store.LoadMeta(ctx, id)
 	if err != nil {
 		return "", err
 	}

@@ -448,6 +448,26 @@ func (b *Bot) openEdit(ctx context.Context, channel string, a engine.Actor, trig
 	return nil
 }
 
+// nextPage answers the submission of one page of a paged form (scores,
+// ratings): when the private metadata names a next page ("W1 step 2"),
+// the submit opens it in place, drawn by view; after the last, the form
+// closes.
+func (b *Bot) nextPage(ctx context.Context, meta []string, id, user string, view func(*workshop.Workshop, string, int) goslack.ModalViewRequest) (any, error) {
+	if len(meta) < 3 {
+		return nil, nil
+	}
+	page, err := strconv.Atoi(meta[2])
+	if err != nil {
+		return nil, nil
+	}
+	w, err := workshop.Open(ctx, b.store, id)
+	if err != nil {
+		return nil, fmt.Errorf("load workshop %s: %w", id, err)
+	}
+	v := view(w, user, page)
+	return goslack.NewUpdateViewSubmissionResponse(&v), nil
+}
+
 // fieldValue reads what a form field holds, whatever its element.
 func fieldValue(a goslack.BlockAction) string {
 	switch {
@@ -545,20 +565,7 @@ func (b *Bot) onSubmit(ctx context.Context, cb goslack.InteractionCallback) (any
 		b.spawn(ctx, "save scores", func(ctx context.Context) error {
 			return b.eng.SaveScores(ctx, id, b.users.actor(ctx, user), scores)
 		})
-		if len(meta) < 3 {
-			return nil, nil
-		}
-		// Not the last page: the submit opens the next one in place.
-		page, err := strconv.Atoi(meta[2])
-		if err != nil {
-			return nil, nil
-		}
-		w, err := workshop.Open(ctx, b.store, id)
-		if err != nil {
-			return nil, fmt.Errorf("load workshop %s: %w", id, err)
-		}
-		view := b.scoreView(w, user, page)
-		return goslack.NewUpdateViewSubmissionResponse(&view), nil
+		return b.nextPage(ctx, meta, id, user, b.scoreView)
 	case callbackForm, callbackEdit:
 		fields := formFields(values)
 		f := engine.Form{Workshop: id, Step: step, Actor: engine.Actor{ID: user}, ID: cb.View.ID, Fields: fields, Anonymous: postAnonymously(values)}

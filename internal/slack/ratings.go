@@ -151,17 +151,5 @@ func (b *Bot) onRateSubmit(ctx context.Context, id, user string, meta []string, 
 			return b.eng.SaveRatings(ctx, id, b.users.actor(ctx, user), choices)
 		})
 	}
-	if len(meta) < 3 {
-		return nil, nil
-	}
-	page, err := strconv.Atoi(meta[2])
-	if err != nil {
-		return nil, nil
-	}
-	w, err := workshop.Open(ctx, b.store, id)
-	if err != nil {
-		return nil, fmt.Errorf("load workshop %s: %w", id, err)
-	}
-	view := b.rateView(w, user, page)
-	return goslack.NewUpdateViewSubmissionResponse(&view), nil
+	return b.nextPage(ctx, meta, id, user, b.rateView)
 }
