@@ -1,7 +1,8 @@
 // Package install describes the bot's installations in Slack workspaces
 // (multi-workspace mode, OAuth v2): what Slack gives back when a team adds
 // the app, the store role that keeps it, and the key that scopes a team's
-// data. It imports nothing of Slack or of a store.
+// data. It imports nothing of Slack or of a store's
+// engine.
 package install
 
 import (
@@ -10,6 +11,8 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+
+	"github.com/journeybot/journeybot/internal/workshop"
 )
 
 // ErrNotFound is returned for a team with no installation.
@@ -115,13 +118,15 @@ type Store interface {
 	TakeState(ctx context.Context, state string) (bool, error)
 }
 
-// Teams scopes a store's data by team: the store each team's engine uses,
-// and the removal of all of one team's data.
-type Teams[S any] interface {
-	// ForTeam returns the store holding key's data only. Every key it
-	// writes is under the team's prefix (or bucket).
-	ForTeam(key string) S
-	// PurgeTeam removes every key of key's data and its installation,
-	// and nothing else; it returns how many keys (or records) it removed.
+// Teams scopes a store's data by team (implemented by the Redis and the
+// embedded stores): the store each team's engine uses, and the removal of
+// all of one team's data.
+type Teams interface {
+	// ForTeam returns the store holding key's data only: every key it
+	// writes is under the team's prefix (Redis) or bucket (bbolt), so two
+	// teams may both have W1, C1 and U1.
+	ForTeam(key string) workshop.Store
+	// PurgeTeam removes every key of key's data and its installation, and
+	// nothing else; it returns how many keys (or records) it removed.
 	PurgeTeam(ctx context.Context, key string) (int, error)
 }
