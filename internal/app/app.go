@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -24,6 +25,7 @@ import (
 	"github.com/journeybot/journeybot/internal/console"
 	"github.com/journeybot/journeybot/internal/engine"
 	"github.com/journeybot/journeybot/internal/export"
+	"github.com/journeybot/journeybot/internal/install"
 	"github.com/journeybot/journeybot/internal/redis"
 	"github.com/journeybot/journeybot/internal/review"
 	"github.com/journeybot/journeybot/internal/workshop"
@@ -70,6 +72,9 @@ type Env struct {
 	// canvasDelay is a test hook too: the bot's slack.Config.CanvasDelay
 	// (slack.DefaultCanvasDelay when zero).
 	canvasDelay time.Duration
+	// teamSync replaces how often a multi-workspace replica reads the
+	// installations (defaultTeamSync).
+	teamSync time.Duration
 }
 
 const usage = `journeybot runs customer journey map workshops in Slack.
@@ -80,10 +85,14 @@ Usage:
                                                    play a workshop in the terminal
   journeybot export  -workshop ID -format md|csv|json|pdf [-out FILE] [-state FILE]
   journeybot list    [-format text|json] [-state FILE]
+  journeybot purge   -team T… [-force] [-state FILE]
+                                                   delete every key of an uninstalled team
   journeybot version
 
 The store is Redis when REDIS_URL (or REDIS_ADDRS) is set, else the embedded
-file named by -state (default ` + DefaultState + `). See README.md for every variable.
+file named by -state (default ` + DefaultState + `). With several teams
+installed (SLACK_CLIENT_ID), export and list take -team T…. See README.md
+for every variable.
 `
 
 // Run runs one journeybot command.
@@ -113,6 +122,8 @@ func run(ctx context.Context, env Env, cmd string, args []string) error {
 		return runExport(ctx, env, args)
 	case "list":
 		return runList(ctx, env, args)
+	case "purge":
+		return runPurge(ctx, env, args)
 	case "version", "-version", "--version":
 		fmt.Fprintf(env.Stdout, "journeybot %s\n", Version)
 		return nil
@@ -272,6 +283,7 @@ func runExport(ctx context.Context, env Env, args []string) error {
 	id := fs.String("workshop", "", "workshop id, e.g. W1 (required)")
 	format := fs.String("format", export.JSON, "md, csv, json or pdf")
 	out := fs.String("out", "", "file to write (default: standard output)")
+	team := teamFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -279,7 +291,7 @@ func runExport(ctx context.Context, env Env, args []string) error {
 		fmt.Fprintln(env.Stderr, "journeybot export: -workshop ID is required and -format must be md, csv, json or pdf")
 		return ErrUsage
 	}
-	cfg, store, err := quietStore(ctx, env, *state)
+	cfg, store, err := quietStore(ctx, env, *state, *team)
 	if err != nil {
 		return err
 	}
@@ -321,7 +333,9 @@ func runExport(ctx context.Context, env Env, args []string) error {
 
 // quietStore reads the configuration and opens the store for a command
 // whose output is data: only warnings go to stderr.
-func quietStore(ctx context.Context, env Env, state string) (*config.Config, workshop.Store, error) {
+// With teams installed (multi-workspace mode) it is the part of one team:
+// the one named, or the only one.
+func quietStore(ctx context.Context, env Env, state, team string) (*config.Config, workshop.Store, error) {
 	cfg, err := config.Load(env.Getenv)
 	if err != nil {
 		return nil, nil, err
@@ -330,13 +344,73 @@ func quietStore(ctx context.Context, env Env, state string) (*config.Config, wor
 	if err != nil {
 		return nil, nil, err
 	}
-	return cfg, store, nil
+	scoped, err := forTeam(ctx, store, team)
+	if err != nil {
+		store.Close()
+		return nil, nil, err
+	}
+	return cfg, scoped, nil
+}
+
+// forTeam is the part of store that team's data is in. Without -team it is
+// the only installed team's, or the whole store when none is installed
+// (single-workspace mode); with several teams installed, -team is needed.
+func forTeam(ctx context.Context, store workshop.Store, team string) (workshop.Store, error) {
+	ts, ok := store.(teamStore)
+	if !ok {
+		if team != "" {
+			return nil, fmt.Errorf("-team: this store keeps no teams")
+		}
+		return store, nil
+	}
+	list, err := ts.Installations(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read installations: %w", err)
+	}
+	keys := make([]string, len(list))
+	for i, inst := range list {
+		keys[i] = inst.Key()
+	}
+	switch {
+	case team != "":
+		team = strings.ToUpper(strings.TrimSpace(team))
+		if !install.ValidKey(team) {
+			return nil, fmt.Errorf("-team: %q is not a Slack team id (T… or E…)", team)
+		}
+		if !slices.Contains(keys, team) {
+			return nil, fmt.Errorf("-team: no team %s is installed (installed: %s)", team, orNone(keys))
+		}
+	case len(keys) == 0:
+		return store, nil
+	case len(keys) == 1:
+		team = keys[0]
+	default:
+		return nil, fmt.Errorf("several teams are installed (%s): choose one with -team", strings.Join(keys, ", "))
+	}
+	return teamView{Store: ts.ForTeam(team), close: store.Close}, nil
+}
+
+// teamView is one team's part of a store the command opened; closing it
+// closes the store.
+type teamView struct {
+	workshop.Store
+	close func() error
+}
+
+func (v teamView) Close() error { return v.close() }
+
+func orNone(keys []string) string {
+	if len(keys) == 0 {
+		return "none"
+	}
+	return strings.Join(keys, ", ")
 }
 
 func runList(ctx context.Context, env Env, args []string) error {
 	fs := newFlags("list", env)
 	state := fs.String("state", DefaultState, "embedded store file (ignored when REDIS_URL is set)")
 	format := fs.String("format", "text", "text or json")
+	team := teamFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -344,7 +418,7 @@ func runList(ctx context.Context, env Env, args []string) error {
 		fmt.Fprintln(env.Stderr, "journeybot list: -format must be text or json")
 		return ErrUsage
 	}
-	_, store, err := quietStore(ctx, env, *state)
+	_, store, err := quietStore(ctx, env, *state, *team)
 	if err != nil {
 		return err
 	}
@@ -373,9 +447,53 @@ func runList(ctx context.Context, env Env, args []string) error {
 	return tw.Flush()
 }
 
+// teamFlag is -team, for commands that read one team's data.
+func teamFlag(fs *flag.FlagSet) *string {
+	return fs.String("team", "", "the team (T…) whose data to read, when several are installed")
+}
+
 func cmpOr(a, b string) string {
 	if a != "" {
 		return a
 	}
 	return b
+}
+
+// runPurge deletes every key of one team, and its installation: what
+// happens by itself UNINSTALL_RETENTION after an uninstall, at once.
+func runPurge(ctx context.Context, env Env, args []string) error {
+	fs := newFlags("purge", env)
+	state := fs.String("state", DefaultState, "embedded store file (ignored when REDIS_URL is set)")
+	team := fs.String("team", "", "the team (T…, or E… for an org-wide install) whose data to delete (required)")
+	force := fs.Bool("force", false, "purge a team that still has the app installed (its installation too)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	key := strings.ToUpper(strings.TrimSpace(*team))
+	if !install.ValidKey(key) {
+		fmt.Fprintln(env.Stderr, "journeybot purge: -team T… is required: the Slack team id (T…, or E… for an org-wide install)")
+		return ErrUsage
+	}
+	cfg, err := config.Load(env.Getenv)
+	if err != nil {
+		return err
+	}
+	store, err := openStore(ctx, cfg, *state, newLogger(cfg, env.Stderr, max(cfg.LogLevel, slog.LevelWarn)))
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	ts, ok := store.(teamStore)
+	if !ok {
+		return fmt.Errorf("this store keeps no teams")
+	}
+	if inst, err := ts.Installation(ctx, key); err == nil && inst.Active() && !*force {
+		return fmt.Errorf("team %s still has the app installed: uninstall it there first, or add -force to delete its installation too", key)
+	}
+	n, err := ts.PurgeTeam(ctx, key)
+	if err != nil {
+		return fmt.Errorf("purge team %s: %w", key, err)
+	}
+	fmt.Fprintf(env.Stdout, "purged team %s: %d keys deleted\n", key, n)
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/journeybot/journeybot/internal/config"
@@ -44,6 +45,9 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	if env.wrapStore != nil {
 		raw = env.wrapStore(raw)
 	}
+	if cfg.MultiWorkspace() {
+		return serveTeams(ctx, env, cfg, raw, log)
+	}
 	m := metrics.New(func(ctx context.Context) (int, error) { return countOpen(ctx, raw) })
 	store := m.Store(raw)
 
@@ -52,7 +56,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	log.Info("connected to Slack", "team", conn.Team, "bot_user", conn.BotUserID, "socket_mode", cfg.SocketMode())
-	eng, bot := newBot(cfg, env, conn, store, m, log)
+	eng, bot := newBot(cfg, env, conn.API, conn.BotUserID, store, m, log)
 
 	srv, ln, err := listen(cfg, env, store, bot, m, log)
 	if err != nil {
@@ -86,17 +90,17 @@ func runServe(ctx context.Context, env Env, args []string) error {
 // newBot wires the engine and the Slack adapter. The engine tells the bot
 // of each workshop that changed, so the homes that show it are published
 // again; the bot exists before anything can change.
-func newBot(cfg *config.Config, env Env, conn *slack.Connection, store workshop.Store, m *metrics.Metrics, log *slog.Logger) (*engine.Engine, *slack.Bot) {
+func newBot(cfg *config.Config, env Env, api slack.API, botUser string, store workshop.Store, m *metrics.Metrics, log *slog.Logger) (*engine.Engine, *slack.Bot) {
 	var bot *slack.Bot
 	eng := engine.New(engine.Config{Schedules: review.Schedules{},
-		Store: store, Notifier: &slack.Notifier{API: conn.API}, Catalog: prompts.MustLoad(), Now: env.now,
+		Store: store, Notifier: &slack.Notifier{API: api}, Catalog: catalog(), Now: env.now,
 		DefaultLang: cfg.DefaultLang, Logger: log.With("component", "engine"), Charts: newCharts(), PDFs: pdfs{},
 		DefaultTZ: cfg.DefaultTZ, ReviewMinInterval: cfg.ReviewMinInterval,
-		Directory: &slack.Directory{API: conn.API, BotUser: conn.BotUserID, Now: env.now},
+		Directory: &slack.Directory{API: api, BotUser: botUser, Now: env.now},
 		Changed:   func(id string) { bot.WorkshopChanged(id) },
 	})
 	bot = slack.New(slack.Config{
-		Engine: eng, Store: store, API: conn.API, SigningSecret: cfg.SigningSecret, BotUserID: conn.BotUserID,
+		Engine: eng, Store: store, API: api, SigningSecret: cfg.SigningSecret, BotUserID: botUser,
 		Homes: store, HomeDelay: env.homeDelay,
 		// Every workshop keeps its map in a canvas of its channel unless
 		// its facilitator turns it off (/journey canvas off).
@@ -105,6 +109,9 @@ func newBot(cfg *config.Config, env Env, conn *slack.Connection, store workshop.
 	})
 	return eng, bot
 }
+
+// catalog is every sentence, loaded once for every team's engine.
+var catalog = sync.OnceValue(prompts.MustLoad)
 
 // listen lists every route (health, readiness, metrics, and Slack's in HTTP
 // mode) and opens ADDR.
@@ -115,6 +122,11 @@ func listen(cfg *config.Config, env Env, store workshop.Store, bot *slack.Bot, m
 	if !cfg.SocketMode() {
 		bot.Routes(mux, m.Time)
 	}
+	return serveOn(cfg, env, mux, log)
+}
+
+// serveOn opens ADDR for mux.
+func serveOn(cfg *config.Config, env Env, mux *http.ServeMux, log *slog.Logger) (*http.Server, net.Listener, error) {
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

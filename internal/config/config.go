@@ -19,6 +19,12 @@ type Config struct {
 	AppToken      string
 	SigningSecret string
 	APIURL        string
+	// ClientID and ClientSecret turn on multi-workspace mode (OAuth v2,
+	// "Add to Slack"): no SLACK_BOT_TOKEN, a token per installed team.
+	ClientID, ClientSecret string
+	// UninstallRetention is how long an uninstalled team's data is kept
+	// before it is purged.
+	UninstallRetention time.Duration
 
 	RedisURL    string
 	RedisAddrs  []string
@@ -47,6 +53,13 @@ const (
 	DefaultAddr   = ":3000"
 )
 
+// DefaultUninstallRetention keeps an uninstalled team's data for 30 days.
+const DefaultUninstallRetention = 30 * 24 * time.Hour
+
+// MultiWorkspace reports whether serve installs in any workspace through
+// OAuth (SLACK_CLIENT_ID and SLACK_CLIENT_SECRET set).
+func (c *Config) MultiWorkspace() bool { return c.ClientID != "" || c.ClientSecret != "" }
+
 // SocketMode reports whether serve uses Socket Mode (an app token is set).
 func (c *Config) SocketMode() bool { return c.AppToken != "" }
 
@@ -69,6 +82,8 @@ func Load(getenv func(string) string) (*Config, error) {
 		AppToken:      strings.TrimSpace(getenv("SLACK_APP_TOKEN")),
 		SigningSecret: strings.TrimSpace(getenv("SLACK_SIGNING_SECRET")),
 		APIURL:        or(getenv("SLACK_API_URL"), DefaultAPIURL),
+		ClientID:      strings.TrimSpace(getenv("SLACK_CLIENT_ID")),
+		ClientSecret:  strings.TrimSpace(getenv("SLACK_CLIENT_SECRET")),
 		RedisURL:      strings.TrimSpace(getenv("REDIS_URL")),
 		RedisMaster:   strings.TrimSpace(getenv("REDIS_MASTER_NAME")),
 		RedisPrefix:   or(getenv("REDIS_PREFIX"), "journeybot"),
@@ -161,15 +176,42 @@ func Load(getenv func(string) string) (*Config, error) {
 			c.ReviewMinInterval = d
 		}
 	}
+	c.UninstallRetention = DefaultUninstallRetention
+	if v := strings.TrimSpace(getenv("UNINSTALL_RETENTION")); v != "" {
+		d, err := parseDays(v)
+		switch {
+		case err != nil:
+			probs = append(probs, fmt.Sprintf("UNINSTALL_RETENTION: %q is not a duration (e.g. 30d, 72h, 0 to purge at once)", v))
+		case d < 0:
+			probs = append(probs, fmt.Sprintf("UNINSTALL_RETENTION: %s is negative", v))
+		default:
+			c.UninstallRetention = d
+		}
+	}
 	if len(probs) > 0 {
 		return c, probs
 	}
 	return c, nil
 }
 
+// parseDays reads a Go duration, or a whole number of days written Nd.
+func parseDays(v string) (time.Duration, error) {
+	if n, ok := strings.CutSuffix(v, "d"); ok {
+		days, err := strconv.Atoi(n)
+		if err != nil || days > 3650 {
+			return 0, fmt.Errorf("bad number of days %q", n)
+		}
+		return time.Duration(days) * 24 * time.Hour, nil
+	}
+	return time.ParseDuration(v)
+}
+
 // ForServe checks what `journeybot serve` needs on top of Load.
 func (c *Config) ForServe() error {
 	var probs Problems
+	if c.MultiWorkspace() {
+		return c.forMultiWorkspace()
+	}
 	switch {
 	case c.BotToken == "":
 		probs = append(probs, "SLACK_BOT_TOKEN: required (the bot token, xoxb-…)")
@@ -181,6 +223,30 @@ func (c *Config) ForServe() error {
 	}
 	if c.AppToken == "" && c.SigningSecret == "" {
 		probs = append(probs, "SLACK_SIGNING_SECRET: required in HTTP mode (set SLACK_APP_TOKEN for Socket Mode instead)")
+	}
+	if len(probs) > 0 {
+		return probs
+	}
+	return nil
+}
+
+// forMultiWorkspace checks serve's settings when it installs through OAuth.
+func (c *Config) forMultiWorkspace() error {
+	var probs Problems
+	if c.ClientID == "" {
+		probs = append(probs, "SLACK_CLIENT_ID: required with SLACK_CLIENT_SECRET (the app's client id, Basic Information)")
+	}
+	if c.ClientSecret == "" {
+		probs = append(probs, "SLACK_CLIENT_SECRET: required with SLACK_CLIENT_ID (the app's client secret, Basic Information)")
+	}
+	if c.BotToken != "" {
+		probs = append(probs, "SLACK_BOT_TOKEN: leave it unset with SLACK_CLIENT_ID: each installed team gets its own token")
+	}
+	if c.AppToken != "" {
+		probs = append(probs, "SLACK_APP_TOKEN: Socket Mode serves one workspace; unset it to install in many (HTTP mode)")
+	}
+	if c.SigningSecret == "" {
+		probs = append(probs, "SLACK_SIGNING_SECRET: required in HTTP mode")
 	}
 	if len(probs) > 0 {
 		return probs

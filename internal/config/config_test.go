@@ -45,6 +45,12 @@ func TestProblems(t *testing.T) {
 		{"sentinel password without sentinels", map[string]string{"REDIS_ADDRS": "a:1", "REDIS_SENTINEL_PASSWORD": "sp"}, false, []string{"REDIS_SENTINEL_PASSWORD"}},
 		{"two passwords", map[string]string{"REDIS_URL": "redis://:a@x:6379", "REDIS_PASSWORD": "b"}, false, []string{"REDIS_PASSWORD and a password in REDIS_URL"}},
 		{"bad tls and wait", map[string]string{"REDIS_URL": "redis://x:6379", "REDIS_TLS": "maybe", "REDIS_WAIT_REPLICAS": "-1"}, false, []string{"REDIS_TLS", "REDIS_WAIT_REPLICAS"}},
+		{"valid multi-workspace", map[string]string{"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "s3cret", "SLACK_SIGNING_SECRET": "s"}, true, nil},
+		{"client id alone", map[string]string{"SLACK_CLIENT_ID": "1.2", "SLACK_SIGNING_SECRET": "s"}, true, []string{"SLACK_CLIENT_SECRET"}},
+		{"multi-workspace with a bot token and socket mode", map[string]string{"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "s3cret",
+			"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}, true, []string{"SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET"}},
+		{"bad retention", map[string]string{"UNINSTALL_RETENTION": "a month"}, false, []string{"UNINSTALL_RETENTION"}},
+		{"negative retention", map[string]string{"UNINSTALL_RETENTION": "-1h"}, false, []string{"UNINSTALL_RETENTION"}},
 		{"redis options without redis", map[string]string{"REDIS_PASSWORD": "p"}, false, []string{"REDIS_PASSWORD"}},
 	}
 	for _, tt := range tests {
@@ -71,6 +77,15 @@ func TestProblems(t *testing.T) {
 				t.Errorf("error %q shows a password", err)
 			}
 		})
+	}
+}
+
+func TestUninstallRetention(t *testing.T) {
+	for v, want := range map[string]time.Duration{"": 30 * 24 * time.Hour, "7d": 7 * 24 * time.Hour, "72h": 72 * time.Hour, "0": 0} {
+		c, err := Load(env(map[string]string{"UNINSTALL_RETENTION": v}))
+		if err != nil || c.UninstallRetention != want {
+			t.Errorf("UNINSTALL_RETENTION=%q: %v, %v; want %v", v, c.UninstallRetention, err, want)
+		}
 	}
 }
 

@@ -19,6 +19,9 @@ type ClientConfig struct {
 	APIURL string
 	// Wrap, when set, wraps the HTTP transport (metrics count the calls).
 	Wrap func(http.RoundTripper) http.RoundTripper
+	// HTTP, when set, is the HTTP client to call with (Wrap is then not
+	// used): the teams of a multi-workspace bot share one connection pool.
+	HTTP *http.Client
 }
 
 // Connection is a Web API client whose token Slack accepted.
@@ -34,13 +37,25 @@ type Connection struct {
 // Connect builds the Web API client and checks its token with auth.test
 // (within 15 s), so a wrong token stops the bot at start.
 func Connect(ctx context.Context, c ClientConfig) (*Connection, error) {
-	var rt http.RoundTripper = transport()
-	if c.Wrap != nil {
-		rt = c.Wrap(rt)
+	client := NewClient(c)
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	auth, err := client.AuthTestContext(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("SLACK_BOT_TOKEN: Slack refused it (auth.test): %w", err)
+	}
+	return &Connection{API: client, BotUserID: auth.UserID, Team: auth.Team}, nil
+}
+
+// NewClient builds a Web API client for c.BotToken, without calling Slack.
+func NewClient(c ClientConfig) *goslack.Client {
+	hc := c.HTTP
+	if hc == nil {
+		hc = HTTPClient(c.Wrap)
 	}
 	opts := []goslack.Option{
 		goslack.OptionAPIURL(c.APIURL),
-		goslack.OptionHTTPClient(&http.Client{Timeout: 30 * time.Second, Transport: rt}),
+		goslack.OptionHTTPClient(hc),
 		// Honour 429 Retry-After rather than failing a post. It wraps the
 		// HTTP client set so far, so it must come after OptionHTTPClient:
 		// before it, the client set later had no retries at all.
@@ -49,14 +64,17 @@ func Connect(ctx context.Context, c ClientConfig) (*Connection, error) {
 	if c.AppToken != "" {
 		opts = append(opts, goslack.OptionAppLevelToken(c.AppToken))
 	}
-	client := goslack.New(c.BotToken, opts...)
-	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	auth, err := client.AuthTestContext(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("SLACK_BOT_TOKEN: Slack refused it (auth.test): %w", err)
+	return goslack.New(c.BotToken, opts...)
+}
+
+// HTTPClient is the HTTP client the Web API is called with (30 s per call),
+// its transport wrapped by wrap when it is set.
+func HTTPClient(wrap func(http.RoundTripper) http.RoundTripper) *http.Client {
+	var rt http.RoundTripper = transport()
+	if wrap != nil {
+		rt = wrap(rt)
 	}
-	return &Connection{API: client, BotUserID: auth.UserID, Team: auth.Team}, nil
+	return &http.Client{Timeout: 30 * time.Second, Transport: rt}
 }
 
 // RunSocket serves b over Socket Mode on this connection until ctx ends

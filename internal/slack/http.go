@@ -41,25 +41,30 @@ func (b *Bot) recovering(route string, h http.HandlerFunc) http.Handler {
 // timestamp before anything else looks at the request. On failure it has
 // answered already (413 for size, 401 otherwise) and returns false.
 func (b *Bot) verify(w http.ResponseWriter, r *http.Request, route string) ([]byte, bool) {
+	return verify(w, r, route, b.secret, b.observe)
+}
+
+// verify is Bot.verify with its secret and metrics given.
+func verify(w http.ResponseWriter, r *http.Request, route, secret string, observe func(route, outcome string)) ([]byte, bool) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			b.observe(route, "too_large")
+			observe(route, "too_large")
 			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
 			return nil, false
 		}
-		b.observe(route, "bad_request")
+		observe(route, "bad_request")
 		http.Error(w, "cannot read body", http.StatusBadRequest)
 		return nil, false
 	}
-	sv, err := goslack.NewSecretsVerifier(r.Header, b.secret)
+	sv, err := goslack.NewSecretsVerifier(r.Header, secret)
 	if err == nil {
 		_, _ = sv.Write(body)
 		err = sv.Ensure()
 	}
 	if err != nil {
-		b.observe(route, "bad_signature")
+		observe(route, "bad_signature")
 		http.Error(w, "invalid signature", http.StatusUnauthorized)
 		return nil, false
 	}

@@ -1,0 +1,404 @@
+package app
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/journeybot/journeybot/internal/config"
+	"github.com/journeybot/journeybot/internal/install"
+	"github.com/journeybot/journeybot/internal/metrics"
+	"github.com/journeybot/journeybot/internal/slack"
+	"github.com/journeybot/journeybot/internal/workshop"
+)
+
+// teamStore is a store that can keep many teams apart: the Redis and the
+// embedded stores both are.
+type teamStore interface {
+	workshop.Store
+	install.Store
+	install.Teams
+}
+
+// Multi-workspace timings.
+const (
+	// defaultTeamSync is how often each replica reads the installations:
+	// tokens refreshed elsewhere, teams gone, retentions ended.
+	defaultTeamSync = 30 * time.Second
+	// refreshMargin: a rotating token is refreshed when it expires within
+	// this (Slack's last 12 hours).
+	refreshMargin = 10 * time.Minute
+	// refreshClaim bounds one replica's refresh; another tries after it.
+	refreshClaim = 2 * time.Minute
+)
+
+// teamSet runs one engine and one bot per installed team (multi-workspace
+// mode), each on the team's part of the store and with the team's token,
+// built at the team's first request or sync and dropped when it is gone.
+type teamSet struct {
+	cfg     *config.Config
+	env     Env
+	base    teamStore
+	m       *metrics.Metrics
+	log     *slog.Logger
+	http    *http.Client
+	refresh func(ctx context.Context, inst install.Installation) (install.Installation, error)
+
+	mu       sync.Mutex
+	stacks   map[string]*teamStack
+	retired  []*teamStack
+	draining bool
+}
+
+// teamStack is what serves one team.
+type teamStack struct {
+	key         string
+	api         *slack.TeamAPI
+	store       workshop.Store
+	bot         *slack.Bot
+	stopReviews func()
+}
+
+var _ slack.Teams = (*teamSet)(nil)
+
+func (t *teamSet) now() time.Time {
+	if t.env.now != nil {
+		return t.env.now()
+	}
+	return time.Now()
+}
+
+// Bot returns the bot of q's installation, built on first use.
+func (t *teamSet) Bot(ctx context.Context, q slack.TeamQuery) (*slack.Bot, error) {
+	keys := q.Keys()
+	t.mu.Lock()
+	for _, k := range keys {
+		if s, ok := t.stacks[k]; ok {
+			t.mu.Unlock()
+			return s.bot, nil
+		}
+	}
+	t.mu.Unlock()
+	for _, k := range keys {
+		if !install.ValidKey(k) {
+			continue
+		}
+		inst, err := t.base.Installation(ctx, k)
+		if errors.Is(err, install.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !inst.Active() {
+			return nil, slack.ErrNoTeam
+		}
+		s, err := t.ensure(ctx, inst)
+		if err != nil {
+			return nil, err
+		}
+		return s.bot, nil
+	}
+	return nil, slack.ErrNoTeam
+}
+
+// ensure returns the stack of inst's team, building it (and starting its
+// reminders) when there is none; an existing one takes inst's token.
+func (t *teamSet) ensure(ctx context.Context, inst install.Installation) (*teamStack, error) {
+	key := inst.Key()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.draining {
+		return nil, errors.New("shutting down")
+	}
+	if s, ok := t.stacks[key]; ok {
+		s.api.SetToken(inst.BotToken)
+		return s, nil
+	}
+	api := slack.NewTeamAPI(slack.ClientConfig{APIURL: t.cfg.APIURL, HTTP: t.http}, inst.BotToken)
+	api.Gone = func(slackError string) {
+		t.log.Warn("Slack refused the team's token: nothing more is sent for it until it is read again", "team", key, "slack_error", slackError)
+		t.drop(key)
+	}
+	var store workshop.Store = t.base.ForTeam(key)
+	if t.env.wrapStore != nil {
+		store = t.env.wrapStore(store)
+	}
+	store = t.m.Store(store)
+	log := t.log.With("team", key)
+	eng, bot := newBot(t.cfg, t.env, api, inst.BotUserID, store, t.m, log)
+	s := &teamStack{key: key, api: api, store: store, bot: bot}
+	s.stopReviews = runReviews(context.WithoutCancel(ctx), t.env, store, eng, t.m, log)
+	t.stacks[key] = s
+	log.Info("serving team", "installation", inst)
+	return s, nil
+}
+
+// drop stops posting for key's team on this replica: its API refuses every
+// call, its reminders stop, and its bot is drained at shutdown.
+func (t *teamSet) drop(key string) {
+	t.mu.Lock()
+	s, ok := t.stacks[key]
+	delete(t.stacks, key)
+	if ok {
+		t.retired = append(t.retired, s)
+	}
+	t.mu.Unlock()
+	if ok {
+		s.api.Stop()
+		go s.stopReviews()
+	}
+}
+
+// Gone records that the app left q's team: its tokens are deleted at once
+// (the installation is kept, marked, for the retention), and this replica
+// stops posting for it; the others do at their next sync, or at their
+// first call Slack refuses.
+func (t *teamSet) Gone(ctx context.Context, q slack.TeamQuery, why string) error {
+	for _, k := range q.Keys() {
+		if !install.ValidKey(k) {
+			continue
+		}
+		inst, err := t.base.Installation(ctx, k)
+		if errors.Is(err, install.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		t.drop(k)
+		if !inst.UninstalledAt.IsZero() && inst.BotToken == "" {
+			return nil // told twice (both events, or a retry)
+		}
+		gone := inst.Forget(t.now())
+		if err := t.base.SaveInstallation(ctx, gone); err != nil {
+			return err
+		}
+		t.log.InfoContext(ctx, "team uninstalled: tokens deleted", "why", why, "installation", gone,
+			"purge_at", gone.UninstalledAt.Add(t.cfg.UninstallRetention))
+		return nil
+	}
+	t.log.WarnContext(ctx, "uninstall for a team with no installation: ignored", "why", why, "team", q.TeamID, "enterprise", q.EnterpriseID)
+	return nil
+}
+
+// installed is told of an installation just saved by this replica.
+func (t *teamSet) installed(ctx context.Context, inst install.Installation) {
+	if _, err := t.ensure(ctx, inst); err != nil {
+		t.log.WarnContext(ctx, "new team not started", "installation", inst, "err", err)
+	}
+}
+
+// runSync reads the installations every tick until ctx ends.
+func (t *teamSet) runSync(ctx context.Context, every time.Duration) {
+	t.sync(ctx)
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			t.sync(ctx)
+		}
+	}
+}
+
+// sync brings this replica in line with the stored installations: every
+// active team served with its latest token (refreshed here when it is
+// about to expire and no other replica is at it), every team gone
+// dropped, and a team whose retention ended purged, once.
+func (t *teamSet) sync(ctx context.Context) {
+	list, err := t.base.Installations(ctx)
+	if err != nil {
+		t.log.WarnContext(ctx, "installations not read", "err", err)
+		return
+	}
+	now := t.now()
+	seen := map[string]bool{}
+	for _, inst := range list {
+		key := inst.Key()
+		seen[key] = true
+		if !inst.Active() {
+			t.drop(key)
+			if !inst.UninstalledAt.IsZero() && !now.Before(inst.UninstalledAt.Add(t.cfg.UninstallRetention)) {
+				t.purgeOnce(ctx, inst)
+			}
+			continue
+		}
+		if !inst.ExpiresAt.IsZero() && inst.ExpiresAt.Sub(now) < refreshMargin {
+			inst = t.refreshOnce(ctx, inst)
+		}
+		if _, err := t.ensure(ctx, inst); err != nil {
+			t.log.WarnContext(ctx, "team not started", "installation", inst, "err", err)
+		}
+	}
+	t.mu.Lock()
+	var gone []string
+	for k := range t.stacks {
+		if !seen[k] {
+			gone = append(gone, k)
+		}
+	}
+	t.mu.Unlock()
+	for _, k := range gone {
+		t.drop(k)
+	}
+}
+
+// refreshOnce refreshes inst's token if no other replica has claimed this
+// refresh token, and returns the installation to serve with.
+func (t *teamSet) refreshOnce(ctx context.Context, inst install.Installation) install.Installation {
+	if inst.RefreshToken == "" || t.refresh == nil {
+		return inst
+	}
+	sum := sha256.Sum256([]byte(inst.RefreshToken))
+	ok, err := t.base.Claim(ctx, "refresh:"+inst.Key()+":"+hex.EncodeToString(sum[:8]), refreshClaim)
+	if err != nil || !ok {
+		return inst // another replica refreshes; its token comes with a later sync
+	}
+	fresh, err := t.refresh(ctx, inst)
+	if err != nil {
+		t.log.ErrorContext(ctx, "token not refreshed", "installation", inst, "err", err)
+		return inst
+	}
+	// Saved only if the team is still installed with this refresh token:
+	// an uninstall meanwhile stays an uninstall.
+	cur, err := t.base.Installation(ctx, inst.Key())
+	if err != nil || !cur.Active() || cur.RefreshToken != inst.RefreshToken {
+		return cur
+	}
+	if err := t.base.SaveInstallation(ctx, fresh); err != nil {
+		t.log.ErrorContext(ctx, "refreshed token not saved", "installation", inst, "err", err)
+		return inst
+	}
+	t.log.InfoContext(ctx, "token refreshed", "installation", fresh, "expires_at", fresh.ExpiresAt)
+	return fresh
+}
+
+// purgeOnce removes a team's data once its retention has ended.
+func (t *teamSet) purgeOnce(ctx context.Context, inst install.Installation) {
+	ok, err := t.base.Claim(ctx, fmt.Sprintf("purge:%s:%d", inst.Key(), inst.UninstalledAt.Unix()), time.Hour)
+	if err != nil || !ok {
+		return
+	}
+	n, err := t.base.PurgeTeam(ctx, inst.Key())
+	if err != nil {
+		t.log.ErrorContext(ctx, "uninstalled team not purged", "installation", inst, "err", err)
+		return
+	}
+	t.log.InfoContext(ctx, "uninstalled team purged: its retention ended", "installation", inst, "keys", n)
+}
+
+// openWorkshops counts the open workshops of every team served here.
+func (t *teamSet) openWorkshops(ctx context.Context) (int, error) {
+	t.mu.Lock()
+	stores := make([]workshop.Store, 0, len(t.stacks))
+	for _, s := range t.stacks {
+		stores = append(stores, s.store)
+	}
+	t.mu.Unlock()
+	total := 0
+	for _, s := range stores {
+		n, err := countOpen(ctx, s)
+		if err != nil {
+			return total, err
+		}
+		total += n
+	}
+	return total, nil
+}
+
+// shutdown drains every team's bot (the HTTP server is shut down first).
+func (t *teamSet) shutdown(ctx context.Context) error {
+	t.mu.Lock()
+	t.draining = true
+	all := slices.Collect(func(yield func(*teamStack) bool) {
+		for _, s := range t.stacks {
+			if !yield(s) {
+				return
+			}
+		}
+	})
+	all = append(all, t.retired...)
+	t.mu.Unlock()
+	var errs []error
+	for _, s := range all {
+		s.stopReviews()
+		errs = append(errs, s.bot.Shutdown(ctx))
+	}
+	return errors.Join(errs...)
+}
+
+// serveTeams runs serve in multi-workspace mode: HTTP only, the install
+// pages, and a bot per installed team.
+func serveTeams(ctx context.Context, env Env, cfg *config.Config, raw workshop.Store, log *slog.Logger) error {
+	base, ok := raw.(teamStore)
+	if !ok {
+		return fmt.Errorf("multi-workspace mode needs a store that keeps teams apart (Redis or the embedded store)")
+	}
+	t := &teamSet{cfg: cfg, env: env, base: base, log: log, stacks: map[string]*teamStack{}}
+	t.m = metrics.New(t.openWorkshops)
+	t.http = slack.HTTPClient(t.m.Transport)
+	t.refresh = refresher(cfg, t.http)
+	log.Info("multi-workspace mode: teams install the app at /slack/install", "retention", cfg.UninstallRetention.String())
+
+	mux := http.NewServeMux()
+	routes(mux, base, log)
+	mux.Handle("GET /metrics", t.m.Handler())
+	slack.NewRouter(slack.RouterConfig{SigningSecret: cfg.SigningSecret, Teams: t, Logger: log.With("component", "slack"), Observe: t.m.Request}).
+		Routes(mux, t.m.Time)
+	installRoutes(mux, cfg, env, base, t, log.With("component", "oauth"))
+	srv, ln, err := serveOn(cfg, env, mux, log)
+	if err != nil {
+		return err
+	}
+	syncCtx, stopSync := context.WithCancel(ctx)
+	synced := make(chan struct{})
+	go func() {
+		defer close(synced)
+		t.runSync(syncCtx, cmpDuration(env.teamSync, defaultTeamSync))
+	}()
+
+	errc := make(chan error, 1)
+	go func() {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("http server: %w", err)
+		}
+	}()
+	var runErr error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+	case runErr = <-errc:
+		log.Error("stopping", "err", runErr)
+	}
+	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), httpShutdown)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil {
+		log.Warn("http shutdown", "err", err)
+	}
+	stopSync()
+	<-synced
+	drainCtx, cancelDrain := context.WithTimeout(context.WithoutCancel(ctx), drainShutdown)
+	defer cancelDrain()
+	if err := t.shutdown(drainCtx); err != nil {
+		return err
+	}
+	log.Info("stopped")
+	return runErr
+}
+
+func cmpDuration(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
+}
