@@ -1,8 +1,13 @@
 // Package bolt keeps workshops in a local bbolt file: the store of a single
 // journeybot process that needs nothing else installed. Every method is one
-// bbolt transaction, so each is atomic and, once it returns, on disk.
+// bbolt transaction, so each is atomic and, once it returns, on disk. (A
+// team's store reading before the team has buckets also looks first in a
+// read transaction, then reads as empty in a write transaction it rolls
+// back.)
 //
-// Buckets:
+// Buckets (the data buckets, below) are top-level for the store Open
+// returns; a team's store (ForTeam) keeps the same buckets nested under
+// teams/<team>/, so two teams may both have W1, C1 and U1:
 //
 //	meta          workshop id -> Meta as JSON; its sequence numbers new ids
 //	inputs        workshop id -> bucket of input id -> Input as JSON
@@ -15,6 +20,15 @@
 //	due-at        NextDue (8 bytes) + workshop id -> nothing: the due index, earliest first
 //	homes         user id -> a person's app home as JSON (channels, expiry, versions)
 //	home-channels channel id + 0x00 + user id -> the home's expiry, 8 bytes: who has a home in a channel
+//	names         user id -> a cached display name as JSON, with its expiry
+//	counts        workshop id -> the totals and contributors Counts reads, as JSON
+//	marks         workshop id -> bucket of mark field -> Mark as JSON
+//
+// Beside them, always top-level (see install.go):
+//
+//	teams         team key -> bucket of that team's data buckets
+//	installations install key (install.Installation.Key) -> Installation as JSON
+//	oauth-states  state -> expiry in unix nanoseconds, 8 bytes big-endian
 //
 // The due index is written in the same transaction as the meta, so it is
 // always exact.
@@ -57,6 +71,9 @@ var (
 	bucketHomeChans   = []byte("home-channels")
 )
 
+// dataBuckets are the buckets of a store's data: top-level, or one team's.
+var dataBuckets = [][]byte{bucketMeta, bucketInputs, bucketVersions, bucketScores, bucketThreads, bucketClaims, bucketClaimExpiry, bucketDue, bucketDueAt, bucketNames, bucketCounts, bucketMarks, bucketHomes, bucketHomeChans}
+
 // tombstone marks a deleted input in the versions bucket; stored versions
 // start with "v", so it cannot be mistaken for one.
 const tombstone = "~"
@@ -69,6 +86,8 @@ const maxPurge = 1000
 // within one process; the file lock keeps other processes out.
 type Store struct {
 	db *bbolt.DB
+	// team scopes the data to teams/<team> (ForTeam); "" is the top level.
+	team string
 	// Now tells the time claims expire against. It defaults to time.Now;
 	// tests replace it, before using the store, to expire claims without
 	// sleeping.
@@ -92,7 +111,7 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("open state file %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
-		for _, name := range [][]byte{bucketMeta, bucketInputs, bucketVersions, bucketScores, bucketThreads, bucketClaims, bucketClaimExpiry, bucketDue, bucketDueAt, bucketNames, bucketCounts, bucketMarks, bucketHomes, bucketHomeChans} {
+		for _, name := range append(slices.Clone(dataBuckets), bucketTeams, bucketInstalls, bucketStates) {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -127,7 +146,7 @@ func putJSON(b *bbolt.Bucket, key string, v any) error {
 // workshopBucket returns the workshop's bucket inside the top-level bucket
 // name, creating it, after checking the workshop exists so that no write
 // creates data for a workshop nobody created.
-func workshopBucket(tx *bbolt.Tx, name []byte, ws string) (*bbolt.Bucket, error) {
+func workshopBucket(tx buckets, name []byte, ws string) (*bbolt.Bucket, error) {
 	if tx.Bucket(bucketMeta).Get([]byte(ws)) == nil {
 		return nil, workshop.ErrNotFound
 	}
@@ -137,7 +156,7 @@ func workshopBucket(tx *bbolt.Tx, name []byte, ws string) (*bbolt.Bucket, error)
 // NewID reserves the next workshop id from the meta bucket's sequence.
 func (s *Store) NewID(ctx context.Context) (string, error) {
 	var n uint64
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.update(func(tx buckets) error {
 		var err error
 		n, err = tx.Bucket(bucketMeta).NextSequence()
 		return err
@@ -155,7 +174,7 @@ func (s *Store) Create(ctx context.Context, m *workshop.Meta) error {
 	if m.ID == "" {
 		return errors.New("create workshop: empty id")
 	}
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.update(func(tx buckets) error {
 		b := tx.Bucket(bucketMeta)
 		if b.Get([]byte(m.ID)) != nil {
 			return errors.New("id already in use")
@@ -178,7 +197,7 @@ func (s *Store) Create(ctx context.Context, m *workshop.Meta) error {
 // snapshot. Inputs come in journey order.
 func (s *Store) Load(ctx context.Context, id string) (*workshop.Workshop, error) {
 	w := new(workshop.Workshop)
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.view(func(tx buckets) error {
 		if err := getJSON(tx.Bucket(bucketMeta), id, &w.Meta); err != nil {
 			return err
 		}
@@ -231,7 +250,7 @@ func (s *Store) Load(ctx context.Context, id string) (*workshop.Workshop, error)
 // LoadMeta reads the meta alone.
 func (s *Store) LoadMeta(ctx context.Context, id string) (*workshop.Meta, error) {
 	m := new(workshop.Meta)
-	err := s.db.View(func(tx *bbolt.Tx) error { return getJSON(tx.Bucket(bucketMeta), id, m) })
+	err := s.view(func(tx buckets) error { return getJSON(tx.Bucket(bucketMeta), id, m) })
 	if err != nil {
 		return nil, fmt.Errorf("load workshop %s: %w", id, err)
 	}
@@ -245,7 +264,7 @@ func (s *Store) LoadMeta(ctx context.Context, id string) (*workshop.Meta, error)
 func (s *Store) UpdateMeta(ctx context.Context, id string, fn func(*workshop.Meta) error) (*workshop.Meta, error) {
 	m := new(workshop.Meta)
 	var fnErr error
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.update(func(tx buckets) error {
 		b := tx.Bucket(bucketMeta)
 		if err := getJSON(b, id, m); err != nil {
 			return err
@@ -270,7 +289,7 @@ func (s *Store) UpdateMeta(ctx context.Context, id string, fn func(*workshop.Met
 
 // indexDue files m in the due index at its Meta.NextDue (a review reminder
 // or a step deadline), or takes it out when nothing is due.
-func indexDue(tx *bbolt.Tx, m *workshop.Meta) error {
+func indexDue(tx buckets, m *workshop.Meta) error {
 	byID, byTime := tx.Bucket(bucketDue), tx.Bucket(bucketDueAt)
 	id := []byte(m.ID)
 	if cur := byID.Get(id); cur != nil {
@@ -296,7 +315,7 @@ func indexDue(tx *bbolt.Tx, m *workshop.Meta) error {
 // Due walks the due index from its earliest entry up to until.
 func (s *Store) Due(ctx context.Context, until time.Time, limit int) ([]string, error) {
 	var out []string
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.view(func(tx buckets) error {
 		c := tx.Bucket(bucketDueAt).Cursor()
 		end := uint64(max(until.UnixNano(), 0))
 		for k, _ := c.First(); k != nil && len(out) < limit; k, _ = c.Next() {
@@ -317,7 +336,7 @@ func (s *Store) Due(ctx context.Context, until time.Time, limit int) ([]string, 
 // tombstone; the check and the write share one transaction.
 func (s *Store) PutInput(ctx context.Context, ws string, in workshop.Input) (bool, error) {
 	var stored bool
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.update(func(tx buckets) error {
 		vers, err := workshopBucket(tx, bucketVersions, ws)
 		if err != nil {
 			return err
@@ -405,7 +424,7 @@ func (c *counted) person(user string, by int) {
 
 // loadCounted reads the counts of ws; ok is false for a workshop created
 // before counts were kept, which gets none.
-func loadCounted(tx *bbolt.Tx, ws string) (c counted, ok bool, err error) {
+func loadCounted(tx buckets, ws string) (c counted, ok bool, err error) {
 	err = getJSON(tx.Bucket(bucketCounts), ws, &c)
 	if errors.Is(err, workshop.ErrNotFound) {
 		return c, false, nil
@@ -418,7 +437,7 @@ func loadCounted(tx *bbolt.Tx, ws string) (c counted, ok bool, err error) {
 
 // recount moves the totals of workshop ws from the input stored under id
 // (if any) to next (nil for a deletion), in the caller's transaction.
-func recount(tx *bbolt.Tx, ws string, ins *bbolt.Bucket, id string, next *workshop.Input) error {
+func recount(tx buckets, ws string, ins *bbolt.Bucket, id string, next *workshop.Input) error {
 	c, ok, err := loadCounted(tx, ws)
 	if err != nil || !ok {
 		return err
@@ -449,7 +468,7 @@ func recount(tx *bbolt.Tx, ws string, ins *bbolt.Bucket, id string, next *worksh
 // Counts reads the totals, contributors and map type the writes keep.
 func (s *Store) Counts(ctx context.Context, id string) (workshop.Counts, error) {
 	out := workshop.Counts{Items: map[workshop.Step]int{}}
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.view(func(tx buckets) error {
 		c, ok, err := loadCounted(tx, id)
 		if err != nil || !ok {
 			return err
@@ -504,7 +523,7 @@ func older(a, b string) bool {
 // the reply it deletes.
 func (s *Store) DeleteInput(ctx context.Context, ws, inputID string) (bool, error) {
 	var removed bool
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.update(func(tx buckets) error {
 		ins, err := workshopBucket(tx, bucketInputs, ws)
 		if err != nil {
 			return err
@@ -535,7 +554,7 @@ func (s *Store) PutScore(ctx context.Context, ws string, sc workshop.Score) erro
 	if err := sc.Validate(); err != nil {
 		return fmt.Errorf("put score in workshop %s: %w", ws, err)
 	}
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.update(func(tx buckets) error {
 		b, err := workshopBucket(tx, bucketScores, ws)
 		if err != nil {
 			return err
@@ -567,7 +586,7 @@ func (s *Store) PutMark(ctx context.Context, ws string, m workshop.Mark) error {
 	if err := m.Validate(); err != nil {
 		return fmt.Errorf("put mark in workshop %s: %w", ws, err)
 	}
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.update(func(tx buckets) error {
 		b, err := workshopBucket(tx, bucketMarks, ws)
 		if err != nil {
 			return err
@@ -582,7 +601,7 @@ func (s *Store) PutMark(ctx context.Context, ws string, m workshop.Mark) error {
 
 // BindThread records ref for the thread, replacing any earlier binding.
 func (s *Store) BindThread(ctx context.Context, channel, ts string, ref workshop.ThreadRef) error {
-	err := s.db.Update(func(tx *bbolt.Tx) error { return putJSON(tx.Bucket(bucketThreads), channel+" "+ts, ref) })
+	err := s.update(func(tx buckets) error { return putJSON(tx.Bucket(bucketThreads), channel+" "+ts, ref) })
 	if err != nil {
 		return fmt.Errorf("bind thread %s/%s: %w", channel, ts, err)
 	}
@@ -592,7 +611,7 @@ func (s *Store) BindThread(ctx context.Context, channel, ts string, ref workshop
 // Thread returns what BindThread recorded.
 func (s *Store) Thread(ctx context.Context, channel, ts string) (workshop.ThreadRef, error) {
 	var ref workshop.ThreadRef
-	err := s.db.View(func(tx *bbolt.Tx) error { return getJSON(tx.Bucket(bucketThreads), channel+" "+ts, &ref) })
+	err := s.view(func(tx buckets) error { return getJSON(tx.Bucket(bucketThreads), channel+" "+ts, &ref) })
 	if err != nil {
 		return workshop.ThreadRef{}, fmt.Errorf("thread %s/%s: %w", channel, ts, err)
 	}
@@ -602,7 +621,7 @@ func (s *Store) Thread(ctx context.Context, channel, ts string) (workshop.Thread
 // List scans every meta, newest first.
 func (s *Store) List(ctx context.Context, channel string) ([]workshop.Summary, error) {
 	var out []workshop.Summary
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.view(func(tx buckets) error {
 		return tx.Bucket(bucketMeta).ForEach(func(k, v []byte) error {
 			var m workshop.Meta
 			if err := json.Unmarshal(v, &m); err != nil {
@@ -659,7 +678,7 @@ func (s *Store) CountsOf(ctx context.Context, ids []string) ([]workshop.Counts, 
 // still the one read.
 func (s *Store) SwapMetas(ctx context.Context, swaps []workshop.MetaSwap) ([]bool, error) {
 	saved := make([]bool, len(swaps))
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.update(func(tx buckets) error {
 		b := tx.Bucket(bucketMeta)
 		for i, sw := range swaps {
 			var cur workshop.Meta
@@ -715,7 +734,7 @@ func (s *Store) ClaimAll(ctx context.Context, keys []string, ttl time.Duration) 
 func (s *Store) Claim(ctx context.Context, key string, ttl time.Duration) (bool, error) {
 	now := s.Now()
 	var got bool
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.update(func(tx buckets) error {
 		claims, index := tx.Bucket(bucketClaims), tx.Bucket(bucketClaimExpiry)
 		var expired [][]byte
 		c := index.Cursor()
@@ -769,7 +788,7 @@ func (s *Store) PutName(ctx context.Context, id, name string, ttl time.Duration)
 	if ttl > 0 {
 		c.Expires = s.Now().Add(ttl)
 	}
-	if err := s.db.Update(func(tx *bbolt.Tx) error { return putJSON(tx.Bucket(bucketNames), id, c) }); err != nil {
+	if err := s.update(func(tx buckets) error { return putJSON(tx.Bucket(bucketNames), id, c) }); err != nil {
 		return fmt.Errorf("put name %s: %w", id, err)
 	}
 	return nil
@@ -780,7 +799,7 @@ func (s *Store) PutName(ctx context.Context, id, name string, ttl time.Duration)
 func (s *Store) Names(ctx context.Context, ids []string) (workshop.Names, error) {
 	out := make(workshop.Names, len(ids))
 	now := s.Now()
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.view(func(tx buckets) error {
 		b := tx.Bucket(bucketNames)
 		for _, id := range ids {
 			var c cachedName
@@ -810,5 +829,12 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the file and releases its lock.
-func (s *Store) Close() error { return s.db.Close() }
+// Close closes the file and releases its lock. Close of a team's store
+// (ForTeam) does nothing: the file is the one of the store Open returned,
+// whose Close closes it for every team.
+func (s *Store) Close() error {
+	if s.team != "" {
+		return nil
+	}
+	return s.db.Close()
+}

@@ -152,3 +152,104 @@ func TestClaimExpiry(t *testing.T) {
 		t.Errorf("claims stored after expiry = %d, want 2", n)
 	}
 }
+
+func TestInstallsContract(t *testing.T) {
+	storetest.Installs(t, func(t *testing.T) storetest.InstallStore {
+		return open(t, filepath.Join(t.TempDir(), "journeybot.db"))
+	})
+}
+
+// The whole contract holds for a team's store too, each subtest in its
+// own file beside another team's data.
+func TestContractForTeam(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) workshop.Store {
+		s := open(t, filepath.Join(t.TempDir(), "journeybot.db"))
+		if err := s.ForTeam("T2").BindThread(t.Context(), "C1", "1.000000", workshop.ThreadRef{Workshop: "W1"}); err != nil {
+			t.Fatal(err)
+		}
+		return s.ForTeam("T1")
+	})
+}
+
+func TestStateExpiry(t *testing.T) {
+	ctx := t.Context()
+	s := open(t, filepath.Join(t.TempDir(), "journeybot.db"))
+	now := time.Date(2025, 3, 4, 9, 30, 0, 0, time.UTC)
+	s.Now = func() time.Time { return now }
+	for _, st := range []string{"a", "b", "c"} {
+		if err := s.PutState(ctx, st, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
+	take := func(state string, want bool) {
+		t.Helper()
+		if got, err := s.TakeState(ctx, state); err != nil || got != want {
+			t.Errorf("TakeState(%s) = %v, %v; want %v", state, got, err, want)
+		}
+	}
+	now = now.Add(59 * time.Second)
+	take("a", true)
+	now = now.Add(time.Second) // expires exactly at ttl
+	take("b", false)
+	take("b", false)
+	// The next put purges c, expired untaken.
+	if err := s.PutState(ctx, "d", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := s.db.View(func(tx *bbolt.Tx) error { n = tx.Bucket(bucketStates).Stats().KeyN; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Errorf("states stored = %d, want 1 (d)", n)
+	}
+	take("d", true)
+}
+
+// A team's store follows the Now of the store it came from, reads as empty
+// without leaving buckets behind, and its Close leaves the file open.
+func TestTeamStore(t *testing.T) {
+	ctx := t.Context()
+	s := open(t, filepath.Join(t.TempDir(), "journeybot.db"))
+	t1 := s.ForTeam("T1")
+	if _, err := t1.Thread(ctx, "C1", "1.0"); err == nil {
+		t.Fatal("Thread in an empty team found something")
+	}
+	teams := func() int {
+		var n int
+		err := s.db.View(func(tx *bbolt.Tx) error {
+			return tx.Bucket(bucketTeams).ForEach(func([]byte, []byte) error { n++; return nil })
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := teams(); n != 0 {
+		t.Errorf("a read left %d buckets in teams, want none", n)
+	}
+	now := time.Date(2025, 3, 4, 9, 30, 0, 0, time.UTC)
+	s.Now = func() time.Time { return now }
+	if ok, err := t1.Claim(ctx, "x", time.Minute); !ok || err != nil {
+		t.Fatalf("Claim = %v, %v", ok, err)
+	}
+	if n := teams(); n != 1 {
+		t.Errorf("teams holds %d buckets after a write, want 1", n)
+	}
+	now = now.Add(time.Minute)
+	if ok, err := t1.Claim(ctx, "x", time.Minute); !ok || err != nil {
+		t.Errorf("Claim after the root's clock passed the ttl = %v, %v; want true", ok, err)
+	}
+	if err := t1.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Ping(ctx); err != nil {
+		t.Errorf("Ping after closing a team's store: %v", err)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("ForTeam of an invalid key did not panic")
+		}
+	}()
+	s.ForTeam("T1/x")
+}

@@ -53,7 +53,7 @@ func (s *Store) PutHome(ctx context.Context, user string, channels []string, ttl
 	exp := s.Now().Add(max(ttl, time.Millisecond))
 	var until [8]byte
 	binary.BigEndian.PutUint64(until[:], uint64(exp.UnixNano()))
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.update(func(tx buckets) error {
 		homes, index := tx.Bucket(bucketHomes), tx.Bucket(bucketHomeChans)
 		h, err := getHome(homes, user)
 		if err != nil {
@@ -88,7 +88,7 @@ func (s *Store) PutHome(ctx context.Context, user string, channels []string, ttl
 func (s *Store) HomesFor(ctx context.Context, channel string, users []string) ([]string, error) {
 	now := s.Now()
 	var out []string
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.view(func(tx buckets) error {
 		if channel != "" {
 			prefix := homeChanKey(channel, "")
 			c := tx.Bucket(bucketHomeChans).Cursor()
@@ -120,7 +120,7 @@ func (s *Store) HomesFor(ctx context.Context, channel string, users []string) ([
 // BeginHome bumps the version of a live home.
 func (s *Store) BeginHome(ctx context.Context, user string) (int64, []string, bool, error) {
 	var h *home
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.update(func(tx buckets) error {
 		b := tx.Bucket(bucketHomes)
 		var err error
 		if h, err = getHome(b, user); err != nil || h == nil || !h.live(s.Now()) {
@@ -142,7 +142,7 @@ func (s *Store) BeginHome(ctx context.Context, user string) (int64, []string, bo
 // ClaimHome compares and sets the claimed version.
 func (s *Store) ClaimHome(ctx context.Context, user string, version int64) (bool, error) {
 	ok := true
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.update(func(tx buckets) error {
 		b := tx.Bucket(bucketHomes)
 		h, err := getHome(b, user)
 		if err != nil || h == nil || !h.live(s.Now()) {

@@ -25,7 +25,7 @@ func uniquePrefix() string { return "jbha-" + strings.ToLower(rand.Text()[:10]) 
 // group, as on a single server.
 func TestContractCluster(t *testing.T) {
 	c := redistest.StartCluster(t)
-	storetest.Run(t, func(t *testing.T) workshop.Store {
+	open := func(t *testing.T) *redis.Store {
 		s, err := redis.Open(t.Context(), redis.Options{Addrs: c.Addrs()[:1], Prefix: uniquePrefix()})
 		if err != nil {
 			t.Fatal(err)
@@ -35,19 +35,35 @@ func TestContractCluster(t *testing.T) {
 			t.Fatalf("one seed of a Cluster opened as %s", s.Mode())
 		}
 		return s
+	}
+	storetest.Run(t, func(t *testing.T) workshop.Store { return open(t) })
+	storetest.Installs(t, func(t *testing.T) storetest.InstallStore { return open(t) })
+	t.Run("PurgeTeamKeys", func(t *testing.T) {
+		t.Parallel()
+		cc := goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: c.Addrs()})
+		t.Cleanup(func() { cc.Close() })
+		prefix := uniquePrefix()
+		s, err := redis.Open(t.Context(), redis.Options{Addrs: c.Addrs()[:1], Prefix: prefix})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		testPurgeTeamKeys(t, s, cc, prefix)
 	})
 }
 
 func TestContractSentinel(t *testing.T) {
 	g := redistest.StartSentinel(t)
-	storetest.Run(t, func(t *testing.T) workshop.Store {
+	open := func(t *testing.T) *redis.Store {
 		s, err := redis.Open(t.Context(), redis.Options{Addrs: g.SentinelAddrs(), MasterName: redistest.SentinelMaster, Prefix: uniquePrefix(), WaitReplicas: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { s.Close() })
 		return s
-	})
+	}
+	storetest.Run(t, func(t *testing.T) workshop.Store { return open(t) })
+	storetest.Installs(t, func(t *testing.T) storetest.InstallStore { return open(t) })
 }
 
 // blackhole accepts connections and never answers, like an address behind

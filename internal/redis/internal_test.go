@@ -101,3 +101,59 @@ func TestWorkshopKeysShareHashSlot(t *testing.T) {
 		t.Errorf("W1 and W2 share the hash tag %q; workshops should spread over the cluster", a)
 	}
 }
+
+// No key of the root's own data, installations or states starts with
+// "<prefix>:t:", where teams' data lives, so PurgeTeam's pattern cannot
+// reach it; and every key of a team's store starts with its prefix.
+func TestTeamKeysApart(t *testing.T) {
+	root := New(nil, "bot")
+	team := root.ForTeam("T1").(*Store)
+	keys := func(s *Store) []string {
+		ks := []string{s.prefix + ":seq", s.indexKey(), s.chanKey("C1"), s.threadKey("C1", "1.0"), s.homeKey("U1"), s.homesKey("C1"), s.nameKey("U1"), s.prefix + ":claim:t:x"}
+		ks = append(ks, s.dueKeys()...)
+		ks = append(ks, s.workshopKeys("W1", "inputs")...)
+		ks = append(ks, s.workshopKeys("W1", "scores")...)
+		ks = append(ks, s.workshopKeys("W1", "marks")...)
+		return ks
+	}
+	unscoped := append(keys(root), root.installKey("T1"), root.installsKey(), root.stateKey("t:x"))
+	for _, k := range unscoped {
+		if strings.HasPrefix(k, "bot:t:") {
+			t.Errorf("unscoped key %q starts with the teams' prefix", k)
+		}
+	}
+	for _, k := range keys(team) {
+		if !strings.HasPrefix(k, "bot:t:T1:") {
+			t.Errorf("team key %q lacks the prefix bot:t:T1:", k)
+		}
+	}
+	// A team's store keeps installations and states at the root.
+	if team.installKey("T1") != root.installKey("T1") || team.stateKey("s") != root.stateKey("s") || team.installsKey() != root.installsKey() {
+		t.Error("a team's store keeps installations or states apart from the root's")
+	}
+	if got := team.ForTeam("T2").(*Store).prefix; got != "bot:t:T2" {
+		t.Errorf("ForTeam of a team's store has prefix %q, want bot:t:T2", got)
+	}
+}
+
+func TestForTeamRefusesInvalidKeys(t *testing.T) {
+	for _, key := range []string{"", "T", "t1", "T1:x", "T1*", "U1", "T{1}"} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("ForTeam(%q) did not panic", key)
+				}
+			}()
+			New(nil, "bot").ForTeam(key)
+		}()
+	}
+	if _, err := New(nil, "bot").PurgeTeam(t.Context(), "T1*"); err == nil {
+		t.Error("PurgeTeam(T1*) succeeded")
+	}
+}
+
+func TestGlobEscape(t *testing.T) {
+	if got := globEscape(`a*b?c[d]e\f:t:T1:`); got != `a\*b\?c\[d\]e\\f:t:T1:` {
+		t.Errorf("globEscape = %q", got)
+	}
+}

@@ -17,6 +17,14 @@
 //	p:{due}:rev             hash workshop id -> the meta Rev the due entry was written for
 //	p:home:{U123}           a person's app home: channels, versions (see homes.go)
 //	p:homes:{C123}          sorted set of the people with a home in a channel (see homes.go)
+//	p:name:{U123}           a cached display name, expiring
+//	p:install:{T123}        an installation as JSON (see install.go)
+//	p:installs              set of the keys of every installation
+//	p:oauth:state:{<state>} an OAuth state, expiring
+//	p:t:T123:…              one team's data, the keys above under the prefix p:t:T123 (ForTeam)
+//
+// No key but a team's starts with p:t:, so PurgeTeam can find a team's
+// keys by the pattern p:t:T123:* alone.
 //
 // Every key of a workshop carries the workshop id as its hash tag, so in a
 // Cluster they share a slot and the scripts and transactions that touch
@@ -65,8 +73,11 @@ const tombstone = "~"
 // Store is a workshop.Store backed by Redis. It is safe for concurrent use
 // by any number of goroutines and processes.
 type Store struct {
-	c            goredis.UniversalClient
-	prefix       string
+	c goredis.UniversalClient
+	// prefix starts the keys of the store's data; root is the prefix New
+	// was given, under which installations, OAuth states and the teams'
+	// prefixes live (the same as prefix unless ForTeam made the store).
+	prefix, root string
 	owned        bool // Close closes c: Open made it
 	mode         Mode
 	waitReplicas int
@@ -86,7 +97,8 @@ func New(client goredis.UniversalClient, prefix string) *Store {
 	if strings.ContainsAny(prefix, "{}") {
 		panic(fmt.Sprintf("redis: key prefix %q must not contain braces", prefix))
 	}
-	return &Store{c: client, prefix: cmp.Or(prefix, DefaultPrefix)}
+	prefix = cmp.Or(prefix, DefaultPrefix)
+	return &Store{c: client, prefix: prefix, root: prefix}
 }
 
 // Options says how to reach Redis. Set URL, or Addrs, not both.

@@ -16,6 +16,10 @@ func TestContract(t *testing.T) {
 		c, prefix := redistest.Client(t)
 		return redis.New(c, prefix)
 	})
+	storetest.Installs(t, func(t *testing.T) storetest.InstallStore {
+		c, prefix := redistest.Client(t)
+		return redis.New(c, prefix)
+	})
 }
 
 func BenchmarkPutInput(b *testing.B) {
