@@ -12,6 +12,11 @@
 // (files.getUploadURLExternal, the upload URL, files.completeUploadExternal)
 // and, for Socket Mode, apps.connections.open.
 //
+// Multi-workspace installs are served too: oauth.v2.access exchanges the
+// codes a test registers with AddInstall and answers the refresh grant;
+// once a code is registered, every call must carry a token the fake issued
+// (see AddInstall, RevokeTeam).
+//
 // Every request is recorded as a Call. Handled methods keep a small amount of
 // state (messages, reactions, views, uploads) that tests can inspect. Message
 // timestamps are unique and strictly increasing for the lifetime of a Server,
@@ -235,6 +240,7 @@ type Server struct {
 	rateLimits map[string]*rateLimit
 	failures   map[string][]string
 	canvases   canvasState
+	oauth      oauthState
 	sock       socketState
 	// changed is closed and replaced at every change: a call recorded, a
 	// Socket Mode connection or envelope or acknowledgement.
@@ -602,16 +608,14 @@ func readCall(method string, r *http.Request) (Call, string) {
 }
 
 func (s *Server) handleLocked(c *Call) reply {
+	if rep, refused := s.tokenRefusedLocked(c); refused {
+		return rep
+	}
 	switch c.Method {
 	case "auth.test":
-		return ok(map[string]any{
-			"url":     "https://journeybot-test.slack.com/",
-			"team":    "Test Team",
-			"user":    "journeybot",
-			"team_id": TeamID,
-			"user_id": BotUserID,
-			"bot_id":  BotID,
-		})
+		return s.authTestLocked(c)
+	case "oauth.v2.access":
+		return s.oauthAccessLocked(c)
 	case "chat.postMessage":
 		return s.postMessageLocked(c, false)
 	case "chat.postEphemeral":
