@@ -42,11 +42,12 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer raw.Close()
+	if cfg.MultiWorkspace() {
+		// Each team's part of the store is wrapped (env.wrapStore) instead.
+		return serveTeams(ctx, env, cfg, raw, log)
+	}
 	if env.wrapStore != nil {
 		raw = env.wrapStore(raw)
-	}
-	if cfg.MultiWorkspace() {
-		return serveTeams(ctx, env, cfg, raw, log)
 	}
 	m := metrics.New(func(ctx context.Context) (int, error) { return countOpen(ctx, raw) })
 	store := m.Store(raw)

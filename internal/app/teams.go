@@ -75,18 +75,11 @@ func (t *teamSet) now() time.Time {
 	return time.Now()
 }
 
-// Bot returns the bot of q's installation, built on first use.
+// Bot returns the bot of q's installation, built on first use. The
+// installation is read on every request (one read): a team uninstalled
+// through another replica is not served here either.
 func (t *teamSet) Bot(ctx context.Context, q slack.TeamQuery) (*slack.Bot, error) {
-	keys := q.Keys()
-	t.mu.Lock()
-	for _, k := range keys {
-		if s, ok := t.stacks[k]; ok {
-			t.mu.Unlock()
-			return s.bot, nil
-		}
-	}
-	t.mu.Unlock()
-	for _, k := range keys {
+	for _, k := range q.Keys() {
 		if !install.ValidKey(k) {
 			continue
 		}
@@ -98,6 +91,7 @@ func (t *teamSet) Bot(ctx context.Context, q slack.TeamQuery) (*slack.Bot, error
 			return nil, err
 		}
 		if !inst.Active() {
+			t.drop(k)
 			return nil, slack.ErrNoTeam
 		}
 		s, err := t.ensure(ctx, inst)
@@ -126,6 +120,14 @@ func (t *teamSet) ensure(ctx context.Context, inst install.Installation) (*teamS
 	api.Gone = func(slackError string) {
 		t.log.Warn("Slack refused the team's token: nothing more is sent for it until it is read again", "team", key, "slack_error", slackError)
 		t.drop(key)
+	}
+	api.Live = func(ctx context.Context) (string, error) {
+		inst, err := t.base.Installation(ctx, key)
+		if errors.Is(err, install.ErrNotFound) || (err == nil && !inst.Active()) {
+			t.drop(key)
+			return "", slack.ErrTeamGone
+		}
+		return inst.BotToken, err
 	}
 	var store workshop.Store = t.base.ForTeam(key)
 	if t.env.wrapStore != nil {
@@ -347,7 +349,7 @@ func serveTeams(ctx context.Context, env Env, cfg *config.Config, raw workshop.S
 	t := &teamSet{cfg: cfg, env: env, base: base, log: log, stacks: map[string]*teamStack{}}
 	t.m = metrics.New(t.openWorkshops)
 	t.http = slack.HTTPClient(t.m.Transport)
-	t.refresh = refresher(cfg, t.http)
+	t.refresh = refresher(cfg, env, base, t.http, log.With("component", "oauth"))
 	log.Info("multi-workspace mode: teams install the app at /slack/install", "retention", cfg.UninstallRetention.String())
 
 	mux := http.NewServeMux()

@@ -24,6 +24,12 @@ type TeamAPI struct {
 	stopped atomic.Bool
 	// Gone, when set, is called once when a call finds the token dead.
 	Gone func(slackError string)
+	// Live, when set, is asked before every call whether the team still
+	// has the app installed, and with which token: a team uninstalled
+	// through another replica gets no call from this one, and a token
+	// refreshed elsewhere is used at once. An error other than
+	// ErrTeamGone is the call's error; ErrTeamGone stops the API.
+	Live func(ctx context.Context) (token string, err error)
 }
 
 var _ API = (*TeamAPI)(nil)
@@ -62,9 +68,19 @@ func (a *TeamAPI) Stop() { a.stopped.Store(true) }
 // Stopped reports whether Stop was called (or a call found the token dead).
 func (a *TeamAPI) Stopped() bool { return a.stopped.Load() }
 
-func (a *TeamAPI) client() (*goslack.Client, error) {
+func (a *TeamAPI) client(ctx context.Context) (*goslack.Client, error) {
 	if a.stopped.Load() {
 		return nil, ErrTeamGone
+	}
+	if a.Live != nil {
+		token, err := a.Live(ctx)
+		if errors.Is(err, ErrTeamGone) {
+			a.Stop()
+		}
+		if err != nil {
+			return nil, err
+		}
+		a.SetToken(token)
 	}
 	return a.cur.Load(), nil
 }
@@ -85,7 +101,7 @@ func (a *TeamAPI) check(err error) error {
 }
 
 func (a *TeamAPI) PostMessageContext(ctx context.Context, channelID string, options ...goslack.MsgOption) (string, string, error) {
-	c, err := a.client()
+	c, err := a.client(ctx)
 	if err != nil {
 		return "", "", err
 	}
@@ -94,7 +110,7 @@ func (a *TeamAPI) PostMessageContext(ctx context.Context, channelID string, opti
 }
 
 func (a *TeamAPI) PostEphemeralContext(ctx context.Context, channelID, userID string, options ...goslack.MsgOption) (string, error) {
-	c, err := a.client()
+	c, err := a.client(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -103,7 +119,7 @@ func (a *TeamAPI) PostEphemeralContext(ctx context.Context, channelID, userID st
 }
 
 func (a *TeamAPI) UpdateMessageContext(ctx context.Context, channelID, timestamp string, options ...goslack.MsgOption) (string, string, string, error) {
-	c, err := a.client()
+	c, err := a.client(ctx)
 	if err != nil {
 		return "", "", "", err
 	}
@@ -112,7 +128,7 @@ func (a *TeamAPI) UpdateMessageContext(ctx context.Context, channelID, timestamp
 }
 
 func (a *TeamAPI) AddReactionContext(ctx context.Context, name string, item goslack.ItemRef) error {
-	c, err := a.client()
+	c, err := a.client(ctx)
 	if err != nil {
 		return err
 	}
@@ -120,7 +136,7 @@ func (a *TeamAPI) AddReactionContext(ctx context.Context, name string, item gosl
 }
 
 func (a *TeamAPI) UploadFileContext(ctx context.Context, params goslack.UploadFileParameters) (*goslack.FileSummary, error) {
-	c, err := a.client()
+	c, err := a.client(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +145,7 @@ func (a *TeamAPI) UploadFileContext(ctx context.Context, params goslack.UploadFi
 }
 
 func (a *TeamAPI) OpenViewContext(ctx context.Context, triggerID string, view goslack.ModalViewRequest) (*goslack.ViewResponse, error) {
-	c, err := a.client()
+	c, err := a.client(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +154,7 @@ func (a *TeamAPI) OpenViewContext(ctx context.Context, triggerID string, view go
 }
 
 func (a *TeamAPI) GetUserInfoContext(ctx context.Context, user string, options ...goslack.GetUserInfoOption) (*goslack.User, error) {
-	c, err := a.client()
+	c, err := a.client(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +163,7 @@ func (a *TeamAPI) GetUserInfoContext(ctx context.Context, user string, options .
 }
 
 func (a *TeamAPI) OpenConversationContext(ctx context.Context, params *goslack.OpenConversationParameters) (*goslack.Channel, bool, bool, error) {
-	c, err := a.client()
+	c, err := a.client(ctx)
 	if err != nil {
 		return nil, false, false, err
 	}
@@ -156,7 +172,7 @@ func (a *TeamAPI) OpenConversationContext(ctx context.Context, params *goslack.O
 }
 
 func (a *TeamAPI) GetPermalinkContext(ctx context.Context, params *goslack.PermalinkParameters) (string, error) {
-	c, err := a.client()
+	c, err := a.client(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -165,7 +181,7 @@ func (a *TeamAPI) GetPermalinkContext(ctx context.Context, params *goslack.Perma
 }
 
 func (a *TeamAPI) GetUsersInConversationContext(ctx context.Context, params *goslack.GetUsersInConversationParameters) ([]string, string, error) {
-	c, err := a.client()
+	c, err := a.client(ctx)
 	if err != nil {
 		return nil, "", err
 	}
@@ -174,7 +190,7 @@ func (a *TeamAPI) GetUsersInConversationContext(ctx context.Context, params *gos
 }
 
 func (a *TeamAPI) GetConversationsForUserContext(ctx context.Context, params *goslack.GetConversationsForUserParameters) ([]goslack.Channel, string, error) {
-	c, err := a.client()
+	c, err := a.client(ctx)
 	if err != nil {
 		return nil, "", err
 	}
@@ -183,7 +199,7 @@ func (a *TeamAPI) GetConversationsForUserContext(ctx context.Context, params *go
 }
 
 func (a *TeamAPI) PublishViewContext(ctx context.Context, req goslack.PublishViewContextRequest) (*goslack.ViewResponse, error) {
-	c, err := a.client()
+	c, err := a.client(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -192,7 +208,7 @@ func (a *TeamAPI) PublishViewContext(ctx context.Context, req goslack.PublishVie
 }
 
 func (a *TeamAPI) CreateChannelCanvasContext(ctx context.Context, channel string, doc goslack.DocumentContent, options ...goslack.CreateChannelCanvasOption) (string, error) {
-	c, err := a.client()
+	c, err := a.client(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -201,7 +217,7 @@ func (a *TeamAPI) CreateChannelCanvasContext(ctx context.Context, channel string
 }
 
 func (a *TeamAPI) CreateCanvasContext(ctx context.Context, title string, doc goslack.DocumentContent, options ...goslack.CreateCanvasOption) (string, error) {
-	c, err := a.client()
+	c, err := a.client(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -210,7 +226,7 @@ func (a *TeamAPI) CreateCanvasContext(ctx context.Context, title string, doc gos
 }
 
 func (a *TeamAPI) EditCanvasContext(ctx context.Context, params goslack.EditCanvasParams) error {
-	c, err := a.client()
+	c, err := a.client(ctx)
 	if err != nil {
 		return err
 	}
@@ -219,7 +235,7 @@ func (a *TeamAPI) EditCanvasContext(ctx context.Context, params goslack.EditCanv
 
 // AuthTestContext checks the current token (and who the bot is).
 func (a *TeamAPI) AuthTestContext(ctx context.Context) (*goslack.AuthTestResponse, error) {
-	c, err := a.client()
+	c, err := a.client(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -208,6 +208,8 @@ func (s *Server) refreshLocked(rt string) reply {
 	g := rot.grant
 	s.oauth.refreshes[g.key()]++
 	n := s.oauth.refreshes[g.key()]
+	// A refreshed token lasts Slack's 12 hours, whatever the first did.
+	g.ExpiresIn = 12 * 60 * 60
 	g.BotToken = fmt.Sprintf("%s-r%d", rot.firstBot, n)
 	g.RefreshToken = fmt.Sprintf("%s-r%d", rot.firstRefresh, n)
 	s.oauth.tokens[g.BotToken] = &issued{grant: g}
