@@ -132,7 +132,24 @@ const (
 	ActionScore   = "score"
 	ActionNext    = "next"
 	ActionSummary = "summary"
+	// ActionLanes and ActionEmpathy open the forms a map type adds to the
+	// resources step (see FormKinds).
+	ActionLanes   = "add_lanes"
+	ActionEmpathy = "add_empathy"
 )
+
+// kindAction is the button of each form kind.
+var kindAction = map[string]string{FormLanes: ActionLanes, FormEmpathy: ActionEmpathy}
+
+// ActionKind is the form kind a button opens ("" for none).
+func ActionKind(action string) string {
+	for k, a := range kindAction {
+		if a == action {
+			return k
+		}
+	}
+	return ""
+}
 
 // File is a file the bot uploads: a chart or an export.
 type File struct {
