@@ -180,6 +180,14 @@ type Notifier interface {
 	Upload(ctx context.Context, f File) error
 }
 
+// FileSharer is a Notifier that can say where a file it shared is: the
+// platform's address for it (a permalink), "" when it cannot tell. The
+// engine keeps the latest emotion curve's, which the canvas links to; a
+// notifier without it (the console) just uploads.
+type FileSharer interface {
+	Share(ctx context.Context, f File) (string, error)
+}
+
 // Actor is the person behind a command, reply or click.
 type Actor struct {
 	ID    string

@@ -34,7 +34,9 @@ type Connection struct {
 // Connect builds the Web API client and checks its token with auth.test
 // (within 15 s), so a wrong token stops the bot at start.
 func Connect(ctx context.Context, c ClientConfig) (*Connection, error) {
-	var rt http.RoundTripper = transport()
+	// The uploads' answers are read for their file's permalink (see
+	// linkTransport): the canvas links the latest chart.
+	var rt http.RoundTripper = linkTransport{transport()}
 	if c.Wrap != nil {
 		rt = c.Wrap(rt)
 	}
