@@ -183,3 +183,27 @@ func TestCanvasRefusedIsSaidOnce(t *testing.T) {
 		t.Errorf("%d notices about the canvas, want 1", notices)
 	}
 }
+
+// The canvas links the emotion curve shared last: after /journey chart,
+// the next edit's Markdown holds the permalink Slack gave the upload.
+func TestCanvasLinksTheLatestChart(t *testing.T) {
+	fake := newFake(t)
+	s := startServe(t, fake, serveEnv(t, fake), withCanvasDelay(100*time.Millisecond))
+	s.command("U1", "start Checkout redesign")
+	s.waitTopLevel(2)
+	s.command("U1", "goto touchpoints")
+	step := s.waitTopLevel(3)
+	s.waitReaction(s.reply("U2", step, "Pricing page | website | before | -1\nPayment | website | during | -2"))
+	if c := s.canvasHolding("Payment"); strings.Contains(c.Markdown, "/files/") {
+		t.Fatalf("a canvas links a chart before any was shared:\n%s", c.Markdown)
+	}
+	s.command("U1", "chart")
+	s.waitFor("the chart uploaded", func() bool { return len(fake.Uploads()) == 1 })
+	up := fake.Uploads()[0]
+	link := "https://journeybot-test.slack.com/files/" + fakeslack.BotUserID + "/" + up.FileID + "/" + up.Filename
+	c := s.canvasHolding("📈 [", "]("+link+")")
+	if err := s.stop(); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("the canvas links %s:\n%s", link, c.Markdown)
+}

@@ -363,8 +363,29 @@ func ItemFields(step workshop.Step, text string) map[string]string {
 		out["goal"], out["verdict"], out["note"] = it.Goal, it.Verdict, it.Note
 	case *workshop.Change:
 		out["text"], out["owner"], out["due"] = it.Text, it.Owner, it.Due
+	case *workshop.Lanes:
+		out["touchpoint"], out["people"], out["process"], out["technology"] = it.Touchpoint, it.People, it.Process, it.Technology
+	case *workshop.EmpathyNote:
+		out["quadrant"], out["note"], out["persona"] = it.Quadrant, it.Text, it.Persona
 	}
 	return out
+}
+
+// ItemKind is the form kind that edits an input's first item: FormLanes
+// or FormEmpathy for a blueprint's lanes or an empathy note, "" for the
+// step's own form.
+func ItemKind(step workshop.Step, text string) string {
+	items, _ := workshop.ParseReply(step, text)
+	if len(items) == 0 {
+		return ""
+	}
+	switch items[0].(type) {
+	case *workshop.Lanes:
+		return FormLanes
+	case *workshop.EmpathyNote:
+		return FormEmpathy
+	}
+	return ""
 }
 
 // contributors shows who contributed: the people who did under their

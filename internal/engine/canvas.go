@@ -32,9 +32,9 @@ type Canvas struct {
 	Markdown string
 }
 
-// CanvasOf renders workshop id's canvas. chartURL, when known, is the
-// address of the uploaded emotion curve, which the canvas links to.
-func (e *Engine) CanvasOf(ctx context.Context, id, chartURL string) (Canvas, error) {
+// CanvasOf renders workshop id's canvas, with a link to the emotion
+// curve shared last when its address is known (Meta.ChartURL).
+func (e *Engine) CanvasOf(ctx context.Context, id string) (Canvas, error) {
 	w, err := workshop.Open(ctx, e.store, id)
 	if err != nil {
 		return Canvas{}, fmt.Errorf("canvas of %s: %w", id, err)
@@ -46,7 +46,7 @@ func (e *Engine) CanvasOf(ctx context.Context, id, chartURL string) (Canvas, err
 	var buf bytes.Buffer
 	opt := export.Options{
 		T:   func(key string, args ...any) rich.Text { return e.R(w.Lang, key, args...) },
-		Now: e.now(), Locale: e.cat.Locale(w.Lang), ChartURL: chartURL,
+		Now: e.now(), Locale: e.cat.Locale(w.Lang), ChartURL: w.ChartURL,
 	}
 	if err := export.WriteCanvas(&buf, w, opt); err != nil {
 		return Canvas{}, fmt.Errorf("canvas of %s: %w", id, err)

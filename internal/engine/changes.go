@@ -100,11 +100,13 @@ type homeFacts struct {
 	closed, deadline                  time.Time
 	plan                              map[string]time.Duration
 	// What the workshop's canvas shows beside (the review schedule, the
-	// votes closed), and whether it has one: turning it on makes it.
+	// votes closed, the link to the latest chart), and whether it has one:
+	// turning it on makes it.
 	review        workshop.Review
 	votesClosed   int
 	canvasOff     bool
 	canvasProblem string
+	chartURL      string
 }
 
 func homeFactsOf(m *workshop.Meta) homeFacts {
@@ -116,7 +118,7 @@ func homeFactsOf(m *workshop.Meta) homeFacts {
 	if n := len(m.Messages); n > 0 {
 		f.lastTS = m.Messages[n-1].TS
 	}
-	f.review, f.canvasOff, f.canvasProblem = m.Review, m.CanvasOff, m.CanvasProblem
+	f.review, f.canvasOff, f.canvasProblem, f.chartURL = m.Review, m.CanvasOff, m.CanvasProblem, m.ChartURL
 	for _, r := range m.Votes {
 		if !r.Open() {
 			f.votesClosed++
@@ -130,7 +132,7 @@ func (f homeFacts) equal(g homeFacts) bool {
 		f.step == g.step && f.round == g.round && f.messages == g.messages && f.lastTS == g.lastTS &&
 		f.closed.Equal(g.closed) && f.deadline.Equal(g.deadline) && maps.Equal(f.plan, g.plan) &&
 		sameReview(f.review, g.review) && f.votesClosed == g.votesClosed &&
-		f.canvasOff == g.canvasOff && f.canvasProblem == g.canvasProblem
+		f.canvasOff == g.canvasOff && f.canvasProblem == g.canvasProblem && f.chartURL == g.chartURL
 }
 
 // sameReview compares what a canvas shows of a review schedule; a

@@ -132,7 +132,24 @@ const (
 	ActionScore   = "score"
 	ActionNext    = "next"
 	ActionSummary = "summary"
+	// ActionLanes and ActionEmpathy open the forms a map type adds to the
+	// resources step (see FormKinds).
+	ActionLanes   = "add_lanes"
+	ActionEmpathy = "add_empathy"
 )
+
+// kindAction is the button of each form kind.
+var kindAction = map[string]string{FormLanes: ActionLanes, FormEmpathy: ActionEmpathy}
+
+// ActionKind is the form kind a button opens ("" for none).
+func ActionKind(action string) string {
+	for k, a := range kindAction {
+		if a == action {
+			return k
+		}
+	}
+	return ""
+}
 
 // File is a file the bot uploads: a chart or an export.
 type File struct {
@@ -161,6 +178,14 @@ type Notifier interface {
 	React(ctx context.Context, channel, ts, emoji string) error
 	// Upload shares a file in a channel or thread.
 	Upload(ctx context.Context, f File) error
+}
+
+// FileSharer is a Notifier that can say where a file it shared is: the
+// platform's address for it (a permalink), "" when it cannot tell. The
+// engine keeps the latest emotion curve's, which the canvas links to; a
+// notifier without it (the console) just uploads.
+type FileSharer interface {
+	Share(ctx context.Context, f File) (string, error)
 }
 
 // Actor is the person behind a command, reply or click.

@@ -114,11 +114,35 @@ func (e *Engine) chartFile(ctx context.Context, w *workshop.Workshop, m *worksho
 		"high", hi.ID+" "+hi.Name, "high_score", e.score(w.Lang, hi.Mean()))
 	return File{
 		Channel: w.Channel, ThreadTS: w.StepTS(workshop.Touchpoints), Workshop: w.ID, Lang: w.Lang,
-		Name:    fmt.Sprintf("journey-%s-curve.png", strings.ToLower(w.ID)),
+		Name:    curveFileName(w.ID),
 		Title:   e.T(w.Lang, "chart.title", "title", w.Title),
 		AltText: truncateRunes(alt, 1000),
 		Data:    png,
 	}, nil
+}
+
+func curveFileName(id string) string { return fmt.Sprintf("journey-%s-curve.png", strings.ToLower(id)) }
+
+// upload shares f. When it is a workshop's emotion curve and the notifier
+// can say where it is (FileSharer), the address is kept in the meta for
+// the canvas's link: the latest curve shared wins. Failing to keep it
+// only loses the link, so it is logged, not returned.
+func (e *Engine) upload(ctx context.Context, f File) error {
+	sharer, ok := e.notify.(FileSharer)
+	if !ok || f.Workshop == "" || f.Name != curveFileName(f.Workshop) {
+		return e.notify.Upload(ctx, f)
+	}
+	link, err := sharer.Share(ctx, f)
+	if err != nil || link == "" {
+		return err
+	}
+	if _, err := e.store.UpdateMeta(ctx, f.Workshop, func(m *workshop.Meta) error {
+		m.ChartURL = link
+		return nil
+	}); err != nil {
+		e.log.WarnContext(ctx, "keep the chart's address", "workshop", f.Workshop, "err", err)
+	}
+	return nil
 }
 
 // postChart uploads the curve when the touchpoints step closes; a failure is
@@ -130,7 +154,7 @@ func (e *Engine) postChart(ctx context.Context, w *workshop.Workshop, m *worksho
 	f, err := e.chartFile(ctx, w, m)
 	if err == nil {
 		f.ThreadTS = thread
-		err = e.notify.Upload(ctx, f)
+		err = e.upload(ctx, f)
 	}
 	if err != nil {
 		e.log.WarnContext(ctx, "post chart", "workshop", w.ID, "err", err)
@@ -146,7 +170,7 @@ func (e *Engine) cmdChart(ctx context.Context, c *call) error {
 	if err != nil {
 		return err
 	}
-	if err := e.notify.Upload(ctx, f); err != nil {
+	if err := e.upload(ctx, f); err != nil {
 		return fmt.Errorf("upload chart of %s: %w", w.ID, err)
 	}
 	return nil
@@ -169,7 +193,7 @@ func (e *Engine) cmdExport(ctx context.Context, c *call) error {
 		return err
 	}
 	for _, f := range files {
-		if err := e.notify.Upload(ctx, f); err != nil {
+		if err := e.upload(ctx, f); err != nil {
 			return fmt.Errorf("upload export of %s: %w", w.ID, err)
 		}
 	}

@@ -80,6 +80,11 @@ func (e *Engine) stepMessage(m *workshop.Meta, mp *workshop.Map, s workshop.Step
 	}
 	v := actionValue(m.ID, s)
 	msg.Actions = append(msg.Actions, Action{ID: ActionAdd, Label: e.T(lang, "button.add"), Value: v})
+	// The forms the map type adds (backstage lanes, empathy notes); the
+	// console's users type the line, as the step message says.
+	for _, kind := range FormKinds(s, mt) {
+		msg.Actions = append(msg.Actions, Action{ID: kindAction[kind], Label: e.T(lang, "button."+kind), Value: v})
+	}
 	if s == workshop.Touchpoints {
 		msg.Actions = append(msg.Actions, Action{ID: ActionScore, Label: e.T(lang, "button.score"), Value: v, Command: "score " + m.ID + " T1 -1"})
 	}

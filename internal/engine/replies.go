@@ -240,6 +240,9 @@ type Form struct {
 	// submission is stored once.
 	ID     string
 	Fields map[string]string
+	// Kind is one of the forms a map type adds to the step (FormLanes,
+	// FormEmpathy); empty for the step's own form.
+	Kind string
 	// Anonymous posts the item without its author (see workshop.Secret).
 	Anonymous bool
 	// Edit, when set, replaces an anonymous item its author posted (the
@@ -266,22 +269,82 @@ var FormFields = map[workshop.Step][]string{
 	workshop.Iterate:     {"text", "owner", "due"},
 }
 
-// firstField is the first field of step's form, where errors about the
-// whole item are shown.
-func firstField(step workshop.Step) string {
-	if fs := FormFields[step]; len(fs) > 0 {
+// Form kinds: the forms a map type adds to a step beside the step's own
+// (Form.Kind ""). Each builds the line a thread reply would be, so a form
+// and a typed line give the same item.
+const (
+	// FormLanes is a service blueprint's backstage lanes of one
+	// touchpoint: "T2 | people | process | technology".
+	FormLanes = "lanes"
+	// FormEmpathy is an empathy map's note in one quadrant of a persona:
+	// "says | note | persona".
+	FormEmpathy = "empathy"
+)
+
+// KindFields lists, per form kind, the fields of its form in the order
+// the form shows them. Each kind's first field is always in its form (an
+// empathy note's persona is asked only when the map has several).
+var KindFields = map[string][]string{
+	FormLanes:   {"touchpoint", "people", "process", "technology"},
+	FormEmpathy: {"quadrant", "persona", "note"},
+}
+
+// FieldsOf lists the fields of step's form of kind ("" for the step's own).
+func FieldsOf(step workshop.Step, kind string) []string {
+	if kind != "" {
+		return KindFields[kind]
+	}
+	return FormFields[step]
+}
+
+// FormKinds lists the forms a map of type mt adds to step: the backstage
+// lanes at a service blueprint's resources step, the empathy note at an
+// empathy map's.
+func FormKinds(step workshop.Step, mt string) []string {
+	if step != workshop.Resources {
+		return nil
+	}
+	switch mt {
+	case workshop.MapServiceBlueprint:
+		return []string{FormLanes}
+	case workshop.MapEmpathyMap:
+		return []string{FormEmpathy}
+	}
+	return nil
+}
+
+// firstField is the first field of step's form of kind, where errors
+// about the whole item are shown.
+func firstField(step workshop.Step, kind string) string {
+	if fs := FieldsOf(step, kind); len(fs) > 0 {
 		return fs[0]
 	}
 	return "text"
 }
 
+// KindLine turns a form of kind into the line a thread reply would be.
+func KindLine(kind string, fields map[string]string) string {
+	var parts []string
+	switch kind {
+	case FormLanes:
+		// Each lane keeps its place, empty or not.
+		parts = []string{cleanField(fields, "touchpoint"), cleanField(fields, "people"), cleanField(fields, "process"), cleanField(fields, "technology")}
+	case FormEmpathy:
+		parts = []string{cleanField(fields, "quadrant"), cleanField(fields, "note"), cleanField(fields, "persona")}
+	}
+	return strings.TrimRight(strings.Join(parts, " | "), " |")
+}
+
+// cleanField is a form field as a field of a structured line: a pipe or a
+// newline inside it would shift the fields after it.
+func cleanField(fields map[string]string, k string) string {
+	return strings.TrimSpace(strings.NewReplacer("|", "/", "\n", " ", "\r", " ").Replace(fields[k]))
+}
+
 // FormLine turns a form into the structured line a thread reply would be,
 // so both paths produce the same item.
 func FormLine(step workshop.Step, fields map[string]string) string {
-	clean := func(k string) string {
-		// A pipe or a newline inside a field would shift the fields after it.
-		return strings.TrimSpace(strings.NewReplacer("|", "/", "\n", " ", "\r", " ").Replace(fields[k]))
-	}
+	clean := func(k string) string { return cleanField(fields, k) }
 	var parts []string
 	switch step {
 	case workshop.Goals, workshop.Scope:
@@ -314,6 +377,21 @@ var formField = map[string]string{
 	workshop.FieldVerdict: "verdict", workshop.FieldDue: "due", workshop.FieldText: "text",
 }
 
+// kindField maps a line error to the field of a form kind it concerns.
+// A line with no lane (or no note) has too few fields, which the form
+// calls a missing lane (or note).
+var kindField = map[string]map[string]string{
+	FormLanes:   {workshop.FieldTPoint: "touchpoint", workshop.FieldLanes: "people", workshop.FieldCount: "people"},
+	FormEmpathy: {workshop.FieldQuadrant: "quadrant", workshop.FieldNote: "note", workshop.FieldCount: "note"},
+}
+
+// kindMessage is, per form kind, the sentence of a field left empty
+// (rather than the typed line's "give at least one lane").
+var kindMessage = map[string]map[string]string{
+	FormLanes:   {"people": "form.resources.lanes_missing"},
+	FormEmpathy: {"note": "form.resources.note_missing"},
+}
+
 // Submit stores a form as an input of its step and posts it in the step's
 // thread, so the team sees it where the other replies are: under its
 // author's name, or as "Anonymous" (f.Anonymous). A form that edits an
@@ -332,17 +410,43 @@ func (e *Engine) Submit(ctx context.Context, f Form) ([]FieldError, error) {
 		full, in, err := e.ownItem(ctx, f.Actor, itemValue(f.Workshop, f.Edit.Input))
 		var p *Problem
 		if errors.As(err, &p) {
-			return []FieldError{{Field: firstField(f.Step), Message: e.R(w.Lang, p.Key, p.Args...).String()}}, nil
+			return []FieldError{{Field: firstField(f.Step, f.Kind), Message: e.R(w.Lang, p.Key, p.Args...).String()}}, nil
 		}
 		if err != nil {
 			return nil, err
 		}
-		w, orig, f.Step = &full.Meta, in, in.Step
+		// The item's own form: what it is decides, not what was asked.
+		w, orig, f.Step, f.Kind = &full.Meta, in, in.Step, ItemKind(in.Step, in.Text)
+	}
+	if f.Kind != "" && (f.Step != workshop.Resources || KindFields[f.Kind] == nil) {
+		return nil, fmt.Errorf("form %s of %s: no %q form at the %s step", f.ID, f.Workshop, f.Kind, f.Step.Key())
 	}
 	line := FormLine(f.Step, f.Fields)
+	if f.Kind != "" {
+		line = KindLine(f.Kind, f.Fields)
+	}
 	items, lineErrs, err := e.parseReply(ctx, f.Workshop, f.Step, line)
 	if err != nil {
 		return nil, err
+	}
+	if f.Kind == FormLanes && len(lineErrs) == 0 && len(items) == 1 {
+		if _, ok := items[0].(*workshop.Lanes); !ok {
+			// A touchpoint typed (past 100 touchpoints) that is none: the
+			// line read as something else.
+			items, lineErrs = nil, []*workshop.LineError{{Step: f.Step, Line: 1, Field: workshop.FieldTPoint, Got: f.Fields["touchpoint"]}}
+		}
+	}
+	if f.Kind == FormLanes && len(lineErrs) > 0 && lineErrs[0].Field != workshop.FieldTPoint {
+		if _, ok := workshop.ParseTouchpointRef(f.Fields["touchpoint"]); !ok {
+			lineErrs = []*workshop.LineError{{Step: f.Step, Line: 1, Field: workshop.FieldTPoint, Got: f.Fields["touchpoint"]}}
+		}
+	}
+	if len(lineErrs) == 1 && lineErrs[0].Field == workshop.FieldTPoint && lineErrs[0].Max == 0 {
+		mc, err := e.mapContext(ctx, f.Workshop)
+		if err != nil {
+			return nil, err
+		}
+		lineErrs[0].Max, lineErrs[0].MapType = mc.Touchpoints, mc.MapType
 	}
 	if len(lineErrs) == 0 && f.Step == workshop.Test {
 		goals, err := e.goalCount(ctx, f.Workshop)
@@ -360,10 +464,17 @@ func (e *Engine) Submit(ctx context.Context, f Form) ([]FieldError, error) {
 			// the line lacks ("name"), which some forms call otherwise (the
 			// iterate form's change is its "text").
 			field := formField[le.Field]
-			if !slices.Contains(FormFields[f.Step], field) {
-				field = firstField(f.Step)
+			if k, ok := kindField[f.Kind][le.Field]; ok {
+				field = k
 			}
-			out = append(out, FieldError{Field: field, Message: e.lineErrorText(w.Lang, le).String()})
+			if !slices.Contains(FieldsOf(f.Step, f.Kind), field) {
+				field = firstField(f.Step, f.Kind)
+			}
+			msg := e.lineErrorText(w.Lang, le)
+			if key := kindMessage[f.Kind][field]; key != "" {
+				msg = e.R(w.Lang, key)
+			}
+			out = append(out, FieldError{Field: field, Message: msg.String()})
 		}
 		return out, nil
 	}

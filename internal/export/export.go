@@ -318,10 +318,33 @@ func round1(v float64) float64 {
 	return f
 }
 
-// CSVHeader is the first row of the CSV export. Its last column, goals,
-// names the goals the touchpoint mentions, each with its verdict
-// ("G2 none, G3 partly").
+// CSVHeader is the first row of the CSV export (a service blueprint's
+// adds CSVLanesHeader after it). Its last column, goals, names the goals
+// the touchpoint mentions, each with its verdict ("G2 none, G3 partly").
 var CSVHeader = []string{"id", "phase", "name", "channel", "emotion", "mean", "min", "max", "scores", "positive", "negative", "state", "online", "owner", "author", "goals"}
+
+// CSVLanesHeader are the columns a service blueprint's CSV adds after
+// CSVHeader's (which never move): each touchpoint's backstage lanes.
+var CSVLanesHeader = []string{"people", "process", "technology"}
+
+// csvHeader is the header of m's CSV: a service blueprint's has its lanes
+// at the end.
+func csvHeader(m *workshop.Map) []string {
+	if m.MapType() == workshop.MapServiceBlueprint {
+		return append(slices.Clone(CSVHeader), CSVLanesHeader...)
+	}
+	return CSVHeader
+}
+
+// lanesCells are the lanes columns of touchpoint id, in a service
+// blueprint's CSV (none in another map's).
+func lanesCells(m *workshop.Map, id string) []string {
+	if m.MapType() != workshop.MapServiceBlueprint {
+		return nil
+	}
+	l, _ := m.LanesOf(id)
+	return []string{csvSafe(l.People), csvSafe(l.Process), csvSafe(l.Technology)}
+}
 
 // goalsCell is the goals column of touchpoint id: the goals it mentions
 // with their verdicts, each verdict as word says it.
@@ -348,7 +371,7 @@ func writeCSV(out io.Writer, m *workshop.Map, opt Options) error {
 	l := opt.Locale
 	cov := m.Coverage()
 	cw := csv.NewWriter(out)
-	if err := cw.Write(CSVHeader); err != nil {
+	if err := cw.Write(csvHeader(m)); err != nil {
 		return err
 	}
 	for _, t := range m.Journey() {
@@ -359,6 +382,7 @@ func writeCSV(out io.Writer, m *workshop.Map, opt Options) error {
 			csvSafe(t.Positive), csvSafe(t.Negative), t.State, strconv.FormatBool(t.Online), csvSafe(t.Owner), csvAuthor(t, l),
 			goalsCell(cov, t.ID, func(v string) string { return v }),
 		}
+		row = append(row, lanesCells(m, t.ID)...)
 		if err := cw.Write(row); err != nil {
 			return err
 		}
@@ -378,8 +402,8 @@ func writeFrenchCSV(out io.Writer, m *workshop.Map, opt Options) error {
 	T := func(key string) string { return l.Catalog.T(l.Lang, key) }
 	cw := csv.NewWriter(out)
 	cw.Comma = ';'
-	header := make([]string, len(CSVHeader))
-	for i, h := range CSVHeader {
+	header := make([]string, len(csvHeader(m)))
+	for i, h := range csvHeader(m) {
 		if h == "id" {
 			h = "number" // go-i18n reserves "id"
 		}
@@ -400,6 +424,7 @@ func writeFrenchCSV(out io.Writer, m *workshop.Map, opt Options) error {
 			csvSafe(t.Positive), csvSafe(t.Negative), T("state." + t.State), yesNo[t.Online], csvSafe(t.Owner), csvAuthor(t, l),
 			goalsCell(cov, t.ID, verdict),
 		}
+		row = append(row, lanesCells(m, t.ID)...)
 		if err := cw.Write(row); err != nil {
 			return err
 		}

@@ -172,7 +172,8 @@ func TestCSVOneRowPerTouchpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 5 || strings.Join(rows[0], ",") != strings.Join(CSVHeader, ",") {
+	// The sample is a service blueprint: its lanes follow the usual columns.
+	if len(rows) != 5 || strings.Join(rows[0], ",") != strings.Join(append(CSVHeader, CSVLanesHeader...), ",") {
 		t.Fatalf("rows %q", rows)
 	}
 	if rows[1][0] != "T1" || rows[1][5] != "-1" || rows[1][8] != "3" {
@@ -256,7 +257,8 @@ func TestCoverageInEveryFormat(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := map[string]string{"en": "G1 partly", "fr": "G1 en partie"}[lang]
-		if last := len(rows[0]) - 1; rows[2][0] != "T2" || rows[2][last] != want || rows[1][last] != "" {
+		// The goals column is CSVHeader's last; a blueprint's lanes follow it.
+		if goals := len(CSVHeader) - 1; rows[2][0] != "T2" || rows[2][goals] != want || rows[1][goals] != "" {
 			t.Errorf("%s csv goals column: %q and %q, want %q for T2 and nothing for T1", lang, rows[2], rows[1], want)
 		}
 	}

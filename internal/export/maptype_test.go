@@ -2,6 +2,7 @@ package export
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -83,6 +84,50 @@ func TestBlueprintExport(t *testing.T) {
 	wantJSON := map[string]string{"touchpoint": "T2", "people": "counter staff; floor manager", "process": "<b>queue</b> by hand", "technology": "till"}
 	if len(doc.Blueprint) != 1 || !equalMaps(doc.Blueprint[0], wantJSON) {
 		t.Errorf("json blueprint %v, want [%v]", doc.Blueprint, wantJSON)
+	}
+}
+
+// A service blueprint's CSV adds each touchpoint's lanes after the
+// columns every CSV has, which keep their names and places; another
+// map's CSV has none.
+func TestBlueprintCSVAddsTheLanes(t *testing.T) {
+	w := typed(workshop.MapServiceBlueprint, "", "T2 | counter staff | =queue by hand | till\nT2 | floor manager")
+	for _, tt := range []struct{ lang, lanes, t2 string }{
+		{"en", "people,process,technology", "counter staff; floor manager,'=queue by hand,till"},
+		{"fr", "personnes,processus,technologie", "counter staff; floor manager,'=queue by hand,till"},
+	} {
+		r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(renderTyped(t, w, CSV, tt.lang), []byte("\ufeff"))))
+		if tt.lang == "fr" {
+			r.Comma = ';'
+		}
+		rows, err := r.ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		head, n := rows[0], len(CSVHeader)
+		if len(head) != n+3 || strings.Join(head[n:], ",") != tt.lanes {
+			t.Errorf("%s header %q, want the lanes %s after the %d usual columns", tt.lang, head, tt.lanes, n)
+		}
+		if tt.lang == "en" && !slices.Equal(head[:n], CSVHeader) {
+			t.Errorf("header %q, want it to start with %q", head, CSVHeader)
+		}
+		for _, row := range rows[1:] {
+			want := ",,"
+			if row[0] == "T2" {
+				want = tt.t2
+			}
+			if len(row) != n+3 || strings.Join(row[n:], ",") != want {
+				t.Errorf("%s row %q: lanes %q, want %q", tt.lang, row[0], row[n:], want)
+			}
+		}
+	}
+	other := typed(workshop.MapCurrentState, "", "need | queue app")
+	rows, err := csv.NewReader(bytes.NewReader(renderTyped(t, other, CSV, "en"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(rows[0], CSVHeader) {
+		t.Errorf("a current-state CSV's header %q, want %q", rows[0], CSVHeader)
 	}
 }
 

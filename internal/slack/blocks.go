@@ -27,6 +27,7 @@ const (
 	maxActionID      = 255
 	maxModalTitle    = 24
 	maxOptionText    = 75
+	maxOptionValue   = 150
 	maxOptions       = 100
 	maxFallbackText  = 3000
 	maxInputLabel    = 2000

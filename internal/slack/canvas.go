@@ -114,7 +114,7 @@ func (b *Bot) flushCanvasesLocked(ctx context.Context) {
 // one canvas tab taken, a missing scope, a deleted canvas) is told to the
 // engine, which says so in the channel once and tries no more.
 func (b *Bot) syncCanvas(ctx context.Context, id string) error {
-	c, err := b.eng.CanvasOf(ctx, id, "")
+	c, err := b.eng.CanvasOf(ctx, id)
 	if err != nil || !c.Wanted {
 		return err
 	}

@@ -70,7 +70,9 @@ func NewClient(c ClientConfig) *goslack.Client {
 // HTTPClient is the HTTP client the Web API is called with (30 s per call),
 // its transport wrapped by wrap when it is set.
 func HTTPClient(wrap func(http.RoundTripper) http.RoundTripper) *http.Client {
-	var rt http.RoundTripper = transport()
+	// The uploads' answers are read for their file's permalink (see
+	// linkTransport): the canvas links the latest chart.
+	var rt http.RoundTripper = linkTransport{transport()}
 	if wrap != nil {
 		rt = wrap(rt)
 	}

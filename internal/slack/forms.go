@@ -47,10 +47,15 @@ var requiredFields = map[string]bool{
 	"personas.name":    true,
 	"touchpoints.name": true, "touchpoints.channel": true, "touchpoints.phase": true, "touchpoints.emotion": true,
 	"resources.kind": true, "resources.name": true,
+	// The backstage lanes form: the touchpoint, and at least one lane
+	// (which the engine checks). The empathy note: its quadrant, its
+	// persona (asked when the map has several, the first chosen) and
+	// its text.
+	"resources.touchpoint": true, "resources.quadrant": true, "resources.persona": true, "resources.note": true,
 	"test.goal": true, "test.verdict": true,
 }
 
-var multiline = map[string]bool{"goals.text": true, "scope.text": true, "personas.psychographics": true, "touchpoints.positive": true, "touchpoints.negative": true, "resources.gap": true, "test.note": true}
+var multiline = map[string]bool{"goals.text": true, "scope.text": true, "personas.psychographics": true, "touchpoints.positive": true, "touchpoints.negative": true, "resources.gap": true, "test.note": true, "resources.note": true}
 
 // emotionValues are the emotion choices, worst first.
 var emotionValues = []string{"-2", "-1", "0", "1", "2"}
@@ -93,6 +98,37 @@ func (b *Bot) fieldOptions(lang, field string, m *workshop.Map) []*goslack.Optio
 			out = append(out, option(v, T("verdict."+v)))
 		}
 		return out
+	case "touchpoint":
+		if len(m.Touchpoints) > maxOptions {
+			// Past 100, the touchpoint is typed, as a goal is.
+			return nil
+		}
+		var out []*goslack.OptionBlockObject
+		for _, t := range m.Touchpoints {
+			out = append(out, option(t.ID, t.ID+" "+escapeUser(t.Name)))
+		}
+		return out
+	case "quadrant":
+		var out []*goslack.OptionBlockObject
+		for _, q := range workshop.EmpathyQuadrants {
+			out = append(out, option(q, T("export.col."+q)))
+		}
+		return out
+	case "persona":
+		// The persona by its name, as a typed line names it (a prefix
+		// when the name is longer than an option's value may be); a
+		// name given twice is offered once, as it stands for the first.
+		var out []*goslack.OptionBlockObject
+		seen := map[string]bool{}
+		for _, p := range m.Personas[:min(len(m.Personas), maxOptions)] {
+			v := personaValue(p.Name)
+			if v == "" || seen[v] {
+				continue
+			}
+			seen[v] = true
+			out = append(out, option(v, escapeUser(p.Name)))
+		}
+		return out
 	case "goal":
 		if len(m.Goals) > maxOptions {
 			// A select holds at most 100 options: past that, the goal is
@@ -108,22 +144,42 @@ func (b *Bot) fieldOptions(lang, field string, m *workshop.Map) []*goslack.Optio
 	return nil
 }
 
+// personaValue is the value of a persona's option: its name, or as much
+// of it as an option's value holds (a prefix names it in a line too).
+func personaValue(name string) string {
+	if r := []rune(name); len(r) > maxOptionValue {
+		name = string(r[:maxOptionValue])
+	}
+	return strings.TrimSpace(name)
+}
+
 // formView is the modal that adds one item to a step: the same item a
-// thread line would give. values, when set, fill its fields in (the item
-// an edit starts from); a new item's form ends with the "post
-// anonymously" box, ticked when the step is anonymous.
-func (b *Bot) formView(w *workshop.Workshop, step workshop.Step, values map[string]string) goslack.ModalViewRequest {
+// thread line would give. kind names one of the forms a map type adds to
+// the step (engine.FormKinds), "" for the step's own. values, when set,
+// fill its fields in (the item an edit starts from); a new item's form
+// ends with the "post anonymously" box, ticked when the step is
+// anonymous.
+func (b *Bot) formView(w *workshop.Workshop, step workshop.Step, kind string, values map[string]string) goslack.ModalViewRequest {
 	lang, m := w.Lang, w.Map()
 	var blocks []goslack.Block
 	blocks = append(blocks, goslack.NewContextBlock("", mrkdwn(cut(mrkdwnOf(b.eng.R(lang, "form.context", "title", engine.UserText(w.Title), "step", b.eng.T(lang, "step."+step.Key()+".name"))), maxContextText))))
-	for _, f := range engine.FormFields[step] {
+	for _, f := range engine.FieldsOf(step, kind) {
 		key := step.Key() + "." + f
 		label := plainText(cut(b.eng.T(lang, "form."+key), maxInputLabel))
-		if f == "goal" && len(m.Goals) > maxOptions {
+		switch {
+		case f == "goal" && len(m.Goals) > maxOptions:
 			label = plainText(cut(b.eng.T(lang, "form.goal_typed", "count", len(m.Goals)), maxInputLabel))
+		case f == "touchpoint" && len(m.Touchpoints) > maxOptions:
+			label = plainText(cut(b.eng.T(lang, "form.resources.touchpoint_typed", "count", len(m.Touchpoints)), maxInputLabel))
+		case f == "persona" && len(m.Personas) < 2:
+			continue // the first persona, or none: nothing to choose
 		}
 		var el goslack.BlockElement
 		value := values[f]
+		if f == "persona" && len(m.Personas) > 0 {
+			// The persona the item names (or the first), as the map reads it.
+			value = personaValue(m.Personas[workshop.PersonaOf(m.Personas, value)].Name)
+		}
 		switch opts := b.fieldOptions(lang, f, m); {
 		case f == "owner":
 			// A person in Slack, so forms and thread mentions give the same
@@ -161,7 +217,11 @@ func (b *Bot) formView(w *workshop.Workshop, step workshop.Step, values map[stri
 			in.InitialValue = value
 			el = in
 		}
-		input := goslack.NewInputBlock(f, label, nil, el)
+		var hint *goslack.TextBlockObject
+		if f == "people" {
+			hint = plainText(cut(b.eng.T(lang, "form.resources.people_hint"), maxHint))
+		}
+		input := goslack.NewInputBlock(f, label, hint, el)
 		input.Optional = !requiredFields[key]
 		blocks = append(blocks, input)
 	}
@@ -177,13 +237,17 @@ func (b *Bot) formView(w *workshop.Workshop, step workshop.Step, values map[stri
 		input.Optional = true
 		blocks = append(blocks, input)
 	}
+	meta := w.ID + " " + step.Key()
+	if kind != "" {
+		meta += " " + kind // "W1 resources lanes": onSubmit reads the kind back
+	}
 	return goslack.ModalViewRequest{
 		Type:            goslack.VTModal,
 		CallbackID:      callbackForm,
-		Title:           plainText(cut(b.eng.T(lang, "form.title."+step.Key()), maxModalTitle)),
+		Title:           plainText(cut(b.eng.T(lang, "form.title."+cmp.Or(kind, step.Key())), maxModalTitle)),
 		Submit:          plainText(cut(b.eng.T(lang, "form.submit"), maxModalTitle)),
 		Close:           plainText(cut(b.eng.T(lang, "form.cancel"), maxModalTitle)),
-		PrivateMetadata: w.ID + " " + step.Key(),
+		PrivateMetadata: meta,
 		Blocks:          goslack.Blocks{BlockSet: blocks},
 	}
 }
@@ -193,7 +257,7 @@ func (b *Bot) formView(w *workshop.Workshop, step workshop.Step, values map[stri
 // item and the message that shows it, which the save updates.
 func (b *Bot) editView(w *workshop.Workshop, in workshop.Input, channel, ts string) goslack.ModalViewRequest {
 	lang := w.Lang
-	view := b.formView(w, in.Step, engine.ItemFields(in.Step, in.Text))
+	view := b.formView(w, in.Step, engine.ItemKind(in.Step, in.Text), engine.ItemFields(in.Step, in.Text))
 	view.CallbackID = callbackEdit
 	view.Title = plainText(cut(b.eng.T(lang, "form.title.edit"), maxModalTitle))
 	view.PrivateMetadata = strings.Join([]string{w.ID, in.Step.Key(), in.ID, channel, ts}, " ")
@@ -266,7 +330,7 @@ func (b *Bot) onInteraction(ctx context.Context, cb goslack.InteractionCallback)
 		b.spawn(withEventID(ctx, trigger), "button "+act.ActionID, func(ctx context.Context) error {
 			actor := b.users.actor(ctx, user)
 			switch act.ActionID {
-			case engine.ActionAdd, engine.ActionScore, engine.ActionRate:
+			case engine.ActionAdd, engine.ActionScore, engine.ActionRate, engine.ActionLanes, engine.ActionEmpathy:
 				return b.openForm(ctx, channel, actor, trigger, act.ActionID, act.Value)
 			case engine.ActionItemEdit:
 				return b.openEdit(ctx, channel, actor, trigger, act.Value, ts)
@@ -315,8 +379,10 @@ func (b *Bot) openForm(ctx context.Context, channel string, a engine.Actor, trig
 		view = b.rateView(w, a.ID, 0)
 	case step == workshop.Test && len(w.Map().Goals) == 0:
 		return b.eng.Tell(ctx, channel, a.ID, w.Lang, "error.line.goal_missing", "line", 1, "got", "G1", "goals", b.eng.T(w.Lang, "error.line.no_goals"))
+	case action == engine.ActionLanes && len(w.Map().Touchpoints) == 0:
+		return b.eng.Tell(ctx, channel, a.ID, w.Lang, "error.no_touchpoints_lanes")
 	case step.Valid():
-		view = b.formView(w, step, nil)
+		view = b.formView(w, step, engine.ActionKind(action), nil)
 	default:
 		return nil
 	}
@@ -569,6 +635,11 @@ func (b *Bot) onSubmit(ctx context.Context, cb goslack.InteractionCallback) (any
 	case callbackForm, callbackEdit:
 		fields := formFields(values)
 		f := engine.Form{Workshop: id, Step: step, Actor: engine.Actor{ID: user}, ID: cb.View.ID, Fields: fields, Anonymous: postAnonymously(values)}
+		if cb.View.CallbackID == callbackForm && len(meta) > 2 {
+			// A form a map type adds: "W1 resources lanes".
+			f.Step, _ = workshop.ParseStep(meta[1])
+			f.Kind = meta[2]
+		}
 		if cb.View.CallbackID == callbackEdit {
 			if len(meta) < 5 {
 				return nil, nil

@@ -50,7 +50,7 @@ func TestFormErrorsAreKeyedToTheFormsBlocks(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, step := range workshop.Steps {
-		ids := blockIDs(b.formView(w, step, nil))
+		ids := blockIDs(b.formView(w, step, "", nil))
 		for _, field := range engine.FormFields[step] {
 			if !requiredFields[step.Key()+"."+field] {
 				continue
@@ -106,7 +106,7 @@ func TestTestFormWithManyGoals(t *testing.T) {
 		t.Fatal(err)
 	}
 	w, _ := workshop.Open(ctx, store, "W1")
-	v := b.formView(w, workshop.Test, nil)
+	v := b.formView(w, workshop.Test, "", nil)
 	for _, bl := range v.Blocks.BlockSet {
 		in, ok := bl.(*goslack.InputBlock)
 		if !ok || in.BlockID != "goal" {

@@ -87,6 +87,9 @@ func (lc *limitChecker) element(el map[string]any) {
 		}
 		for _, o := range opts {
 			lc.text(o.(map[string]any)["text"], maxOptionText, "option")
+			if v, _ := o.(map[string]any)["value"].(string); utf8.RuneCountInString(v) > maxOptionValue || v == "" {
+				lc.fail("option value of %d characters, want 1..%d", utf8.RuneCountInString(v), maxOptionValue)
+			}
 		}
 		if p, ok := el["placeholder"]; ok {
 			lc.text(p, maxPlaceholder, "placeholder")
@@ -308,7 +311,17 @@ func checkAllMessages(t *testing.T, lang string) {
 	}
 	b := New(Config{Engine: eng, API: nil})
 	for _, s := range workshop.Steps {
-		checkModal(t, "form "+s.Key(), b.formView(w, s, nil))
+		checkModal(t, "form "+s.Key(), b.formView(w, s, "", nil))
+	}
+	// The forms map types add: 50 touchpoints of long names to choose
+	// from, and ten personas whose 200-character names are longer than an
+	// option's value may be.
+	for _, kind := range []string{engine.FormLanes, engine.FormEmpathy} {
+		v := b.formView(w, workshop.Resources, kind, nil)
+		checkModal(t, kind+" form", v)
+		if got, want := len(blockIDs(v)), len(engine.KindFields[kind])+1; got != want {
+			t.Errorf("%s form: blocks %v, want its %d fields and the anonymous box", kind, blockIDs(v), want-1)
+		}
 	}
 	// The score form pages: every touchpoint on exactly one page, each
 	// page within the limits, the last page's submit closes the form.

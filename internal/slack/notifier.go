@@ -195,6 +195,17 @@ func (n *Notifier) Upload(ctx context.Context, f engine.File) error {
 	return nil
 }
 
+// Share uploads f as Upload does and returns the shared file's permalink,
+// as files.completeUploadExternal gives it (no files.info, which would
+// need files:read): "" from a client built without Connect's transport.
+func (n *Notifier) Share(ctx context.Context, f engine.File) (string, error) {
+	link := &fileLink{}
+	if err := n.Upload(withFileLink(ctx, link), f); err != nil {
+		return "", err
+	}
+	return link.get(), nil
+}
+
 // Scopes are the bot token scopes the adapter needs, and no more; the app
 // manifests in deploy/ must ask for exactly these (a test checks).
 var Scopes = []string{

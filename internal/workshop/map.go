@@ -262,20 +262,25 @@ func empathy(notes []EmpathyNote, personas []Persona) []Empathy {
 		out[i].Persona = p.Name
 	}
 	for _, n := range notes {
-		i := 0
-		if want := normalize(n.Persona); want != "" {
-			for j, p := range personas {
-				if strings.HasPrefix(normalize(p.Name), want) {
-					i = j
-					break
-				}
-			}
-		}
-		out[i].add(n.Quadrant, n.Text)
+		out[PersonaOf(personas, n.Persona)].add(n.Quadrant, n.Text)
 	}
 	return slices.DeleteFunc(out, func(e Empathy) bool {
 		return len(e.Says)+len(e.Thinks)+len(e.Does)+len(e.Feels) == 0
 	})
+}
+
+// PersonaOf is the index of the persona an empathy line names: the first
+// whose name starts with name, ignoring case and accents; the first
+// persona (0) when name is empty or names none.
+func PersonaOf(personas []Persona, name string) int {
+	if want := normalize(name); want != "" {
+		for i, p := range personas {
+			if strings.HasPrefix(normalize(p.Name), want) {
+				return i
+			}
+		}
+	}
+	return 0
 }
 
 // LanesOf returns the backstage lanes of touchpoint id ("T2"), if it has

@@ -86,6 +86,10 @@ type Meta struct {
 	// canvas_not_found once someone deleted it): none is tried again until
 	// the facilitator turns it on again.
 	CanvasProblem string `json:"canvas_problem,omitempty"`
+	// ChartURL is the address of the emotion curve shared last (its
+	// permalink), which the canvas links to; empty until a platform that
+	// can tell has shared one.
+	ChartURL string `json:"chart_url,omitempty"`
 	// Rev is bumped by every meta update; stores use it for compare-and-set.
 	Rev int64 `json:"rev"`
 }

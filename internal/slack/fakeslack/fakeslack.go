@@ -1094,7 +1094,12 @@ func (s *Server) completeUploadLocked(c *Call) reply {
 			Data:           f.data,
 		})
 		delete(s.files, fs.ID)
-		out = append(out, map[string]any{"id": fs.ID, "title": title})
+		// As Slack answers: the file object, with the permalink of a file
+		// the bot user shared (its workspace's address, as auth.test says).
+		out = append(out, map[string]any{
+			"id": fs.ID, "title": title, "name": f.name, "user": BotUserID,
+			"permalink": "https://journeybot-test.slack.com/files/" + BotUserID + "/" + fs.ID + "/" + url.PathEscape(f.name),
+		})
 	}
 	return ok(map[string]any{"files": out})
 }
