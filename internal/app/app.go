@@ -75,6 +75,9 @@ type Env struct {
 	// teamSync replaces how often a multi-workspace replica reads the
 	// installations (defaultTeamSync).
 	teamSync time.Duration
+	// teamSynced, when set, is called after each reading of the
+	// installations, so tests wait on it.
+	teamSynced func()
 }
 
 const usage = `journeybot runs customer journey map workshops in Slack.

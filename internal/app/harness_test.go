@@ -53,6 +53,8 @@ type server struct {
 	store workshop.Store
 	// rounds counts the rounds its review scheduler finished.
 	rounds atomic.Int64
+	// states are the OAuth states its install pages gave (teams_test.go).
+	states []string
 
 	cancel  context.CancelFunc
 	done    chan struct{} // closed when Run has returned
@@ -134,7 +136,7 @@ func startServe(t *testing.T, fake *fakeslack.Server, env map[string]string, opt
 				t.Errorf("serve returned %v\n%s", err, s.logs)
 			}
 		}
-		for _, k := range []string{"SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "REDIS_PASSWORD"} {
+		for _, k := range []string{"SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_CLIENT_SECRET", "REDIS_PASSWORD"} {
 			if v := env[k]; v != "" && strings.Contains(s.logs.String(), v) {
 				t.Errorf("the logs contain %s", k)
 			}

@@ -218,6 +218,9 @@ func (t *teamSet) runSync(ctx context.Context, every time.Duration) {
 // about to expire and no other replica is at it), every team gone
 // dropped, and a team whose retention ended purged, once.
 func (t *teamSet) sync(ctx context.Context) {
+	if t.env.teamSynced != nil {
+		defer t.env.teamSynced()
+	}
 	list, err := t.base.Installations(ctx)
 	if err != nil {
 		t.log.WarnContext(ctx, "installations not read", "err", err)

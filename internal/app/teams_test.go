@@ -93,6 +93,7 @@ func (s *server) installState(c *http.Client) string {
 	if err != nil {
 		s.t.Fatal(err)
 	}
+	s.states = append(s.states, st)
 	return st
 }
 
@@ -100,7 +101,7 @@ func (s *server) installState(c *http.Client) string {
 // page, Slack's consent (the fake's code), the redirect.
 func (s *server) install(team string) {
 	s.t.Helper()
-	code := "code-" + strings.ToLower(team)
+	code := "code-" + strings.ToLower(team) + "-secret"
 	s.fake.AddInstall(code, teamGrant(team))
 	c := s.browser()
 	state := s.installState(c)
@@ -209,6 +210,23 @@ func TestTwoTeamsKeptApart(t *testing.T) {
 	}
 	if _, _, err := runApp(t, env, "", "list", "-team", "TZZZZ9"); err == nil || !strings.Contains(err.Error(), "TAAAA1") {
 		t.Errorf("list -team of a team not installed: %v", err)
+	}
+
+	// Nothing secret in a line of the whole run, at debug level: tokens,
+	// the client secret, the codes, the states.
+	logs := s.logs.String()
+	if env["LOG_LEVEL"] != "debug" || !strings.Contains(logs, "oauth: installed") || !strings.Contains(logs, "serving team") {
+		t.Fatalf("the run was not logged at debug level, install included: the scan would prove nothing\n%s", logs)
+	}
+	for _, secret := range []string{tokA, tokB, testClientSecret, testSecret, "code-taaaa1-secret", "xoxb-"} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("the logs hold %q", secret)
+		}
+	}
+	for _, st := range s.states {
+		if strings.Contains(logs, st) {
+			t.Errorf("the logs hold an OAuth state")
+		}
 	}
 }
 
@@ -381,5 +399,63 @@ func TestRotatingTokenRefreshedOnceByThreeReplicas(t *testing.T) {
 				t.Errorf("a replica's logs hold %q", secret)
 			}
 		}
+	}
+}
+
+// An uninstalled team's data is purged by itself once UNINSTALL_RETENTION
+// has passed, and not before.
+func TestRetentionPurgesUninstalledTeam(t *testing.T) {
+	fake := newFake(t)
+	env := multiEnv(t, fake)
+	env["UNINSTALL_RETENTION"] = "7d"
+	prefix := env["REDIS_PREFIX"]
+	clock := &rvClock{t: time.Now()}
+	synced := make(chan struct{}, 1)
+	s := startServe(t, fake, env, withClock(clock.Now, 10*time.Millisecond), withTeamSync(10*time.Millisecond),
+		func(e *Env) {
+			e.teamSynced = func() {
+				select {
+				case synced <- struct{}{}:
+				default:
+				}
+			}
+		})
+	syncs := func(n int) {
+		for range n {
+			select {
+			case <-synced:
+			case <-time.After(serveWait):
+				t.Fatal("no sync of the installations")
+			}
+		}
+	}
+	s.install("TAAAA1")
+	s.install("TBBBB2")
+	for _, team := range []string{"TAAAA1", "TBBBB2"} {
+		s.teamCommand(team, "U1", "start Workshop of "+team)
+	}
+	s.waitFor("both workshops posted", func() bool {
+		return strings.Contains(said(fake, teamGrant("TAAAA1").BotToken), "Workshop of TAAAA1") &&
+			strings.Contains(said(fake, teamGrant("TBBBB2").BotToken), "Workshop of TBBBB2")
+	})
+	s.teamEvent("TAAAA1", map[string]any{"type": "app_uninstalled"})
+	hasA := func() bool {
+		return slices.ContainsFunc(redisKeys(t, prefix), func(k string) bool { return strings.HasPrefix(k, prefix+":t:TAAAA1:") })
+	}
+	clock.Set(clock.Now().Add(6 * 24 * time.Hour))
+	syncs(2)
+	if !hasA() {
+		t.Fatal("team A's data purged before its retention ended")
+	}
+	clock.Set(clock.Now().Add(2 * 24 * time.Hour))
+	syncs(2)
+	if hasA() {
+		t.Error("team A's data still there a day after its retention ended")
+	}
+	if !slices.ContainsFunc(redisKeys(t, prefix), func(k string) bool { return strings.HasPrefix(k, prefix+":t:TBBBB2:") }) {
+		t.Error("team B's data went with team A's")
+	}
+	if !strings.Contains(s.logs.String(), "purged") {
+		t.Error("the purge is not logged")
 	}
 }
