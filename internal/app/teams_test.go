@@ -177,6 +177,23 @@ func TestTwoTeamsKeptApart(t *testing.T) {
 	s.waitFor("the list and the status", func() bool {
 		return len(callsWith(fake, "chat.postEphemeral", tokA)) > 0 && len(callsWith(fake, "chat.postEphemeral", tokB)) > 0
 	})
+	s.teamCommand("TAAAA1", "U1", "export json")
+	s.teamCommand("TBBBB2", "U1", "export json")
+	s.waitFor("both exports uploaded", func() bool { return len(fake.Uploads()) >= 2 })
+	var exported []string
+	for _, u := range fake.Uploads() {
+		var doc struct {
+			ID, Title string
+		}
+		if err := json.Unmarshal(u.Data, &doc); err != nil {
+			t.Fatalf("upload %s: %v", u.Filename, err)
+		}
+		exported = append(exported, doc.ID+" "+doc.Title)
+	}
+	slices.Sort(exported)
+	if want := []string{"W1 Alpha checkout", "W1 Beta onboarding"}; !slices.Equal(exported, want) {
+		t.Errorf("exports %q, want %q", exported, want)
+	}
 	if a, b := said(fake, tokA), said(fake, tokB); strings.Contains(a, "Beta") || strings.Contains(b, "Alpha") {
 		t.Errorf("a team saw the other's workshop:\nA: %s\nB: %s", a, b)
 	}
@@ -266,6 +283,18 @@ func TestInstallRefusesBadStates(t *testing.T) {
 	if n := installs(); n != 0 {
 		t.Fatalf("a refused redirect exchanged its code (%d oauth.v2.access calls)", n)
 	}
+	stored := func() []string {
+		var out []string
+		for _, k := range redisKeys(t, env["REDIS_PREFIX"]) {
+			if strings.Contains(k, ":install") {
+				out = append(out, k)
+			}
+		}
+		return out
+	}
+	if keys := stored(); len(keys) != 0 {
+		t.Fatalf("refused redirects stored installations: %v", keys)
+	}
 	fresh := s.installState(c)
 	if code := redirect(c, fresh); code != http.StatusOK {
 		t.Fatalf("good state: %d", code)
@@ -276,8 +305,10 @@ func TestInstallRefusesBadStates(t *testing.T) {
 	if n := installs(); n != 1 {
 		t.Errorf("%d code exchanges, want 1", n)
 	}
+	if keys := stored(); len(keys) != 2 { // the installation and the index
+		t.Errorf("after one install, keys %v", keys)
+	}
 }
-
 
 // redisKeys lists every key of the test's Redis prefix.
 func redisKeys(t *testing.T, prefix string) []string {
