@@ -207,3 +207,45 @@ func TestCanvasLinksTheLatestChart(t *testing.T) {
 	}
 	t.Logf("the canvas links %s:\n%s", link, c.Markdown)
 }
+
+// However many replicas take a burst of replies, the canvas is edited at
+// most once per delay: each edit claims the workshop's turn in the store,
+// and a replica that finds it taken comes back after it.
+func TestCanvasEditsAreDebouncedAcrossReplicas(t *testing.T) {
+	const delay = time.Second
+	fake := newFake(t)
+	env := serveEnv(t, fake)
+	var rs []*server
+	for range 3 {
+		rs = append(rs, startServe(t, fake, env, withCanvasDelay(delay)))
+	}
+	rs[0].command("U1", "start Checkout redesign")
+	goals := rs[0].waitTopLevel(2)
+	rs[0].canvasHolding("Goals")
+	before := len(fake.Calls("canvases.edit"))
+	start := time.Now()
+	for i := 1; i <= 50; i++ {
+		rs[i%3].reply("U2", goals, fmt.Sprintf("Goal number %d", i))
+	}
+	burst := time.Since(start)
+	rs[0].canvasHolding("Goal number 1", "Goal number 50")
+	// Each replica's own update comes in its turn; the last ones at
+	// shutdown too.
+	for _, r := range rs {
+		if err := r.stop(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	edits := fake.Calls("canvases.edit")[before:]
+	for i := 1; i < len(edits); i++ {
+		// The turn is claimed before the edit is sent: allow the send's
+		// own jitter.
+		if gap := edits[i].At.Sub(edits[i-1].At); gap < delay-100*time.Millisecond {
+			t.Errorf("edits %d and %d of the canvas %v apart, want at least %v", i, i+1, gap, delay)
+		}
+	}
+	if len(edits) > 3 {
+		t.Errorf("50 replies over three replicas caused %d edits, want at most one per replica", len(edits))
+	}
+	t.Logf("50 replies over three replicas in %v: %d edits", burst, len(edits))
+}

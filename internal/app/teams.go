@@ -265,7 +265,9 @@ func (t *teamSet) refreshOnce(ctx context.Context, inst install.Installation) in
 		return inst
 	}
 	sum := sha256.Sum256([]byte(inst.RefreshToken))
-	ok, err := t.base.Claim(ctx, "refresh:"+inst.Key()+":"+hex.EncodeToString(sum[:8]), refreshClaim)
+	// Claimed in the team's own part of the store, so a purge leaves no
+	// key of the team behind.
+	ok, err := t.base.ForTeam(inst.Key()).Claim(ctx, "refresh:"+hex.EncodeToString(sum[:8]), refreshClaim)
 	if err != nil || !ok {
 		return inst // another replica refreshes; its token comes with a later sync
 	}
@@ -290,8 +292,13 @@ func (t *teamSet) refreshOnce(ctx context.Context, inst install.Installation) in
 
 // purgeOnce removes a team's data once its retention has ended.
 func (t *teamSet) purgeOnce(ctx context.Context, inst install.Installation) {
-	ok, err := t.base.Claim(ctx, fmt.Sprintf("purge:%s:%d", inst.Key(), inst.UninstalledAt.Unix()), time.Hour)
+	// The claim is in the team's part of the store: the purge removes it.
+	ok, err := t.base.ForTeam(inst.Key()).Claim(ctx, fmt.Sprintf("purge:%d", inst.UninstalledAt.Unix()), time.Hour)
 	if err != nil || !ok {
+		return
+	}
+	// Installed again since the list was read: nothing to purge.
+	if cur, err := t.base.Installation(ctx, inst.Key()); err != nil || cur.Active() {
 		return
 	}
 	n, err := t.base.PurgeTeam(ctx, inst.Key())

@@ -395,6 +395,22 @@ func TestUninstalledTeamStopsAndPurges(t *testing.T) {
 	n := len(callsWith(fake, "chat.postEphemeral", tokB))
 	s.teamCommand("TBBBB2", "U1", "status")
 	s.waitFor("team B's status after the purge", func() bool { return len(callsWith(fake, "chat.postEphemeral", tokB)) > n })
+
+	// Team A comes back: a new install, a new token, a workshop from nothing.
+	again := teamGrant("TAAAA1")
+	again.BotToken = "xoxb-taaaa1-again-secret"
+	fake.AddInstall("code-again", again)
+	c := s2.browser()
+	state := s2.installState(c)
+	if code, page := s2.get(c, "/slack/oauth_redirect?"+url.Values{"code": {"code-again"}, "state": {state}}.Encode()); code != http.StatusOK {
+		t.Fatalf("install again: %d\n%s", code, page)
+	}
+	s.teamCommand("TAAAA1", "U1", "start Second life")
+	s.waitFor("team A's new workshop", func() bool { return strings.Contains(said(fake, again.BotToken), "Second life") })
+	out, _, err = runApp(t, env, "", "list", "-format", "json", "-team", "TAAAA1")
+	if err != nil || !strings.Contains(out, `"W1"`) || strings.Contains(out, "Workshop of") {
+		t.Errorf("team A's list after it came back: %v\n%s", err, out)
+	}
 }
 
 func TestRotatingTokenRefreshedOnceByThreeReplicas(t *testing.T) {

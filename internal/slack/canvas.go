@@ -70,7 +70,13 @@ func (b *Bot) scheduleCanvasLocked(id string, j *canvasJob, wait time.Duration) 
 		b.mu.Unlock()
 		var retry time.Duration
 		b.timed("canvas", func(ctx context.Context) error {
-			err := b.syncCanvas(ctx, id)
+			err := b.syncCanvas(ctx, id, true)
+			if errors.Is(err, errCanvasTurn) {
+				// Another replica edited it within the delay: come back
+				// once its turn is over, and show what changed since.
+				retry = b.canvasDelay
+				return nil
+			}
 			var rl *goslack.RateLimitedError
 			if errors.As(err, &rl) {
 				// The client's own retries (OptionRetry) ran out: come
@@ -86,7 +92,7 @@ func (b *Bot) scheduleCanvasLocked(id string, j *canvasJob, wait time.Duration) 
 		case b.draining && j.again:
 			// Shutdown has flushed the timers: bring it up to date now.
 			j.again = false
-			b.start(context.Background(), "canvas", func(ctx context.Context) error { return b.syncCanvas(ctx, id) })
+			b.start(context.Background(), "canvas", func(ctx context.Context) error { return b.lastCanvas(ctx, id) })
 		case b.draining:
 		case retry > 0 || j.again:
 			j.again = false
@@ -103,22 +109,59 @@ func (b *Bot) flushCanvasesLocked(ctx context.Context) {
 	for id, j := range b.canvasJobs {
 		if j.timer != nil && j.timer.Stop() {
 			b.tasks.Done()
-			b.start(ctx, "canvas", func(ctx context.Context) error { return b.syncCanvas(ctx, id) })
+			b.start(ctx, "canvas", func(ctx context.Context) error { return b.lastCanvas(ctx, id) })
 		}
 	}
 	b.canvasJobs = map[string]*canvasJob{}
 }
 
+// lastCanvas brings a canvas up to date at shutdown: at once when it is
+// this replica's turn, else as soon as it is (within the drain's
+// deadline), so the last change is shown and the canvas is still edited
+// at most once per delay.
+func (b *Bot) lastCanvas(ctx context.Context, id string) error {
+	for {
+		err := b.syncCanvas(ctx, id, true)
+		if !errors.Is(err, errCanvasTurn) {
+			return err
+		}
+		t := time.NewTimer(b.canvasDelay / 4)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("last canvas update of %s: %w", id, ctx.Err())
+		}
+	}
+}
+
+// errCanvasTurn is syncCanvas's answer when another replica edited the
+// canvas less than CanvasDelay ago.
+var errCanvasTurn = errors.New("canvas edited by another replica within the delay")
+
 // syncCanvas makes workshop id's canvas, or replaces it whole, from the
 // store as it stands. What Slack refuses for good (the plan, the channel's
 // one canvas tab taken, a missing scope, a deleted canvas) is told to the
-// engine, which says so in the channel once and tries no more.
-func (b *Bot) syncCanvas(ctx context.Context, id string) error {
+// engine, which says so in the channel once and tries no more. With
+// throttle, an edit first claims the workshop's turn in the store for
+// CanvasDelay, so however many replicas serve the workshop it is edited
+// at most once per delay; one that finds the turn taken gets
+// errCanvasTurn, and comes back after it.
+func (b *Bot) syncCanvas(ctx context.Context, id string, throttle bool) error {
 	c, err := b.eng.CanvasOf(ctx, id)
 	if err != nil || !c.Wanted {
 		return err
 	}
 	doc := goslack.DocumentContent{Type: "markdown", Markdown: c.Markdown}
+	if c.ID != "" && throttle {
+		turn, err := b.store.Claim(ctx, "canvas-edit:"+id, b.canvasDelay)
+		if err != nil {
+			return err
+		}
+		if !turn {
+			return errCanvasTurn
+		}
+	}
 	if c.ID != "" {
 		err := b.notify.API.EditCanvasContext(ctx, goslack.EditCanvasParams{
 			CanvasID: c.ID,
