@@ -51,6 +51,10 @@ type teamSet struct {
 	http    *http.Client
 	refresh func(ctx context.Context, inst install.Installation) (install.Installation, error)
 
+	// bg is work started outside a request (a refresh after an install),
+	// waited for at shutdown.
+	bg sync.WaitGroup
+
 	mu       sync.Mutex
 	stacks   map[string]*teamStack
 	retired  []*teamStack
@@ -196,6 +200,11 @@ func (t *teamSet) installed(ctx context.Context, inst install.Installation) {
 	if _, err := t.ensure(ctx, inst); err != nil {
 		t.log.WarnContext(ctx, "new team not started", "installation", inst, "err", err)
 	}
+	if !inst.ExpiresAt.IsZero() && inst.ExpiresAt.Sub(t.now()) < refreshMargin {
+		// A token that expires before the next sync could come: refreshed
+		// now, after the success page (the same claim keeps it to one).
+		t.bg.Go(func() { t.refreshOnce(context.WithoutCancel(ctx), inst) })
+	}
 }
 
 // runSync reads the installations every tick until ctx ends.
@@ -330,6 +339,7 @@ func (t *teamSet) openWorkshops(ctx context.Context) (int, error) {
 
 // shutdown drains every team's bot (the HTTP server is shut down first).
 func (t *teamSet) shutdown(ctx context.Context) error {
+	t.bg.Wait()
 	t.mu.Lock()
 	t.draining = true
 	all := slices.Collect(func(yield func(*teamStack) bool) {
