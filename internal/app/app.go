@@ -78,6 +78,9 @@ type Env struct {
 	// teamSynced, when set, is called after each reading of the
 	// installations, so tests wait on it.
 	teamSynced func()
+	// installsChanged, when set, is called after this replica changed an
+	// installation (an uninstall, a dead token, a refresh, a purge).
+	installsChanged func()
 }
 
 const usage = `journeybot runs customer journey map workshops in Slack.

@@ -120,7 +120,8 @@ func startServe(t *testing.T, fake *fakeslack.Server, env map[string]string, opt
 			s.store = served.Watch(st)
 			return s.store
 		},
-		reviewRan: func() { s.rounds.Add(1); served.Notify() },
+		reviewRan:       func() { s.rounds.Add(1); served.Notify() },
+		installsChanged: served.Notify,
 	}
 	for _, o := range opts {
 		o(&e)

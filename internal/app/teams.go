@@ -121,10 +121,7 @@ func (t *teamSet) ensure(ctx context.Context, inst install.Installation) (*teamS
 		return s, nil
 	}
 	api := slack.NewTeamAPI(slack.ClientConfig{APIURL: t.cfg.APIURL, HTTP: t.http}, inst.BotToken)
-	api.Gone = func(slackError string) {
-		t.log.Warn("Slack refused the team's token: nothing more is sent for it until it is read again", "team", key, "slack_error", slackError)
-		t.drop(key)
-	}
+	api.Gone = func(token, slackError string) { t.refused(key, token, slackError) }
 	api.Live = func(ctx context.Context) (string, error) {
 		inst, err := t.base.Installation(ctx, key)
 		if errors.Is(err, install.ErrNotFound) || (err == nil && !inst.Active()) {
@@ -189,10 +186,39 @@ func (t *teamSet) Gone(ctx context.Context, q slack.TeamQuery, why string) error
 		}
 		t.log.InfoContext(ctx, "team uninstalled: tokens deleted", "why", why, "installation", gone,
 			"purge_at", gone.UninstalledAt.Add(t.cfg.UninstallRetention))
+		t.changed()
 		return nil
 	}
 	t.log.WarnContext(ctx, "uninstall for a team with no installation: ignored", "why", why, "team", q.TeamID, "enterprise", q.EnterpriseID)
 	return nil
+}
+
+// refused is told that Slack answered a call for key's team with an error
+// that says its token is dead for good (token_revoked, account_inactive…):
+// the tokens_revoked event may have been missed, so the team is treated as
+// uninstalled, unless its installation has a new token by now.
+func (t *teamSet) refused(key, token, slackError string) {
+	t.drop(key)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	inst, err := t.base.Installation(ctx, key)
+	if err != nil || !inst.Active() || inst.BotToken != token {
+		return
+	}
+	gone := inst.Forget(t.now())
+	if err := t.base.SaveInstallation(ctx, gone); err != nil {
+		t.log.ErrorContext(ctx, "dead token not forgotten", "installation", inst, "err", err)
+		return
+	}
+	t.log.WarnContext(ctx, "Slack refused the team's token for good: treated as uninstalled, its tokens deleted", "installation", gone, "slack_error", slackError)
+	t.changed()
+}
+
+// changed tells the tests that an installation changed here.
+func (t *teamSet) changed() {
+	if t.env.installsChanged != nil {
+		t.env.installsChanged()
+	}
 }
 
 // installed is told of an installation just saved by this replica.
@@ -296,6 +322,7 @@ func (t *teamSet) refreshOnce(ctx context.Context, inst install.Installation) in
 		return inst
 	}
 	t.log.InfoContext(ctx, "token refreshed", "installation", fresh, "expires_at", fresh.ExpiresAt)
+	t.changed()
 	return fresh
 }
 
@@ -316,6 +343,7 @@ func (t *teamSet) purgeOnce(ctx context.Context, inst install.Installation) {
 		return
 	}
 	t.log.InfoContext(ctx, "uninstalled team purged: its retention ended", "installation", inst, "keys", n)
+	t.changed()
 }
 
 // openWorkshops counts the open workshops of every team served here.

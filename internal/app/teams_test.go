@@ -506,3 +506,39 @@ func TestRetentionPurgesUninstalledTeam(t *testing.T) {
 		t.Error("the purge is not logged")
 	}
 }
+
+// A token Slack refuses for good (the tokens_revoked event missed) is
+// treated as an uninstall: the one refused call, and none after it.
+func TestRevokedTokenWithoutEventStopsTheTeam(t *testing.T) {
+	fake := newFake(t)
+	env := multiEnv(t, fake)
+	s := startServe(t, fake, env)
+	s.install("TAAAA1")
+	tok := teamGrant("TAAAA1").BotToken
+	s.teamCommand("TAAAA1", "U1", "start Alpha")
+	s.waitFor("the workshop posted", func() bool { return strings.Contains(said(fake, tok), "Alpha") })
+
+	fake.RevokeTeam("TAAAA1")
+	refused := func() int {
+		n := 0
+		for _, c := range fake.AllCalls() {
+			if c.Token == tok && c.Error == "token_revoked" {
+				n++
+			}
+		}
+		return n
+	}
+	s.teamCommand("TAAAA1", "U1", "status")
+	s.waitFor("a call refused", func() bool { return refused() > 0 })
+	s.waitFor("the team marked uninstalled", func() bool { return strings.Contains(s.logs.String(), "treated as uninstalled") })
+	first := len(callsWith(fake, "chat.postEphemeral", tok)) + len(callsWith(fake, "chat.postMessage", tok)) + refused()
+	for range 3 {
+		s.teamCommand("TAAAA1", "U1", "status")
+	}
+	s.waitFor("the requests ignored", func() bool {
+		return strings.Count(s.logs.String(), "request for a team with no installation") >= 3
+	})
+	if n := len(callsWith(fake, "chat.postEphemeral", tok)) + len(callsWith(fake, "chat.postMessage", tok)) + refused(); n != first {
+		t.Errorf("%d more calls with the revoked token", n-first)
+	}
+}

@@ -22,8 +22,9 @@ type TeamAPI struct {
 	cur     atomic.Pointer[goslack.Client]
 	token   atomic.Pointer[string]
 	stopped atomic.Bool
-	// Gone, when set, is called once when a call finds the token dead.
-	Gone func(slackError string)
+	// Gone, when set, is called once when a call finds the token dead,
+	// with that token.
+	Gone func(token, slackError string)
 	// Live, when set, is asked before every call whether the team still
 	// has the app installed, and with which token: a team uninstalled
 	// through another replica gets no call from this one, and a token
@@ -94,7 +95,7 @@ func (a *TeamAPI) check(err error) error {
 	var se goslack.SlackErrorResponse
 	if errors.As(err, &se) && deadTokenErrors[se.Err] {
 		if !a.stopped.Swap(true) && a.Gone != nil {
-			a.Gone(se.Err)
+			a.Gone(a.Token(), se.Err)
 		}
 	}
 	return err
