@@ -87,7 +87,7 @@ const usage = `journeybot runs customer journey map workshops in Slack.
 
 Usage:
   journeybot serve   [-state FILE]                 run the bot (Socket Mode or HTTP)
-  journeybot console [-state FILE] [-user NAME] [-lang en|fr] [-out DIR]
+  journeybot console [-state FILE] [-user NAME] [-lang en|fr] [-out DIR] [-team T…]
                                                    play a workshop in the terminal
   journeybot export  -workshop ID -format md|csv|json|pdf [-out FILE] [-state FILE]
   journeybot list    [-format text|json] [-state FILE]
@@ -197,6 +197,7 @@ func runConsole(ctx context.Context, env Env, args []string) error {
 	user := fs.String("user", cmpOr(env.Getenv("USER"), "you"), "who plain lines are said as")
 	lang := fs.String("lang", "", "language of new workshops: en or fr (default DEFAULT_LANG)")
 	out := fs.String("out", ".", "folder for charts and exports")
+	team := fs.String("team", "", "play in this installed team's data (default: the store's own, apart from every team's)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -215,6 +216,14 @@ func runConsole(ctx context.Context, env Env, args []string) error {
 	store, err := openStore(ctx, cfg, *state, log)
 	if err != nil {
 		return err
+	}
+	if *team != "" {
+		scoped, err := forTeam(ctx, store, *team)
+		if err != nil {
+			store.Close()
+			return err
+		}
+		store = scoped
 	}
 	defer store.Close()
 	cat := prompts.MustLoad()

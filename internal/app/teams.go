@@ -214,11 +214,28 @@ func (t *teamSet) refused(key, token, slackError string) {
 	t.changed()
 }
 
-// changed tells the tests that an installation changed here.
+// changed follows a change this replica made to the installations: the
+// gauge counts them again, and the tests are told.
 func (t *teamSet) changed() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if list, err := t.base.Installations(ctx); err == nil {
+		t.gauge(list)
+	}
 	if t.env.installsChanged != nil {
 		t.env.installsChanged()
 	}
+}
+
+// gauge sets the installations gauge from list.
+func (t *teamSet) gauge(list []install.Installation) {
+	active := 0
+	for _, inst := range list {
+		if inst.Active() {
+			active++
+		}
+	}
+	t.m.Installations(active, len(list)-active)
 }
 
 // installed is told of an installation just saved by this replica.
@@ -226,6 +243,7 @@ func (t *teamSet) installed(ctx context.Context, inst install.Installation) {
 	if _, err := t.ensure(ctx, inst); err != nil {
 		t.log.WarnContext(ctx, "new team not started", "installation", inst, "err", err)
 	}
+	t.changed()
 	if !inst.ExpiresAt.IsZero() && inst.ExpiresAt.Sub(t.now()) < refreshMargin {
 		// A token that expires before the next sync could come: refreshed
 		// now, after the success page (the same claim keeps it to one).
@@ -263,6 +281,7 @@ func (t *teamSet) sync(ctx context.Context) {
 	}
 	now := t.now()
 	seen := map[string]bool{}
+	t.gauge(list)
 	for _, inst := range list {
 		key := inst.Key()
 		seen[key] = true

@@ -206,6 +206,10 @@ func TestTwoTeamsKeptApart(t *testing.T) {
 		}
 	}
 
+	if code, page := s.get(http.DefaultClient, "/metrics"); code != http.StatusOK || !strings.Contains(page, `journeybot_installations{state="active"} 2`) {
+		t.Errorf("/metrics: %d, no gauge of two active installations", code)
+	}
+
 	// The CLI: one team at a time.
 	_, _, err := runApp(t, env, "", "list", "-format", "json")
 	if err == nil || !strings.Contains(err.Error(), "-team") {
@@ -540,5 +544,36 @@ func TestRevokedTokenWithoutEventStopsTheTeam(t *testing.T) {
 	})
 	if n := len(callsWith(fake, "chat.postEphemeral", tok)) + len(callsWith(fake, "chat.postMessage", tok)) + refused(); n != first {
 		t.Errorf("%d more calls with the revoked token", n-first)
+	}
+}
+
+// An org-wide install (Enterprise Grid) is kept under its organisation and
+// serves every workspace of it: a command from one of them, flagged
+// is_enterprise_install, is answered with the organisation's token.
+func TestOrgWideInstallServesItsWorkspaces(t *testing.T) {
+	fake := newFake(t)
+	env := multiEnv(t, fake)
+	s := startServe(t, fake, env)
+	g := fakeslack.Grant{EnterpriseID: "EORG1", EnterpriseName: "Org", EnterpriseInstall: true, AppID: "A0JOURNEY1",
+		BotUserID: "UBOTORG", BotToken: "xoxb-org-wide-secret", Scope: "chat:write,commands", InstallerID: "U1"}
+	fake.AddInstall("code-org", g)
+	c := s.browser()
+	state := s.installState(c)
+	if code, page := s.get(c, "/slack/oauth_redirect?"+url.Values{"code": {"code-org"}, "state": {state}}.Encode()); code != http.StatusOK {
+		t.Fatalf("org-wide install: %d\n%s", code, page)
+	}
+	for _, team := range []string{"TWS0001", "TWS0002"} {
+		form := url.Values{"command": {"/journey"}, "text": {"start Org workshop " + team}, "user_id": {"U1"}, "channel_id": {"C" + team[1:]},
+			"trigger_id": {"TR"}, "team_id": {team}, "enterprise_id": {"EORG1"}, "is_enterprise_install": {"true"}}
+		if code := s.signed("/slack/commands", []byte(form.Encode()), "application/x-www-form-urlencoded", nil); code != http.StatusOK {
+			t.Fatalf("command from %s: %d", team, code)
+		}
+	}
+	s.waitFor("both workspaces' workshops", func() bool {
+		return strings.Contains(said(fake, g.BotToken), "Org workshop TWS0001") && strings.Contains(said(fake, g.BotToken), "Org workshop TWS0002")
+	})
+	out, _, err := runApp(t, env, "", "list", "-format", "json", "-team", "EORG1")
+	if err != nil || strings.Count(out, `"id"`) != 2 {
+		t.Errorf("the organisation's workshops: %v\n%s", err, out)
 	}
 }

@@ -27,6 +27,7 @@ type Metrics struct {
 	storeErrors *prometheus.CounterVec
 	reminders   *prometheus.CounterVec
 	panics      *prometheus.CounterVec
+	installs    *prometheus.GaugeVec
 
 	openMu    sync.Mutex
 	openAt    time.Time
@@ -63,8 +64,12 @@ func New(open func(context.Context) (int, error)) *Metrics {
 			Name: "journeybot_panics_total",
 			Help: "Panics recovered (the process kept running), by task: a bug to look at in the logs.",
 		}, []string{"task"}),
+		installs: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "journeybot_installations",
+			Help: "Teams that installed the app (multi-workspace mode), by state: active, or uninstalled and kept until their retention ends.",
+		}, []string{"state"}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.slackCalls, m.storeErrors, m.reminders, m.panics,
+	m.reg.MustRegister(m.requests, m.latency, m.slackCalls, m.storeErrors, m.reminders, m.panics, m.installs,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if open != nil {
 		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -110,6 +115,13 @@ func (m *Metrics) Request(route, outcome string) {
 // Reminder counts one review reminder by result.
 func (m *Metrics) Reminder(result string) {
 	m.reminders.WithLabelValues(result).Inc()
+}
+
+// Installations sets how many teams have the app installed, and how many
+// uninstalled it and are kept until their retention ends.
+func (m *Metrics) Installations(active, uninstalled int) {
+	m.installs.WithLabelValues("active").Set(float64(active))
+	m.installs.WithLabelValues("uninstalled").Set(float64(uninstalled))
 }
 
 // Panic counts a panic recovered in task.

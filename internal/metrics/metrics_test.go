@@ -27,6 +27,7 @@ func TestFamilies(t *testing.T) {
 	m.Request("events", "duplicate")
 	m.Request("commands", "bad_signature")
 	m.Reminder("late")
+	m.Installations(2, 1)
 	h := m.Time("events", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/slack/events", nil))
 
@@ -57,6 +58,8 @@ func TestFamilies(t *testing.T) {
 		`journeybot_reminders_total{result="late"} 1`,
 		`journeybot_reminders_total{result="claimed_elsewhere"} 0`,
 		`journeybot_workshops_open 3`,
+		`journeybot_installations{state="active"} 2`,
+		`journeybot_installations{state="uninstalled"} 1`,
 		`process_resident_memory_bytes`,
 	} {
 		if !strings.Contains(out, want) {
