@@ -19,7 +19,10 @@ func TestAppHome(t *testing.T) {
 	fake := newFake(t)
 	fake.SetUser("U1", fakeslack.UserInfo{TZ: "Europe/Paris"})
 	fake.SetMembers("C1", "U1", "U2", "U3")
-	s := startServe(t, fake, serveEnv(t, fake))
+	// The bot's clock is fixed before the deadline set below, so the test
+	// does not expire with it.
+	clock := &rvClock{t: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
+	s := startServe(t, fake, serveEnv(t, fake), withClock(clock.Now, time.Hour))
 	s.command("U1", "start Checkout")
 	goals := s.waitTopLevel(2)
 	s.command("U1", "deadline 2026-12-18 12:00")
