@@ -79,10 +79,8 @@ func (t *teamSet) now() time.Time {
 	return time.Now()
 }
 
-// Bot returns the bot of q's installation, built on first use. The
-// installation is read on every request (one read): a team uninstalled
-// through another replica is not served here either.
-func (t *teamSet) Bot(ctx context.Context, q slack.TeamQuery) (*slack.Bot, error) {
+// lookup finds q's installation: the first of q's keys that has one.
+func (t *teamSet) lookup(ctx context.Context, q slack.TeamQuery) (install.Installation, bool, error) {
 	for _, k := range q.Keys() {
 		if !install.ValidKey(k) {
 			continue
@@ -91,20 +89,30 @@ func (t *teamSet) Bot(ctx context.Context, q slack.TeamQuery) (*slack.Bot, error
 		if errors.Is(err, install.ErrNotFound) {
 			continue
 		}
-		if err != nil {
-			return nil, err
-		}
-		if !inst.Active() {
-			t.drop(k)
-			return nil, slack.ErrNoTeam
-		}
-		s, err := t.ensure(ctx, inst)
-		if err != nil {
-			return nil, err
-		}
-		return s.bot, nil
+		return inst, err == nil, err
 	}
-	return nil, slack.ErrNoTeam
+	return install.Installation{}, false, nil
+}
+
+// Bot returns the bot of q's installation, built on first use. The
+// installation is read on every request (one read): a team uninstalled
+// through another replica is not served here either.
+func (t *teamSet) Bot(ctx context.Context, q slack.TeamQuery) (*slack.Bot, error) {
+	inst, found, err := t.lookup(ctx, q)
+	switch {
+	case err != nil:
+		return nil, err
+	case !found:
+		return nil, slack.ErrNoTeam
+	case !inst.Active():
+		t.drop(inst.Key())
+		return nil, slack.ErrNoTeam
+	}
+	s, err := t.ensure(ctx, inst)
+	if err != nil {
+		return nil, err
+	}
+	return s.bot, nil
 }
 
 // ensure returns the stack of inst's team, building it (and starting its
@@ -165,31 +173,25 @@ func (t *teamSet) drop(key string) {
 // stops posting for it; the others do at their next sync, or at their
 // first call Slack refuses.
 func (t *teamSet) Gone(ctx context.Context, q slack.TeamQuery, why string) error {
-	for _, k := range q.Keys() {
-		if !install.ValidKey(k) {
-			continue
-		}
-		inst, err := t.base.Installation(ctx, k)
-		if errors.Is(err, install.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		t.drop(k)
-		if !inst.UninstalledAt.IsZero() && inst.BotToken == "" {
-			return nil // told twice (both events, or a retry)
-		}
-		gone := inst.Forget(t.now())
-		if err := t.base.SaveInstallation(ctx, gone); err != nil {
-			return err
-		}
-		t.log.InfoContext(ctx, "team uninstalled: tokens deleted", "why", why, "installation", gone,
-			"purge_at", gone.UninstalledAt.Add(t.cfg.UninstallRetention))
-		t.changed()
+	inst, found, err := t.lookup(ctx, q)
+	if err != nil {
+		return err
+	}
+	if !found {
+		t.log.WarnContext(ctx, "uninstall for a team with no installation: ignored", "why", why, "team", q.TeamID, "enterprise", q.EnterpriseID)
 		return nil
 	}
-	t.log.WarnContext(ctx, "uninstall for a team with no installation: ignored", "why", why, "team", q.TeamID, "enterprise", q.EnterpriseID)
+	t.drop(inst.Key())
+	if !inst.UninstalledAt.IsZero() && inst.BotToken == "" {
+		return nil // told twice (both events, or a retry)
+	}
+	gone := inst.Forget(t.now())
+	if err := t.base.SaveInstallation(ctx, gone); err != nil {
+		return err
+	}
+	t.log.InfoContext(ctx, "team uninstalled: tokens deleted", "why", why, "installation", gone,
+		"purge_at", gone.UninstalledAt.Add(t.cfg.UninstallRetention))
+	t.changed()
 	return nil
 }
 

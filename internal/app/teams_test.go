@@ -103,11 +103,18 @@ func (s *server) install(team string) {
 	s.t.Helper()
 	code := "code-" + strings.ToLower(team) + "-secret"
 	s.fake.AddInstall(code, teamGrant(team))
+	s.redirect(code)
+}
+
+// redirect opens the install page in a new browser, then comes back from
+// Slack's consent screen with code, and checks the success page.
+func (s *server) redirect(code string) {
+	s.t.Helper()
 	c := s.browser()
 	state := s.installState(c)
 	status, page := s.get(c, "/slack/oauth_redirect?"+url.Values{"code": {code}, "state": {state}}.Encode())
 	if status != http.StatusOK {
-		s.t.Fatalf("install %s: %d\n%s", team, status, page)
+		s.t.Fatalf("install with %s: %d\n%s", code, status, page)
 	}
 	if !strings.Contains(page, "/invite") || !strings.Contains(page, "/journey start") {
 		s.t.Errorf("the success page does not say what to do next:\n%s", page)
@@ -404,11 +411,7 @@ func TestUninstalledTeamStopsAndPurges(t *testing.T) {
 	again := teamGrant("TAAAA1")
 	again.BotToken = "xoxb-taaaa1-again-secret"
 	fake.AddInstall("code-again", again)
-	c := s2.browser()
-	state := s2.installState(c)
-	if code, page := s2.get(c, "/slack/oauth_redirect?"+url.Values{"code": {"code-again"}, "state": {state}}.Encode()); code != http.StatusOK {
-		t.Fatalf("install again: %d\n%s", code, page)
-	}
+	s2.redirect("code-again")
 	s.teamCommand("TAAAA1", "U1", "start Second life")
 	s.waitFor("team A's new workshop", func() bool { return strings.Contains(said(fake, again.BotToken), "Second life") })
 	out, _, err = runApp(t, env, "", "list", "-format", "json", "-team", "TAAAA1")
@@ -427,11 +430,7 @@ func TestRotatingTokenRefreshedOnceByThreeReplicas(t *testing.T) {
 	for range 3 {
 		replicas = append(replicas, startServe(t, fake, env, withTeamSync(20*time.Millisecond), withClock(time.Now, 10*time.Millisecond)))
 	}
-	c := replicas[0].browser()
-	state := replicas[0].installState(c)
-	if code, page := replicas[0].get(c, "/slack/oauth_redirect?"+url.Values{"code": {"code-a"}, "state": {state}}.Encode()); code != http.StatusOK {
-		t.Fatalf("install: %d\n%s", code, page)
-	}
+	replicas[0].redirect("code-a")
 	replicas[0].waitFor("the token refreshed", func() bool { return fake.Refreshes("TAAAA1") >= 1 })
 	fresh := g.BotToken + "-r1"
 	// Every replica posts with the new token once it has read it.
@@ -557,11 +556,7 @@ func TestOrgWideInstallServesItsWorkspaces(t *testing.T) {
 	g := fakeslack.Grant{EnterpriseID: "EORG1", EnterpriseName: "Org", EnterpriseInstall: true, AppID: "A0JOURNEY1",
 		BotUserID: "UBOTORG", BotToken: "xoxb-org-wide-secret", Scope: "chat:write,commands", InstallerID: "U1"}
 	fake.AddInstall("code-org", g)
-	c := s.browser()
-	state := s.installState(c)
-	if code, page := s.get(c, "/slack/oauth_redirect?"+url.Values{"code": {"code-org"}, "state": {state}}.Encode()); code != http.StatusOK {
-		t.Fatalf("org-wide install: %d\n%s", code, page)
-	}
+	s.redirect("code-org")
 	for _, team := range []string{"TWS0001", "TWS0002"} {
 		form := url.Values{"command": {"/journey"}, "text": {"start Org workshop " + team}, "user_id": {"U1"}, "channel_id": {"C" + team[1:]},
 			"trigger_id": {"TR"}, "team_id": {team}, "enterprise_id": {"EORG1"}, "is_enterprise_install": {"true"}}

@@ -86,7 +86,7 @@ func BenchmarkReplyAck(b *testing.B) {
 			ts := fmt.Sprintf("1900000000.%06d", n)
 			body, _ := json.Marshal(map[string]any{"type": "event_callback", "event_id": "Ev" + ts, "team_id": "T1",
 				"authorizations": []map[string]any{{"team_id": "T1", "is_bot": true}},
-				"event": map[string]any{"type": "message", "channel": "C1", "user": "U2", "text": "Goal " + ts, "ts": ts, "thread_ts": thread}})
+				"event":          map[string]any{"type": "message", "channel": "C1", "user": "U2", "text": "Goal " + ts, "ts": ts, "thread_ts": thread}})
 			req := httptest.NewRequest(http.MethodPost, "/slack/events", strings.NewReader(string(body)))
 			req.Header = fakeslack.Sign(secret, body, time.Now())
 			req.Header.Set("Content-Type", "application/json")
