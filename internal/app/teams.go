@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"slices"
 	"sync"
@@ -51,13 +52,13 @@ type teamSet struct {
 	http    *http.Client
 	refresh func(ctx context.Context, inst install.Installation) (install.Installation, error)
 
-	// bg is work started outside a request (a refresh after an install),
-	// waited for at shutdown.
+	// bg is work started outside a request (a refresh after an install, a
+	// dropped team's drain), waited for at shutdown; none starts once
+	// draining is set.
 	bg sync.WaitGroup
 
 	mu       sync.Mutex
 	stacks   map[string]*teamStack
-	retired  []*teamStack
 	draining bool
 }
 
@@ -153,19 +154,31 @@ func (t *teamSet) ensure(ctx context.Context, inst install.Installation) (*teamS
 }
 
 // drop stops posting for key's team on this replica: its API refuses every
-// call, its reminders stop, and its bot is drained at shutdown.
+// call, and its reminders and bot stop in the background (the bot's last
+// updates fail at once, without calling Slack).
 func (t *teamSet) drop(key string) {
 	t.mu.Lock()
 	s, ok := t.stacks[key]
-	delete(t.stacks, key)
-	if ok {
-		t.retired = append(t.retired, s)
-	}
-	t.mu.Unlock()
-	if ok {
+	if ok && t.draining {
+		// Shutdown drains it with the others.
+		t.mu.Unlock()
 		s.api.Stop()
-		go s.stopReviews()
+		return
 	}
+	delete(t.stacks, key)
+	t.mu.Unlock()
+	if !ok {
+		return
+	}
+	s.api.Stop()
+	t.bg.Go(func() {
+		s.stopReviews()
+		ctx, cancel := context.WithTimeout(context.Background(), drainShutdown)
+		defer cancel()
+		if err := s.bot.Shutdown(ctx); err != nil {
+			t.log.Warn("dropped team's bot not drained", "team", key, "err", err)
+		}
+	})
 }
 
 // Gone records that the app left q's team: its tokens are deleted at once
@@ -388,18 +401,11 @@ func (t *teamSet) openWorkshops(ctx context.Context) (int, error) {
 
 // shutdown drains every team's bot (the HTTP server is shut down first).
 func (t *teamSet) shutdown(ctx context.Context) error {
-	t.bg.Wait()
 	t.mu.Lock()
 	t.draining = true
-	all := slices.Collect(func(yield func(*teamStack) bool) {
-		for _, s := range t.stacks {
-			if !yield(s) {
-				return
-			}
-		}
-	})
-	all = append(all, t.retired...)
+	all := slices.Collect(maps.Values(t.stacks))
 	t.mu.Unlock()
+	t.bg.Wait()
 	var errs []error
 	for _, s := range all {
 		s.stopReviews()

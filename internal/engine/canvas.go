@@ -142,10 +142,7 @@ func (e *Engine) cmdCanvas(ctx context.Context, c *call) error {
 		return err
 	}
 	lang := w.Lang
-	word := ""
-	if len(c.args) == 1 {
-		word = e.keywords[strings.ToLower(c.args[0])]
-	}
+	word := e.soleKeyword(c)
 	if word != "on" && word != "off" {
 		state := e.R(lang, "canvas.is_on")
 		switch {

@@ -176,7 +176,7 @@ func (e *Engine) cmdDeadline(ctx context.Context, c *call) error {
 	}
 	now := e.now()
 	var due time.Time
-	if len(c.args) != 1 || e.keywords[strings.ToLower(c.args[0])] != "off" {
+	if e.soleKeyword(c) != "off" {
 		t, ok := e.parseDeadline(c.args, now, loc)
 		if !ok {
 			return problem("error.deadline_unreadable", "got", UserText(strings.Join(c.args, " ")), "tz", loc.String())
@@ -236,7 +236,7 @@ func (e *Engine) cmdPlan(ctx context.Context, c *call) error {
 		return err
 	}
 	plan := map[string]time.Duration{}
-	off := len(c.args) == 1 && e.keywords[strings.ToLower(c.args[0])] == "off"
+	off := e.soleKeyword(c) == "off"
 	switch {
 	case off:
 	case len(c.args) == 1 && !strings.Contains(c.args[0], "="):
@@ -478,10 +478,7 @@ func (e *Engine) cmdAutopilot(ctx context.Context, c *call) error {
 		return err
 	}
 	lang := w.Lang
-	word := ""
-	if len(c.args) == 1 {
-		word = e.keywords[strings.ToLower(c.args[0])]
-	}
+	word := e.soleKeyword(c)
 	if word != "on" && word != "off" {
 		state := e.R(lang, "autopilot.is_off")
 		if w.Autopilot {

@@ -531,3 +531,12 @@ func Mentions(users []string) rich.Text {
 	}
 	return rich.Join(parts, ", ")
 }
+
+// soleKeyword is the keyword (on, off, force… in either language) the
+// call's only argument names, or "" when it has none, or several.
+func (e *Engine) soleKeyword(c *call) string {
+	if len(c.args) != 1 {
+		return ""
+	}
+	return e.keywords[strings.ToLower(c.args[0])]
+}

@@ -74,10 +74,13 @@ func verify(w http.ResponseWriter, r *http.Request, route, secret string, observ
 }
 
 func (b *Bot) handleEvents(w http.ResponseWriter, r *http.Request) {
-	body, ok := b.verify(w, r, "events")
-	if !ok {
-		return
+	if body, ok := b.verify(w, r, "events"); ok {
+		b.serveEvents(w, r, body)
 	}
+}
+
+// serveEvents answers an Events API request whose body is verified.
+func (b *Bot) serveEvents(w http.ResponseWriter, r *http.Request, body []byte) {
 	var env envelope
 	if err := json.Unmarshal(body, &env); err != nil {
 		b.observe("events", "bad_request")
@@ -104,9 +107,14 @@ func (b *Bot) handleEvents(w http.ResponseWriter, r *http.Request) {
 }
 
 func (b *Bot) handleCommands(w http.ResponseWriter, r *http.Request) {
-	if _, ok := b.verify(w, r, "commands"); !ok {
-		return
+	if _, ok := b.verify(w, r, "commands"); ok {
+		b.serveCommands(w, r)
 	}
+}
+
+// serveCommands answers a slash command whose body is verified (and put
+// back in r).
+func (b *Bot) serveCommands(w http.ResponseWriter, r *http.Request) {
 	cmd, err := goslack.SlashCommandParse(r)
 	if err != nil {
 		b.observe("commands", "bad_request")
@@ -127,9 +135,14 @@ func (b *Bot) handleCommands(w http.ResponseWriter, r *http.Request) {
 }
 
 func (b *Bot) handleInteractions(w http.ResponseWriter, r *http.Request) {
-	if _, ok := b.verify(w, r, "interactions"); !ok {
-		return
+	if _, ok := b.verify(w, r, "interactions"); ok {
+		b.serveInteractions(w, r)
 	}
+}
+
+// serveInteractions answers an interaction whose body is verified (and
+// put back in r).
+func (b *Bot) serveInteractions(w http.ResponseWriter, r *http.Request) {
 	var cb goslack.InteractionCallback
 	if err := json.Unmarshal([]byte(r.PostFormValue("payload")), &cb); err != nil {
 		b.observe("interactions", "bad_request")

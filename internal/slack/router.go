@@ -97,7 +97,7 @@ func (rt *Router) Routes(mux *http.ServeMux, wrap func(route string, h http.Hand
 type route func(w http.ResponseWriter, r *http.Request, body []byte) (q TeamQuery, handled bool)
 
 // handler verifies, routes, and hands the request (its body restored) to
-// the team's bot.
+// the team's bot, which does not verify it again.
 func (rt *Router) handler(name string, read route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
@@ -130,15 +130,16 @@ func (rt *Router) handler(name string, read route) http.Handler {
 			http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
 			return
 		}
+		// Verified once, here: the bot reads what the router read.
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		r.Form, r.PostForm = nil, nil
 		switch name {
 		case "events":
-			bot.handleEvents(w, r)
+			bot.serveEvents(w, r, body)
 		case "commands":
-			bot.handleCommands(w, r)
+			bot.serveCommands(w, r)
 		default:
-			bot.handleInteractions(w, r)
+			bot.serveInteractions(w, r)
 		}
 	})
 }

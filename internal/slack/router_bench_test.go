@@ -48,6 +48,20 @@ func (storedTeams) Gone(context.Context, slack.TeamQuery, string) error { return
 func BenchmarkReplyAck(b *testing.B) {
 	fake := fakeslack.New()
 	b.Cleanup(fake.Close)
+	b.Run("bot", func(b *testing.B) {
+		bot, direct, _, thread := replyBench(b, fake)
+		runReplies(b, bot, direct, thread)
+	})
+	b.Run("router", func(b *testing.B) {
+		bot, _, routed, thread := replyBench(b, fake)
+		runReplies(b, bot, routed, thread)
+	})
+}
+
+// replyBench makes a fresh store (one installed team) and bot, both ways
+// of reaching it, and a workshop whose goals thread the replies go to:
+// each side of the benchmark starts from the same, empty, state.
+func replyBench(b *testing.B, fake *fakeslack.Server) (bot *slack.Bot, direct, routed *http.ServeMux, thread string) {
 	store, err := bolt.Open(b.TempDir() + "/state.db")
 	if err != nil {
 		b.Fatal(err)
@@ -59,11 +73,11 @@ func BenchmarkReplyAck(b *testing.B) {
 	}
 	client := goslack.New("xoxb-bench", goslack.OptionAPIURL(fake.APIURL()))
 	eng := engine.New(engine.Config{Schedules: review.Schedules{}, Store: team, Notifier: &slack.Notifier{API: client}, Catalog: prompts.MustLoad()})
-	bot := slack.New(slack.Config{Engine: eng, Store: team, API: client, SigningSecret: secret, BotUserID: fakeslack.BotUserID, HeaderDelay: 10 * time.Millisecond})
+	bot = slack.New(slack.Config{Engine: eng, Store: team, API: client, SigningSecret: secret, BotUserID: fakeslack.BotUserID, HeaderDelay: 10 * time.Millisecond})
 	b.Cleanup(func() { bot.Shutdown(context.Background()) })
-	direct := http.NewServeMux()
+	direct = http.NewServeMux()
 	bot.Routes(direct, nil)
-	routed := http.NewServeMux()
+	routed = http.NewServeMux()
 	slack.NewRouter(slack.RouterConfig{SigningSecret: secret, Teams: storedTeams{store: store, bot: bot}}).Routes(routed, nil)
 
 	form := url.Values{"command": {"/journey"}, "text": {"start Bench"}, "user_id": {"U1"}, "channel_id": {"C1"}, "team_id": {"T1"}, "trigger_id": {"TR"}}
@@ -77,29 +91,28 @@ func BenchmarkReplyAck(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	thread := meta.StepTS(workshop.Goals)
+	return bot, direct, routed, meta.StepTS(workshop.Goals)
+}
 
+// runReplies sends signed thread replies to mux, one per iteration.
+func runReplies(b *testing.B, bot *slack.Bot, mux *http.ServeMux, thread string) {
 	n := 0
-	run := func(b *testing.B, mux *http.ServeMux) {
-		for b.Loop() {
-			n++
-			ts := fmt.Sprintf("1900000000.%06d", n)
-			body, _ := json.Marshal(map[string]any{"type": "event_callback", "event_id": "Ev" + ts, "team_id": "T1",
-				"authorizations": []map[string]any{{"team_id": "T1", "is_bot": true}},
-				"event":          map[string]any{"type": "message", "channel": "C1", "user": "U2", "text": "Goal " + ts, "ts": ts, "thread_ts": thread}})
-			req := httptest.NewRequest(http.MethodPost, "/slack/events", strings.NewReader(string(body)))
-			req.Header = fakeslack.Sign(secret, body, time.Now())
-			req.Header.Set("Content-Type", "application/json")
-			w := httptest.NewRecorder()
-			mux.ServeHTTP(w, req)
-			if w.Code != http.StatusOK {
-				b.Fatalf("status %d", w.Code)
-			}
+	for b.Loop() {
+		n++
+		ts := fmt.Sprintf("1900000000.%06d", n)
+		body, _ := json.Marshal(map[string]any{"type": "event_callback", "event_id": "Ev" + ts, "team_id": "T1",
+			"authorizations": []map[string]any{{"team_id": "T1", "is_bot": true}},
+			"event":          map[string]any{"type": "message", "channel": "C1", "user": "U2", "text": "Goal " + ts, "ts": ts, "thread_ts": thread}})
+		req := httptest.NewRequest(http.MethodPost, "/slack/events", strings.NewReader(string(body)))
+		req.Header = fakeslack.Sign(secret, body, time.Now())
+		req.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		mux.ServeHTTP(w, req)
+		if w.Code != http.StatusOK {
+			b.Fatalf("status %d", w.Code)
 		}
-		b.StopTimer()
-		bot.WaitIdle()
-		b.StartTimer()
 	}
-	b.Run("bot", func(b *testing.B) { run(b, direct) })
-	b.Run("router", func(b *testing.B) { run(b, routed) })
+	b.StopTimer()
+	bot.WaitIdle()
+	b.StartTimer()
 }
